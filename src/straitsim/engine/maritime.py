@@ -1,0 +1,190 @@
+"""Module 4, maritime strike: allied anti-ship missiles against the invasion fleet.
+
+Launchers fire in this order each day: coastal batteries, then ships, then aircraft; each
+draws on its owner's stock of the weapon. Aircraft fill each strike sortie with the first
+weapon in the catalogue order that its type carries and its owner still holds (LRASM before
+JASSM-ER, so LRASM run out first). The salvo is adjudicated with the CSIS chain on a Hughes
+salvo structure: launch failure, area defence by the escorts (engagement capacity and
+interceptor magazines, two interceptors per engaged missile), terminal defence, guidance
+failure. Hits fall on amphibious ships (``amphib_target_share``) and escorts, and sink
+``hits / hits_to_kill`` ships of each class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from straitsim.engine.common import airbase_attack, by_actor, escorts_exposed, present, safe_div
+from straitsim.engine.params import AMPHIB, Params
+from straitsim.engine.random import Streams
+from straitsim.engine.state import State, col
+
+
+def derived(p: Params) -> dict[str, np.ndarray]:
+    """Mapping matrices computed once per run."""
+    M, W = len(p.stock_n0), len(p.weapons)
+    U, G, L = len(p.unit_ids), len(p.group_ids), len(p.launcher_rate)
+    stock_of = {(int(a), int(w)): m for m, (a, w) in enumerate(zip(p.stock_actor, p.stock_weapon, strict=True))}
+    unit_stock = np.zeros((W, U, M))
+    for w in range(W):
+        for u in range(U):
+            m = stock_of.get((int(p.unit_actor[u]), w))
+            if m is not None and p.unit_load[u, w] > 0:
+                unit_stock[w, u, m] = 1.0
+    group_stock = np.zeros((G, M))
+    for g in range(G):
+        for w in range(W):
+            m = int(p.group_stock[g, w])
+            if m >= 0:
+                group_stock[g, m] += p.group_asm[g, w]
+    launcher_stock = np.zeros((L, M))
+    for i in range(L):
+        if p.launcher_stock[i] >= 0:
+            launcher_stock[i, p.launcher_stock[i]] = p.launcher_rate[i]
+    stock_weapon = np.zeros((M, W))
+    stock_weapon[np.arange(M), p.stock_weapon] = 1.0
+    cls = p.group_class
+    prc = p.group_actor == p.i_chn
+    return {
+        "unit_stock": unit_stock,
+        "group_stock": group_stock,
+        "launcher_stock": launcher_stock,
+        "stock_weapon": stock_weapon,
+        "prc_escort": (prc & (cls == 1)).astype(float),
+        "prc_amphib": (prc & np.isin(cls, AMPHIB)).astype(float),
+        "prc_sub": (prc & (cls == 5)).astype(float),
+        "allied_sub": (~prc & (cls == 5)).astype(float),
+        "allied_surface": (~prc & np.isin(cls, (0, 1))).astype(float),
+        "carrier": (cls == 0).astype(float),
+        "mainland": (p.base_kind == 3).astype(float),
+    }
+
+
+def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
+    """Launch the day's allied anti-ship missiles and adjudicate them against the PRC fleet."""
+    xp = rng.xp
+    mx = v["_mx"]
+    if day < v["invasion_start_day"]:
+        return {}
+    stock = s["stock"]
+    effort = s["effort"]
+    ships = s["ships"]
+    here_g = present(p.group_arrival, day)
+    # coastal launchers: owner at war; US launchers also need basing on the host
+    eff_l = xp.take(effort, xp.asarray(p.launcher_actor), axis=-1)
+    basing = xp.asarray(p.us_basing_pa[:, p.launcher_host])[:, None, :]
+    own = xp.asarray(p.launcher_actor == p.launcher_host)
+    eff_l = eff_l * (own | basing)
+    demand = eff_l @ xp.asarray(mx["launcher_stock"])
+    # ship-launched
+    eff_g = xp.take(effort, xp.asarray(p.group_actor), axis=-1)
+    demand = demand + (ships * here_g * eff_g) @ xp.asarray(mx["group_stock"])
+    # only weapons that may strike ships
+    anti_ship_m = xp.asarray(p.weapon_anti_ship[p.stock_weapon], dtype=xp.float64)
+    launched = xp.minimum(demand * anti_ship_m, stock)
+    left = stock - launched
+    # aircraft: weapons in catalogue order
+    mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
+    rem = s["today_strike_sorties"] * col(v["allied_targeting"])
+    to_mainland = xp.zeros(stock.shape[:-1])
+    load = xp.asarray(p.unit_load)
+    for w in range(len(p.weapons)):
+        if not load[:, w].any():
+            continue
+        mult = (1.0 - mainland_share) * p.weapon_anti_ship[w] + mainland_share * (p.weapons[w] == "jassm_er")
+        if mult <= 0:
+            continue
+        us = xp.asarray(mx["unit_stock"][w])  # (U, M)
+        want = (rem * load[:, w] * mult) @ us  # (P, R, M)
+        got = xp.minimum(want, left)
+        frac = safe_div(got, want, xp)
+        rem = rem * (1.0 - (frac @ us.T) * (load[:, w] > 0))
+        left = left - got
+        launched = launched + got
+        if p.weapons[w] == "jassm_er" and mainland_share > 0:
+            to_mainland = to_mainland + got.sum(-1) * mainland_share / mult
+    spent_m = launched
+    by_w = launched @ xp.asarray(mx["stock_weapon"])  # (P, R, W)
+    at_ships = by_w.copy()
+    if "jassm_er" in p.weapons:
+        j = p.weapons.index("jassm_er")
+        at_ships[..., j] = by_w[..., j] - to_mainland
+
+    # ---- salvo against the invasion fleet (Hughes structure, CSIS probabilities)
+    arriving_w = at_ships * (1.0 - v["p_launch_failure"])
+    arriving = arriving_w.sum(-1)
+    esc = ships * xp.asarray(mx["prc_escort"])
+    capacity = (esc * xp.asarray(p.group_eng)).sum(-1) * v["ship_defence_scale"]
+    k = v["interceptors_per_missile"]
+    magazine = (esc * s["interceptors"]).sum(-1) / k
+    engaged = xp.minimum(xp.minimum(arriving, capacity), magazine)
+    pk_area = 1.0 - (1.0 - v["pk_interceptor"]) ** k
+    leak = 1.0 - safe_div(engaged * pk_area, arriving, xp)
+    p_term = xp.where(
+        xp.asarray(p.weapon_supersonic), v["p_terminal_defence_supersonic"], v["p_terminal_defence"]
+    )
+    hits = (arriving_w * (1.0 - p_term)).sum(-1) * leak * (1.0 - v["p_guidance_failure"])
+    hits = hits * rng.lognormal("maritime", day, 1, v["salvo_sigma"])[:, 0]
+    used = engaged * k
+    per_ship = safe_div(used, esc.sum(-1), xp)
+    interceptors = s["interceptors"] - col(per_ship) * xp.asarray(mx["prc_escort"])
+    full = xp.asarray(p.group_int)
+    interceptors = interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(mx["prc_escort"])
+    ships_after, sunk = allocate_hits(ships, hits, v, p, mx, xp, escorts_exposed(s, p, v, xp))
+    out: State = {
+        "stock": left,
+        "spent": s["spent"] + spent_m @ xp.asarray(mx["stock_weapon"]),
+        "ships": ships_after,
+        "interceptors": xp.maximum(interceptors, 0.0),
+        "today_amph_sunk": sunk,
+    }
+    # ---- strikes on mainland airbases (when allowed)
+    if mainland_share > 0:
+        out.update(mainland_strike(s, p, v, to_mainland, day, rng, out))
+    return out
+
+
+def allocate_hits(
+    ships: Any, hits: Any, v: dict[str, Any], p: Params, mx: dict[str, Any], xp: Any, esc_exposed: Any = 1.0
+) -> tuple[Any, Any]:
+    """Split hits between amphibious ships and escorts, and sink hits / hits_to_kill ships."""
+    amph = ships * xp.asarray(mx["prc_amphib"])
+    esc = ships * xp.asarray(mx["prc_escort"]) * col(esc_exposed) if not isinstance(esc_exposed, float) else ships * xp.asarray(mx["prc_escort"])
+    n_amph, n_esc = amph.sum(-1), esc.sum(-1)
+    share = xp.where(n_esc > 0, xp.where(n_amph > 0, v["amphib_target_share"], 0.0), 1.0)
+    h_amph = hits * share
+    h_esc = hits - h_amph
+    htk = xp.asarray(p.group_htk)
+    hit_g = col(h_amph) * safe_div(amph, col(n_amph), xp) + col(h_esc) * safe_div(esc, col(n_esc), xp)
+    sunk = xp.minimum(hit_g / htk, amph + esc)
+    return ships - sunk, sunk
+
+
+def mainland_strike(
+    s: State, p: Params, v: dict[str, Any], missiles: Any, day: int, rng: Streams, out: State
+) -> State:
+    """JASSM-ER against PRC airbases: the same airbase-attack model, PRC aircraft sheltered."""
+    xp = rng.xp
+    onehot = xp.asarray(p.base_onehot)
+    chn = xp.asarray(p.unit_actor == p.i_chn, dtype=xp.float64)
+    n_ac = s["n_ac"]
+    ac_at_base = (n_ac * chn) @ onehot
+    mainland = xp.asarray(mx_mainland(p))
+    arrive = col(missiles) * mainland * (1.0 - v["p_launch_failure"]) * (1.0 - v["base_missile_defence"])
+    shelters = ac_at_base * v["prc_shelter_share"]
+    share, rw = airbase_attack(arrive, ac_at_base, shelters, xp.asarray(p.base_apron_km2), v, xp)
+    runways = xp.asarray(p.base_runways)
+    closed = xp.minimum(runways, s["closed"] + rw / v["missiles_per_runway_cut"])
+    lost = n_ac * ((share @ xp.swapaxes(onehot, -1, -2)) * chn)
+    return {
+        "n_ac": n_ac - lost,
+        "lost_ground": s["lost_ground"] + by_actor(lost, p.unit_actor, len(p.actors), xp),
+        "closed": closed,
+    }
+
+
+def mx_mainland(p: Params) -> np.ndarray:
+    """1.0 for mainland bases."""
+    return (p.base_kind == 3).astype(float)

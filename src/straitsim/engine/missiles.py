@@ -1,0 +1,77 @@
+"""Module 2, missile strikes: PRC ballistic and cruise missiles against airbases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from straitsim.engine.common import airbase_attack, by_actor, safe_div
+from straitsim.engine.params import Params
+from straitsim.engine.random import Streams
+from straitsim.engine.state import State, col
+
+
+def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
+    """Fire the day's land-attack missiles at the bases the PRC plan allows, in range.
+
+    Fire per class: ``prc_opening_salvo_share`` of the inventory on day 0, then the rest
+    evenly over ``prc_missile_days_to_expend`` days, while stocks last. Targets: Taiwan's bases
+    always; other bases on ``strike_hosts`` territory if the US flies combat operations from
+    them or the host is at war (when ``strike_allied_bases``). Each class's missiles split over
+    targets in range in proportion to aircraft present plus ``runway_aim_weight`` per open
+    runway. Arrivals: ``missile_reliability`` times one minus ``base_missile_defence`` where the
+    host is at war, times mean-one lognormal salvo luck. Damage: :func:`airbase_attack`.
+    Closed runways reopen at rate ``1 / dur_runway_repair_days``.
+    """
+    xp = rng.xp
+    n_ac = s["n_ac"]
+    onehot = xp.asarray(p.base_onehot)  # (P, U, B)
+    on_ground = xp.asarray((p.unit_arrival <= day) & ~p.unit_carrier, dtype=xp.float64)
+    ac_at_base = (n_ac * on_ground) @ onehot  # (P, R, B)
+    at_war = s["at_war"]
+    host = xp.asarray(p.base_host)
+    host_war = xp.take(at_war, host, axis=-1)
+    us_units = (p.unit_actor == p.i_usa) & (p.unit_arrival <= day) & ~p.unit_carrier
+    us_present = ((xp.asarray(p.unit_avail * us_units, dtype=xp.float64)[:, None, :] @ onehot) > 0)
+    us_ops = us_present & s["us_at_war"][..., None]
+    is_twn = xp.asarray(p.base_host == p.i_twn)
+    allied = bool(v.get("strike_allied_bases", 1.0))
+    targetable = is_twn | (allied & (us_ops | host_war))
+    targetable = targetable & xp.asarray(p.base_strikeable)
+    runways_open = xp.asarray(p.base_runways) - s["closed"]
+    weight = (ac_at_base + v["runway_aim_weight"] * runways_open) * targetable  # (P, R, B)
+
+    n0 = xp.asarray(p.land_n0)
+    if day == 0:
+        want = n0 * col(v["prc_opening_salvo_share"], 1)
+    else:
+        want = n0 * (1.0 - col(v["prc_opening_salvo_share"], 1)) / col(v["prc_missile_days_to_expend"], 1)
+    fire = xp.minimum(want, s["land_inv"])  # (P, R, C)
+    w_cb = weight[..., None, :] * xp.asarray(p.land_in_range, dtype=xp.float64)  # (P, R, C, B)
+    tot = w_cb.sum(-1)
+    fire = xp.where(tot > 0, fire, 0.0)
+    alloc = fire[..., None] * safe_div(w_cb, tot[..., None], xp)
+    sent = alloc.sum(-2)  # (P, R, B)
+    defended = host_war.astype(xp.float64)
+    arrive = sent * col(v["missile_reliability"], 1) * (1.0 - v["base_missile_defence"] * defended)
+    arrive = arrive * rng.lognormal("missiles", day, len(p.base_ids), v["salvo_sigma"])
+
+    shelters = xp.asarray(p.base_shelters)
+    apron = xp.asarray(p.base_apron_km2)
+    kill_share, rw_hits = airbase_attack(arrive, ac_at_base, shelters, apron, v, xp)
+    runways = xp.asarray(p.base_runways)
+    closed = xp.minimum(runways, s["closed"] + rw_hits / v["missiles_per_runway_cut"])
+    closed = closed * xp.exp(-1.0 / col(v["dur_runway_repair_days"], 1))
+
+    kill_u = (kill_share @ xp.swapaxes(onehot, -1, -2)) * on_ground  # (P, R, U)
+    lost = n_ac * kill_u
+    struck = by_actor((sent > 0).astype(xp.float64), np.asarray(p.base_host), len(p.actors), xp) > 0
+    attacked_day = xp.where(struck & xp.isinf(s["attacked_day"]), float(day), s["attacked_day"])
+    return {
+        "n_ac": n_ac - lost,
+        "lost_ground": s["lost_ground"] + by_actor(lost, p.unit_actor, len(p.actors), xp),
+        "closed": closed,
+        "land_inv": s["land_inv"] - fire,
+        "attacked_day": attacked_day,
+    }

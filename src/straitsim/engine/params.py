@@ -1,0 +1,120 @@
+"""Plain-array parameters of one compiled scenario: what the engine receives.
+
+Built by :func:`straitsim.scenario.compile.compile_params` from a validated scenario and a
+list of role profiles. Arrays with a leading ``P`` axis differ by profile; everything else is
+shared. Nothing here is validated again: the scenario layer already did that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# force posture codes (rung `forces`)
+FORCES = ("none", "home", "regional", "theatre")
+# trigger codes (rung `trigger`)
+TRIGGERS = ("never", "always", "attacked", "us_entry")
+# base kinds
+BASE_KINDS = ("air", "civil", "carrier", "mainland")
+# ship class codes, in the order the ledger reports them
+SHIP_CLASSES = (
+    "carrier",
+    "surface_combatant",
+    "amphibious_large",
+    "amphibious_medium",
+    "amphibious_small",
+    "submarine",
+)
+AMPHIB = (2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Everything the daily loop needs, as arrays (see docs/model.md for meanings)."""
+
+    n_days: int
+    actors: tuple[str, ...]
+    i_chn: int
+    i_twn: int
+    i_usa: int
+    profiles: tuple[dict[str, str], ...]
+    # profile x actor
+    weight_pa: np.ndarray  # effort weight while at war (0, w_home, w_regional, 1)
+    trigger_pa: np.ndarray  # TRIGGERS code
+    us_basing_pa: np.ndarray  # bool
+    # bases
+    base_ids: tuple[str, ...]
+    base_host: np.ndarray
+    base_kind: np.ndarray
+    base_runways: np.ndarray
+    base_shelters: np.ndarray
+    base_apron_km2: np.ndarray
+    base_strikeable: np.ndarray  # host in plan.strike_hosts and kind air/civil
+    land_classes: tuple[str, ...]
+    land_in_range: np.ndarray  # (C, B) bool
+    land_n0: np.ndarray  # (C,) missiles
+    asbm_n0: float
+    ascm_air_n0: float
+    # air units
+    unit_ids: tuple[str, ...]
+    unit_actor: np.ndarray
+    unit_fighter: np.ndarray
+    unit_bomber: np.ndarray
+    unit_carrier: np.ndarray
+    unit_quality: np.ndarray
+    unit_n0: np.ndarray
+    unit_arrival: np.ndarray
+    unit_base: np.ndarray  # (P, U) operating base index
+    unit_avail: np.ndarray  # (P, U) bool: released / allowed to fight
+    unit_sortie_rate: np.ndarray  # (P, U) sorties per aircraft-day
+    unit_load: np.ndarray  # (U, W) anti-ship missiles per strike sortie, by weapon
+    base_onehot: np.ndarray  # (P, U, B) float: unit u operates from base b
+    # weapons and stocks
+    weapons: tuple[str, ...]
+    weapon_supersonic: np.ndarray  # (W,) bool
+    weapon_anti_ship: np.ndarray  # (W,) bool: may strike ships (JASSM-ER knob)
+    stock_actor: np.ndarray  # (M,)
+    stock_weapon: np.ndarray  # (M,)
+    stock_n0: np.ndarray  # (M,)
+    launcher_stock: np.ndarray  # (L,) stock index
+    launcher_actor: np.ndarray  # (L,)
+    launcher_host: np.ndarray  # (L,)
+    launcher_rate: np.ndarray  # (L,) missiles per day in range
+    # ship groups
+    group_ids: tuple[str, ...]
+    group_actor: np.ndarray
+    group_class: np.ndarray
+    group_n0: np.ndarray
+    group_arrival: np.ndarray
+    group_eng: np.ndarray  # engagements per ship-day
+    group_int: np.ndarray  # interceptors per ship
+    group_htk: np.ndarray
+    group_crew: np.ndarray
+    group_troops: np.ndarray
+    group_lift_t: np.ndarray
+    group_asm: np.ndarray  # (G, W) ship-launched anti-ship missiles per ship-day
+    group_stock: np.ndarray  # (G, W) stock index for those launches (-1 none)
+    # ground
+    chn_battalions: float
+    twn_battalions: float
+    twn_reserve_battalions: float
+    # scalar parameters: fixed values and distributions of uncertain ones
+    values: dict[str, float] = field(default_factory=dict)
+    dists: dict[str, tuple[str, float, float, float]] = field(default_factory=dict)
+
+    @property
+    def n_profiles(self) -> int:
+        """Number of role profiles (the leading batch axis)."""
+        return len(self.profiles)
+
+    def summary(self) -> dict[str, Any]:
+        """Small description for logs and tests."""
+        return {
+            "profiles": self.n_profiles,
+            "bases": len(self.base_ids),
+            "units": len(self.unit_ids),
+            "groups": len(self.group_ids),
+            "days": self.n_days,
+        }

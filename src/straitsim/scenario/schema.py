@@ -1,0 +1,241 @@
+"""Pydantic schema of a resolved scenario: validated once at the edge, then compiled.
+
+Every table rejects unknown keys. Numbers in data records are covered by the record's
+``source``, by ``field_sources`` for one field, or by ``assumed`` (field -> one-line
+rationale). Units are in the names (``range_km``, ``n``, ``apron_area_km2``...).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NonNeg = Annotated[float, Field(ge=0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors; booleans are not numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, v: object, info: object) -> object:
+        # TOML booleans must not pass as counts; pydantic would accept True for an int.
+        field = cls.model_fields.get(getattr(info, "field_name", ""), None)
+        if isinstance(v, bool) and field is not None:
+            ann = field.annotation
+            if ann in (int, float) or getattr(ann, "__origin__", None) is Annotated:
+                base = getattr(ann, "__args__", (ann,))[0]
+                if base in (int, float):
+                    raise ValueError("a number, not true/false")
+        return v
+
+
+class Cited(Strict):
+    """A data record whose numbers carry a source key or an explained assumption."""
+
+    source: str | None = None
+    field_sources: dict[str, str] = Field(default_factory=dict)
+    assumed: dict[str, str] = Field(default_factory=dict)
+    notes: str | None = None
+
+
+class Source(Strict):
+    """One bibliography entry."""
+
+    title: str
+    author: str
+    publisher: str
+    year: int
+    url: str
+    kind: Literal["primary", "secondary", "press"]
+
+
+class Dist(Strict):
+    """Distribution of an uncertain parameter, sampled once per replication."""
+
+    kind: Literal["uniform", "triangular", "loguniform"]
+    low: float
+    high: float
+    mode: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Dist:
+        if not self.low <= self.high:
+            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+        if self.kind == "triangular":
+            if self.mode is None or not self.low <= self.mode <= self.high:
+                raise ValueError("a triangular distribution needs low <= mode <= high")
+        if self.kind == "loguniform" and self.low <= 0:
+            raise ValueError("a log-uniform distribution needs low > 0")
+        return self
+
+
+class Param(Strict):
+    """A scalar model parameter with its meaning, unit and pedigree."""
+
+    value: float
+    unit: str
+    doc: str
+    source: str | None = None
+    assumption: str | None = None
+    range: tuple[float, float] | None = None
+    dist: Dist | None = None
+
+    @model_validator(mode="after")
+    def _pedigree(self) -> Param:
+        if not (self.source or self.assumption):
+            raise ValueError("a parameter needs a 'source' key or an 'assumption' rationale")
+        return self
+
+
+class ShipClass(Cited):
+    doc: str
+    hits_to_kill: Annotated[float, Field(gt=0)]
+    crew: NonNegInt
+    troops: NonNegInt = 0
+    lift_t: NonNeg = 0.0
+
+
+class Weapon(Cited):
+    doc: str
+    speed: Literal["subsonic", "supersonic"]
+    range_km: NonNeg
+
+
+class MissileClass(Cited):
+    doc: str
+    range_km: NonNeg
+    role: Literal["land", "ship"]
+
+
+class AircraftType(Cited):
+    generation: Annotated[float, Field(ge=3, le=6)]
+    role: Literal["fighter", "bomber"]
+    combat_radius_km: NonNeg
+    anti_ship: dict[str, NonNegInt] = Field(default_factory=dict)
+
+
+Rung = Literal["none", "home", "regional", "theatre"]
+
+
+class RungSpec(Strict):
+    doc: str
+    us_basing: bool
+    forces: Rung
+    trigger: Literal["always", "attacked", "us_entry", "never"]
+    release: str | None = None
+
+
+class Actor(Strict):
+    name: str
+    side: Literal["prc", "coalition"]
+    default: str | None = None
+    rungs: dict[str, RungSpec] = Field(default_factory=dict)
+
+
+class Theatre(Cited):
+    center_lat: Annotated[float, Field(ge=-90, le=90)]
+    center_lon: Annotated[float, Field(ge=-180, le=180)]
+    launch_lat: Annotated[float, Field(ge=-90, le=90)]
+    launch_lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class Base(Cited):
+    name: str
+    host: str
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    runways: NonNegInt
+    shelters: NonNegInt
+    apron_area_km2: NonNeg
+    kind: Literal["air", "civil", "carrier", "mainland"]
+
+
+class AirUnit(Cited):
+    actor: str
+    type: str
+    base: str
+    fallback: str
+    n: NonNegInt
+    arrival_day: NonNegInt = 0
+    release: str | None = None
+    carrier: bool = False
+
+
+class Ships(Cited):
+    actor: str
+    # "class" is a Python keyword; the TOML key is `class`.
+    ship_class: str = Field(alias="class")
+    n: NonNegInt
+    arrival_day: NonNegInt = 0
+    engagements_per_day: NonNeg = 0.0
+    interceptors: NonNeg = 0.0
+    anti_ship: dict[str, NonNeg] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Munition(Cited):
+    actor: str
+    weapon: str
+    n: NonNeg
+
+
+class Launcher(Cited):
+    actor: str
+    host: str
+    weapon: str
+    n: NonNeg
+    shots_per_day: NonNeg
+    in_range_share: Share
+
+
+class Missiles(Cited):
+    n: NonNeg
+
+
+class Ground(Cited):
+    battalions: NonNeg
+    reserve_battalions: NonNeg = 0.0
+
+
+class Plan(Strict):
+    strike_hosts: list[str]
+    strike_allied_bases: bool = True
+    source: str | None = None
+
+
+class Scenario(Strict):
+    """A fully resolved scenario: packs merged, extends applied, overrides set."""
+
+    name: str
+    title: str
+    description: str = ""
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    horizon_days: Annotated[int, Field(ge=1, le=365)]
+    packs: list[str] = Field(default_factory=list)
+    extends: str | None = None
+    source: str | None = None
+    roles: dict[str, str]
+    plan: Plan
+    sources: dict[str, Source]
+    params: dict[str, Param]
+    ship_classes: dict[str, ShipClass]
+    weapons: dict[str, Weapon]
+    missile_classes: dict[str, MissileClass]
+    aircraft_types: dict[str, AircraftType]
+    actors: dict[str, Actor]
+    theatre: Theatre
+    bases: dict[str, Base]
+    air_units: dict[str, AirUnit] = Field(default_factory=dict)
+    ships: dict[str, Ships] = Field(default_factory=dict)
+    munitions: dict[str, Munition] = Field(default_factory=dict)
+    launchers: dict[str, Launcher] = Field(default_factory=dict)
+    missiles: dict[str, Missiles] = Field(default_factory=dict)
+    ground: dict[str, Ground] = Field(default_factory=dict)
+    kind: str | None = None
