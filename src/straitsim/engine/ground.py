@@ -14,10 +14,13 @@ from straitsim.engine.state import State
 
 
 def roc_engaged_share(v: dict[str, Any], day: int, xp: Any) -> Any:
-    """Share of ROC strength within reach of the lodgement, ``days`` after the landing."""
+    """Share of ROC strength engaged against the lodgement ``t`` days after the landing.
+
+    ``local + (max - local) x (1 - exp(-t / roc_mobilisation_days))``.
+    """
     t = max(day - float(v["invasion_start_day"]), 0.0)
-    local = v["roc_local_share"]
-    return local + (1.0 - local) * (1.0 - xp.exp(-t / xp.asarray(v["roc_mobilisation_days"], dtype=float)))
+    local, top = v["roc_local_share"], v["roc_max_engaged_share"]
+    return local + (top - local) * (1.0 - xp.exp(-t / xp.asarray(v["roc_mobilisation_days"], dtype=float)))
 
 
 def combat_power(s: State, v: dict[str, Any], xp: Any) -> tuple[Any, Any]:

@@ -1,0 +1,38 @@
+"""straitsim: an open, reproducible campaign model of a cross-Strait invasion.
+
+The public API (pinned by tests/test_api.py)::
+
+    import straitsim as ss
+    res = ss.run("csis-2026", reps=2000, seed=1, roles={"JPN": "neutral"})
+    res.outcomes()          # pandas DataFrame with 95% intervals
+    res.losses()            # loss quantiles per country and metric
+    res.summary()           # the `straitsim run --json` document
+"""
+
+from straitsim.api import (
+    RunResult,
+    __version__,
+    list_scenarios,
+    load_scenario,
+    run,
+    scenario_hash,
+    simulate,
+)
+from straitsim.engine.state import OUTCOMES
+from straitsim.engine.trajectory import Trajectory
+from straitsim.errors import UserError
+from straitsim.scenario.schema import Scenario
+
+__all__ = [
+    "OUTCOMES",
+    "RunResult",
+    "Scenario",
+    "Trajectory",
+    "UserError",
+    "__version__",
+    "list_scenarios",
+    "load_scenario",
+    "run",
+    "scenario_hash",
+    "simulate",
+]

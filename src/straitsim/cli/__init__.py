@@ -1,0 +1,19 @@
+"""The ``straitsim`` command line: thin wrappers that parse, call the Python API and print.
+
+Each command group lives in its own module and registers itself on :data:`app`.
+User errors print one line on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from straitsim.cli.app import app, main
+
+# Command modules register themselves on import (keep one line per module).
+from straitsim.cli import run as _run  # noqa: E402,F401
+
+__all__ = ["app", "main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""``straitsim run``, ``scenarios`` and ``show``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from straitsim import api
+from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.engine.state import OUTCOMES
+from straitsim.scenario.load import builtin_scenarios
+
+OUTCOME_LABELS = {
+    "prc_decisive_defeat": "Decisive PRC defeat",
+    "stalemate_against_prc": "Stalemate trending against the PRC",
+    "stalemate": "Indeterminate stalemate",
+    "stalemate_toward_prc": "Stalemate trending toward the PRC",
+    "prc_victory": "PRC victory",
+}
+TABLE_METRICS = ("aircraft", "aircraft_on_ground", "carriers", "surface_combatants", "submarines", "personnel_killed")
+
+ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name (see `straitsim scenarios`) or path to a TOML file.")]
+RepsOpt = Annotated[int, typer.Option("--reps", "-n", min=1, max=10_000_000, help="Replications.")]
+SeedOpt = Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed.")]
+RoleOpt = Annotated[list[str] | None, typer.Option("--role", help="ALLY=RUNG, e.g. JPN=neutral (repeatable).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE override, e.g. us_entry_delay_days=7 (repeatable).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+
+def progress_bar(total: int, quiet: bool) -> tuple[Progress | None, Any]:
+    """A Rich progress bar on stderr (none when ``quiet``); returns (bar, advance callback)."""
+    if quiet:
+        return None, None
+    bar = Progress(
+        TextColumn("[bold]simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console.__class__(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("run", total=total)
+    return bar, lambda n: bar.advance(task, n)
+
+
+@app.command()
+@user_errors
+def run(
+    scenario: ScenarioArg,
+    reps: RepsOpt = 1000,
+    seed: SeedOpt = 0,
+    days: Annotated[int | None, typer.Option("--days", min=1, max=365, help="Horizon in days (default: the scenario's).")] = None,
+    role: RoleOpt = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE override, e.g. us_entry_delay_days=7 (repeatable).")] = None,
+    json_: JsonOpt = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Directory for summary.json and replications.parquet.")] = None,
+    chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1, help="Replications per engine call.")] = None,
+) -> None:
+    """Run a scenario: outcome probabilities with 95% intervals and loss quantiles per country."""
+    sc = api.load_scenario(scenario, role or [], set_ or [])
+    bar, advance = progress_bar(reps * 1, quiet=json_)
+    if bar is not None:
+        with bar:
+            res = api.run(sc, reps, seed, days=days, chunk_size=chunk_size or max(250, min(5000, reps // 10 or 1)), progress=advance)
+    else:
+        res = api.run(sc, reps, seed, days=days, chunk_size=chunk_size)
+    res.overrides = list(set_ or [])
+    doc = res.summary()
+    if out is not None:
+        write_outputs(res, doc, out)
+    if json_:
+        print_json(doc)
+        return
+    print_run(doc)
+    if out is not None:
+        console.print(f"wrote {out}/summary.json and {out}/replications.parquet")
+
+
+def write_outputs(res: api.RunResult, doc: dict[str, Any], out: Path) -> None:
+    """Write the summary and per-replication table atomically into ``out``."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-", dir=out.parent))
+    try:
+        (tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+        res.replications().to_parquet(tmp / "replications.parquet", index=False)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_run(doc: dict[str, Any]) -> None:
+    """Rich tables for a run summary."""
+    sc = doc["scenario"]
+    roles = ", ".join(f"{k}={v}" for k, v in doc["roles"].items())
+    console.print(f"[bold]{sc['title']}[/] ({sc['name']}, {doc['reps']} replications, seed {doc['seed']})")
+    console.print(f"roles: {roles}")
+    if doc["overrides"]:
+        console.print("overrides: " + ", ".join(doc["overrides"]))
+    t = Table(title="Outcome", title_justify="left")
+    t.add_column("outcome")
+    t.add_column("probability", justify="right")
+    t.add_column("95% interval", justify="right")
+    for key in OUTCOMES:
+        o = doc["outcome"][key]
+        t.add_row(OUTCOME_LABELS[key], f"{o['p']:.3f}", f"{o['lo']:.3f} - {o['hi']:.3f}")
+    dp = doc["defence_prevails"]
+    t.add_row("[bold]Defence prevails[/]", f"[bold]{dp['p']:.3f}[/]", f"{dp['lo']:.3f} - {dp['hi']:.3f}")
+    console.print(t)
+    lt = Table(title="Losses: median (10-90%)", title_justify="left")
+    lt.add_column("country")
+    for m in TABLE_METRICS:
+        lt.add_column(m.replace("_", " "), justify="right")
+    for country, ms in doc["losses"].items():
+        if all(ms[m]["p90"] < 0.5 for m in TABLE_METRICS):
+            continue
+        lt.add_row(country, *[_q(ms[m]) for m in TABLE_METRICS])
+    console.print(lt)
+    chn = doc["losses"]["CHN"]
+    console.print(
+        "PRC amphibious fleet sunk: "
+        f"{chn['amphibious_fleet_sunk_share']['median']:.0%} "
+        f"({chn['amphibious_fleet_sunk_share']['p10']:.0%}-{chn['amphibious_fleet_sunk_share']['p90']:.0%}); "
+        f"battalions landed {_q(chn['battalions_landed'])}; ships lost {_q(chn['ships'])}"
+    )
+
+
+def _q(q: dict[str, float]) -> str:
+    return f"{q['median']:.0f} ({q['p10']:.0f}-{q['p90']:.0f})"
+
+
+@app.command()
+@user_errors
+def scenarios(json_: JsonOpt = False) -> None:
+    """List the built-in scenarios."""
+    items = api.list_scenarios()
+    if json_:
+        print_json([{"name": k, "title": v, "path": str(builtin_scenarios()[k])} for k, v in items.items()])
+        return
+    t = Table(title="Built-in scenarios", title_justify="left")
+    t.add_column("name")
+    t.add_column("title")
+    for k, v in items.items():
+        t.add_row(k, v)
+    console.print(t)
+
+
+@app.command()
+@user_errors
+def show(
+    scenario: ScenarioArg,
+    role: RoleOpt = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Print the resolved scenario: every knob's key, value and source (what --set accepts)."""
+    from straitsim.scenario.describe import describe
+
+    sc = api.load_scenario(scenario, role or [], set_ or [])
+    doc = describe(sc)
+    if json_:
+        print_json(doc)
+        return
+    console.print(f"[bold]{sc.title}[/] ({sc.name}, {sc.year}, horizon {sc.horizon_days} days)")
+    console.print(sc.description)
+    rt = Table(title="Roles (--role ALLY=RUNG)", title_justify="left")
+    for c in ("ally", "rung", "available rungs"):
+        rt.add_column(c)
+    for r in doc["roles"]:
+        rt.add_row(r["ally"], r["rung"], ", ".join(r["rungs"]))
+    console.print(rt)
+    pt = Table(title="Parameters (--set NAME=VALUE)", title_justify="left")
+    for c in ("name", "value", "unit", "uncertainty", "source / assumption"):
+        pt.add_column(c)
+    for p in doc["params"]:
+        pt.add_row(p["key"], f"{p['value']:g}", p["unit"], p["uncertainty"] or "", p["source"] or ("assumption: " + (p["assumption"] or "")))
+    console.print(pt)
+    dt = Table(title="Data (--set PATH=VALUE)", title_justify="left")
+    for c in ("key", "value", "source / assumption"):
+        dt.add_column(c)
+    for d in doc["data"]:
+        dt.add_row(d["key"], str(d["value"]), d["source"] or ("assumption: " + (d["assumption"] or "")))
+    console.print(dt)

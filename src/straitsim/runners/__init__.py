@@ -1,0 +1,1 @@
+"""Runners: where replications are computed (in process by default)."""
