@@ -331,6 +331,7 @@ def analyse_roles(
     days: int | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    full_lattice: bool = True,
 ) -> RoleAnalysis:
     """Evaluate the role lattice of ``allies`` and attribute the metric among them.
 
@@ -354,6 +355,9 @@ def analyse_roles(
         Orders drawn by the sampled method (antithetic pairs).
     days, chunk_size, progress
         Passed to the engine.
+    full_lattice : bool
+        With the exact method, evaluate every rung combination (True) or only the ``2**n``
+        coalitions and the ladder steps (False; what attribution alone needs).
 
     Returns
     -------
@@ -375,8 +379,14 @@ def analyse_roles(
     step_profs = [p for s in steps for p in (s[3], s[4])]
     if method == "exact":
         sh._check_n(n)
-        lat = evaluate_lattice(sc, list(moves), reps, seed, metric, days, chunk_size, progress)
         coalitions = coalition_profiles(sc, moves, sh.coalition_masks(n))
+        if full_lattice:
+            lat = evaluate_lattice(sc, list(moves), reps, seed, metric, days, chunk_size, progress)
+        else:
+            profs = coalitions + step_profs
+            lat = evaluate_profiles(
+                sc, list(moves), profs, reps, seed, metric, days, chunk_size, progress
+            )
         table = lat.values[[lat.index(p) for p in coalitions]]
         est = sh.exact_with_se(table)
     else:

@@ -11,12 +11,11 @@ from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
 
 
-def sorties(s: State, p: Params, day: int, xp: Any) -> Any:
+def sorties(s: State, p: Params, v: dict[str, Any], day: int, xp: Any) -> Any:
     """Sorties per unit today: aircraft x rate(distance) x open-runway share x effort."""
-    onehot = xp.asarray(p.base_onehot)
     runways = xp.asarray(p.base_runways)
     open_share = safe_div(runways - s["closed"], runways, xp)  # (P, R, B)
-    open_u = open_share @ xp.swapaxes(onehot, -1, -2)  # (P, R, U)
+    open_u = v["_mx"]["ub"].to_units(open_share, xp)  # (P, R, U)
     effort_u = xp.take(s["effort"], xp.asarray(p.unit_actor), axis=-1)
     effort_u = xp.where(xp.asarray(p.unit_actor == p.i_chn), 1.0, effort_u)
     here = xp.asarray((p.unit_arrival <= day) * 1.0)
@@ -38,7 +37,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     surviving the day.
     """
     xp = rng.xp
-    S = sorties(s, p, day, xp)
+    S = sorties(s, p, v, day, xp)
     chn = xp.asarray(p.unit_actor == p.i_chn)
     fighter = xp.asarray(p.unit_fighter)
     usable = xp.asarray(p.weapon_anti_ship | (v["us_strikes_mainland"] > 0))

@@ -16,42 +16,47 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.common import airbase_attack, by_actor, escorts_exposed, present, safe_div
+from straitsim.engine.common import (
+    UnitBases,
+    airbase_attack,
+    by_actor,
+    escorts_exposed,
+    group_sum,
+    present,
+    safe_div,
+)
 from straitsim.engine.params import AMPHIB, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
 
 
-def derived(p: Params) -> dict[str, np.ndarray]:
-    """Mapping matrices computed once per run."""
+def derived(p: Params) -> dict[str, Any]:
+    """Index lists and masks computed once per run (no matrix products: see common.GroupSum)."""
     M, W = len(p.stock_n0), len(p.weapons)
     U, G, L = len(p.unit_ids), len(p.group_ids), len(p.launcher_rate)
     stock_of = {(int(a), int(w)): m for m, (a, w) in enumerate(zip(p.stock_actor, p.stock_weapon, strict=True))}
-    unit_stock = np.zeros((W, U, M))
+    air_lists = []
     for w in range(W):
-        for u in range(U):
-            m = stock_of.get((int(p.unit_actor[u]), w))
-            if m is not None and p.unit_load[u, w] > 0:
-                unit_stock[w, u, m] = 1.0
-    group_stock = np.zeros((G, M))
+        units = [u for u in range(U) if p.unit_load[u, w] > 0 and (int(p.unit_actor[u]), w) in stock_of]
+        air_lists.append(
+            (np.array(units, dtype=np.int64), np.array([stock_of[(int(p.unit_actor[u]), w)] for u in units], dtype=np.int64))
+        )
+    pair_g, pair_m, pair_rate = [], [], []
     for g in range(G):
         for w in range(W):
             m = int(p.group_stock[g, w])
-            if m >= 0:
-                group_stock[g, m] += p.group_asm[g, w]
-    launcher_stock = np.zeros((L, M))
-    for i in range(L):
-        if p.launcher_stock[i] >= 0:
-            launcher_stock[i, p.launcher_stock[i]] = p.launcher_rate[i]
-    stock_weapon = np.zeros((M, W))
-    stock_weapon[np.arange(M), p.stock_weapon] = 1.0
+            if m >= 0 and p.group_asm[g, w] > 0:
+                pair_g.append(g)
+                pair_m.append(m)
+                pair_rate.append(p.group_asm[g, w])
+    ok_l = np.array([int(p.launcher_stock[i]) >= 0 for i in range(L)], dtype=bool)
     cls = p.group_class
     prc = p.group_actor == p.i_chn
     return {
-        "unit_stock": unit_stock,
-        "group_stock": group_stock,
-        "launcher_stock": launcher_stock,
-        "stock_weapon": stock_weapon,
+        "ub": UnitBases(p.unit_base, len(p.base_ids)),
+        "air_lists": air_lists,
+        "ship_pairs": (np.array(pair_g, dtype=np.int64), np.array(pair_m, dtype=np.int64), np.array(pair_rate)),
+        "launcher_ok": ok_l,
         "prc_escort": (prc & (cls == 1)).astype(float),
         "prc_amphib": (prc & np.isin(cls, AMPHIB)).astype(float),
         "prc_sub": (prc & (cls == 5)).astype(float),
@@ -77,36 +82,46 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     basing = xp.asarray(p.us_basing_pa[:, p.launcher_host])[:, None, :]
     own = xp.asarray(p.launcher_actor == p.launcher_host)
     eff_l = eff_l * (own | basing)
-    demand = eff_l @ xp.asarray(mx["launcher_stock"])
+    M = len(p.stock_n0)
+    ok_l = mx["launcher_ok"]
+    demand = group_sum(
+        xp.take(eff_l, xp.asarray(np.flatnonzero(ok_l)), axis=-1) * xp.asarray(p.launcher_rate[ok_l]),
+        p.launcher_stock[ok_l],
+        M,
+        xp,
+    )
     # ship-launched
     eff_g = xp.take(effort, xp.asarray(p.group_actor), axis=-1)
-    demand = demand + (ships * here_g * eff_g) @ xp.asarray(mx["group_stock"])
+    pg, pm, prate = mx["ship_pairs"]
+    demand = demand + group_sum(xp.take(ships * here_g * eff_g, xp.asarray(pg), axis=-1) * xp.asarray(prate), pm, M, xp)
     # only weapons that may strike ships
     anti_ship_m = xp.asarray(p.weapon_anti_ship[p.stock_weapon], dtype=xp.float64)
     launched = xp.minimum(demand * anti_ship_m, stock)
     left = stock - launched
     # aircraft: weapons in catalogue order
     mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
-    rem = s["today_strike_sorties"] * col(v["allied_targeting"])
+    rem = s["today_strike_sorties"] * col(v["allied_targeting"])  # a fresh array: updated in place below
     to_mainland = xp.zeros(stock.shape[:-1])
-    load = xp.asarray(p.unit_load)
+    load = p.unit_load
     for w in range(len(p.weapons)):
-        if not load[:, w].any():
+        units, stocks = mx["air_lists"][w]
+        if units.size == 0:
             continue
         mult = (1.0 - mainland_share) * p.weapon_anti_ship[w] + mainland_share * (p.weapons[w] == "jassm_er")
         if mult <= 0:
             continue
-        us = xp.asarray(mx["unit_stock"][w])  # (U, M)
-        want = (rem * load[:, w] * mult) @ us  # (P, R, M)
+        r_u = xp.take(rem, xp.asarray(units), axis=-1)
+        want = group_sum(r_u * xp.asarray(load[units, w] * mult), stocks, M, xp)  # (P, R, M)
         got = xp.minimum(want, left)
         frac = safe_div(got, want, xp)
-        rem = rem * (1.0 - (frac @ us.T) * (load[:, w] > 0))
+        rem[..., units] = r_u * (1.0 - xp.take(frac, xp.asarray(stocks), axis=-1))
         left = left - got
         launched = launched + got
         if p.weapons[w] == "jassm_er" and mainland_share > 0:
             to_mainland = to_mainland + got.sum(-1) * mainland_share / mult
     spent_m = launched
-    by_w = launched @ xp.asarray(mx["stock_weapon"])  # (P, R, W)
+    W = len(p.weapons)
+    by_w = group_sum(launched, p.stock_weapon, W, xp)  # (P, R, W)
     at_ships = by_w.copy()
     if "jassm_er" in p.weapons:
         j = p.weapons.index("jassm_er")
@@ -135,7 +150,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     ships_after, sunk = allocate_hits(ships, hits, v, p, mx, xp, escorts_exposed(s, p, v, xp))
     out: State = {
         "stock": left,
-        "spent": s["spent"] + spent_m @ xp.asarray(mx["stock_weapon"]),
+        "spent": s["spent"] + by_w,
         "ships": ships_after,
         "interceptors": xp.maximum(interceptors, 0.0),
         "today_amph_sunk": sunk,
@@ -167,17 +182,17 @@ def mainland_strike(
 ) -> State:
     """JASSM-ER against PRC airbases: the same airbase-attack model, PRC aircraft sheltered."""
     xp = rng.xp
-    onehot = xp.asarray(p.base_onehot)
+    ub = v["_mx"]["ub"]
     chn = xp.asarray(p.unit_actor == p.i_chn, dtype=xp.float64)
     n_ac = s["n_ac"]
-    ac_at_base = (n_ac * chn) @ onehot
+    ac_at_base = ub.to_bases(n_ac * chn, xp)
     mainland = xp.asarray(mx_mainland(p))
     arrive = col(missiles) * mainland * (1.0 - v["p_launch_failure"]) * (1.0 - v["base_missile_defence"])
     shelters = ac_at_base * v["prc_shelter_share"]
     share, rw = airbase_attack(arrive, ac_at_base, shelters, xp.asarray(p.base_apron_km2), v, xp)
     runways = xp.asarray(p.base_runways)
     closed = xp.minimum(runways, s["closed"] + rw / v["missiles_per_runway_cut"])
-    lost = n_ac * ((share @ xp.swapaxes(onehot, -1, -2)) * chn)
+    lost = n_ac * (ub.to_units(share, xp) * chn)
     return {
         "n_ac": n_ac - lost,
         "lost_ground": s["lost_ground"] + by_actor(lost, p.unit_actor, len(p.actors), xp),

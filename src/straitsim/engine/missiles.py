@@ -26,14 +26,14 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     """
     xp = rng.xp
     n_ac = s["n_ac"]
-    onehot = xp.asarray(p.base_onehot)  # (P, U, B)
+    ub = v["_mx"]["ub"]
     on_ground = xp.asarray((p.unit_arrival <= day) & ~p.unit_carrier, dtype=xp.float64)
-    ac_at_base = (n_ac * on_ground) @ onehot  # (P, R, B)
+    ac_at_base = ub.to_bases(n_ac * on_ground, xp)  # (P, R, B)
     at_war = s["at_war"]
     host = xp.asarray(p.base_host)
     host_war = xp.take(at_war, host, axis=-1)
     us_units = (p.unit_actor == p.i_usa) & (p.unit_arrival <= day) & ~p.unit_carrier
-    us_present = ((xp.asarray(p.unit_avail * us_units, dtype=xp.float64)[:, None, :] @ onehot) > 0)
+    us_present = ub.to_bases(xp.asarray(p.unit_avail * us_units, dtype=xp.float64)[:, None, :], xp) > 0
     us_ops = us_present & s["us_at_war"][..., None]
     is_twn = xp.asarray(p.base_host == p.i_twn)
     allied = bool(v.get("strike_allied_bases", 1.0))
@@ -64,7 +64,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     closed = xp.minimum(runways, s["closed"] + rw_hits / v["missiles_per_runway_cut"])
     closed = closed * xp.exp(-1.0 / col(v["dur_runway_repair_days"], 1))
 
-    kill_u = (kill_share @ xp.swapaxes(onehot, -1, -2)) * on_ground  # (P, R, U)
+    kill_u = ub.to_units(kill_share, xp) * on_ground  # (P, R, U)
     lost = n_ac * kill_u
     struck = by_actor((sent > 0).astype(xp.float64), np.asarray(p.base_host), len(p.actors), xp) > 0
     attacked_day = xp.where(struck & xp.isinf(s["attacked_day"]), float(day), s["attacked_day"])

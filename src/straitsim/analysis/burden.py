@@ -1,0 +1,408 @@
+"""Burden sharing: each ally's Shapley share of the contribution beside what it spends and loses.
+
+The economics data (defence spending in current US$ and % of GDP, GDP, national plans and US
+asks, each row cited) live in ``scenario/data/economics.toml``; :func:`load_economics` reads
+and checks them. :func:`burden` runs the attribution (:func:`straitsim.analysis.roles.
+analyse_roles`) and sets, per ally and side by side: its share of the allies' combined
+contribution to a metric, its share of their defence spending and of their GDP, and the
+losses it bears in the profile where every ally plays its role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from straitsim.analysis.roles import RoleAnalysis, analyse_roles
+from straitsim.errors import UserError
+from straitsim.scenario.compile import profile_roles
+from straitsim.scenario.load import DATA_DIR, read_toml
+from straitsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+ECONOMICS_PATH = DATA_DIR / "economics.toml"
+DEFAULT_ALLIES = ("JPN", "AUS", "PHL", "KOR")
+LOSS_COLUMNS = {"aircraft": "aircraft_lost", "ships": "ships_lost", "personnel_killed": "killed"}
+# Preference among national rows of the same year when no SIPRI figure exists.
+KIND_ORDER = ("actual", "budget", "request", "plan", "target")
+SPENDING_FIELDS = (
+    "iso3",
+    "year",
+    "fiscal_year",
+    "kind",
+    "basis",
+    "milex_usd_bn",
+    "pct_gdp",
+    "gdp_usd_bn",
+    "lcu_bn",
+    "currency",
+    "note",
+    "source",
+)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Cited defence-spending data: tables as pandas DataFrames and the bibliography."""
+
+    spending: pd.DataFrame
+    plan_total: pd.DataFrame
+    us_ask: pd.DataFrame
+    sources: dict[str, dict[str, Any]]
+    path: str
+
+    def cite(self, key: str) -> str:
+        """Short citation of a source key: ``publisher (year): title``."""
+        s = self.sources[key]
+        return f"{s.get('publisher', s.get('author', ''))} ({s.get('year', 'n.d.')}): {s['title']}"
+
+
+def load_economics(path: str | Path | None = None) -> Economics:
+    """Read and check the economics data (default: the built-in ``economics.toml``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Another file with the same layout (``[[spending]]``, ``[[plan_total]]``,
+        ``[[us_ask]]`` and ``[sources.KEY]`` tables).
+
+    Returns
+    -------
+    Economics
+        The tables, each row with a ``source`` key present in ``sources``.
+
+    Raises
+    ------
+    UserError
+        A missing file, bad TOML, a row without ``iso3``/``year``/``source``, a source key
+        missing from the bibliography, or a non-numeric figure.
+    """
+    p = Path(path) if path is not None else ECONOMICS_PATH
+    return _load(str(p.resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Economics:
+    import pandas as pd
+
+    label = "<built-in economics.toml>" if Path(path) == ECONOMICS_PATH.resolve() else path
+    d = read_toml(Path(path), label)
+    sources = d.get("sources", {})
+    if not isinstance(sources, dict) or not sources:
+        raise UserError(
+            "no bibliography", file=label, key="sources", expected="[sources.KEY] tables"
+        )
+    for key, s in sources.items():
+        if (
+            not isinstance(s, dict)
+            or "title" not in s
+            or s.get("kind") not in ("primary", "secondary", "press")
+        ):
+            raise UserError(
+                "bad source entry",
+                file=label,
+                key=f"sources.{key}",
+                expected="a table with title and kind = primary|secondary|press",
+                found=repr(s),
+            )
+    tables = {}
+    for name in ("spending", "plan_total", "us_ask"):
+        rows = d.get(name, [])
+        if not isinstance(rows, list):
+            raise UserError(
+                "bad table", file=label, key=name, expected="an array of tables", found=repr(rows)
+            )
+        for i, r in enumerate(rows):
+            where = f"{name}[{i}]"
+            for k in ("iso3", "source") + (("year",) if name != "plan_total" else ()):
+                if k not in r:
+                    raise UserError(
+                        "missing field", file=label, key=f"{where}.{k}", expected="a value"
+                    )
+            if r["source"] not in sources:
+                raise UserError(
+                    "unknown source key",
+                    file=label,
+                    key=f"{where}.source",
+                    expected="a key of [sources]",
+                    found=repr(r["source"]),
+                )
+            for k in ("milex_usd_bn", "pct_gdp", "gdp_usd_bn", "lcu_bn", "usd_bn"):
+                if k in r and (isinstance(r[k], bool) or not isinstance(r[k], int | float)):
+                    raise UserError(
+                        "not a number",
+                        file=label,
+                        key=f"{where}.{k}",
+                        expected="a number",
+                        found=repr(r[k]),
+                    )
+        tables[name] = pd.DataFrame(rows)
+    sp = tables["spending"].reindex(columns=list(SPENDING_FIELDS))
+    for k in ("milex_usd_bn", "pct_gdp", "gdp_usd_bn", "lcu_bn"):
+        sp[k] = sp[k].astype(float)
+    return Economics(sp, tables["plan_total"], tables["us_ask"], sources, label)
+
+
+def spending_table(iso3: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
+    """Return the spending rows (optionally for some countries and one year), with sources."""
+    sp = load_economics().spending
+    if iso3 is not None:
+        sp = sp[sp["iso3"].isin([c.upper() for c in iso3])]
+    if year is not None:
+        sp = sp[sp["year"] == year]
+    return sp.reset_index(drop=True)
+
+
+def latest_common_year(econ: Economics, countries: Sequence[str]) -> int:
+    """Latest year with a SIPRI (comparable) figure for every country."""
+    sp = econ.spending[econ.spending["basis"] == "sipri"]
+    years = None
+    for c in countries:
+        ys = set(sp.loc[sp["iso3"] == c, "year"].astype(int))
+        if not ys:
+            raise UserError(
+                "no spending data",
+                key="allies",
+                expected="a country in economics.toml",
+                found=repr(c),
+            )
+        years = ys if years is None else years & ys
+    if not years:
+        raise UserError("no common year of spending data", key="year", found=", ".join(countries))
+    return max(years)
+
+
+def spending_for(econ: Economics, iso3: str, year: int) -> dict[str, Any]:
+    """One country's defence spending and GDP for ``year``.
+
+    The SIPRI figure for that year is preferred (comparable across countries); failing that,
+    the national figure for the year (actual, then budget, request, plan, target). GDP comes
+    from the SIPRI row of that year, or the latest earlier SIPRI year (``gdp_year`` says which).
+    Missing figures are NaN; ``note`` says why.
+    """
+    sp = econ.spending[econ.spending["iso3"] == iso3]
+    sipri = sp[sp["basis"] == "sipri"].sort_values("year")
+    same = sipri[sipri["year"] == year]
+    out: dict[str, Any] = {
+        "milex_usd_bn": np.nan,
+        "pct_gdp": np.nan,
+        "spending_basis": None,
+        "spending_source": None,
+    }
+    notes = []
+    if len(same):
+        r = same.iloc[0]
+        out.update(
+            milex_usd_bn=r["milex_usd_bn"],
+            pct_gdp=r["pct_gdp"],
+            spending_basis="sipri",
+            spending_source=r["source"],
+        )
+    else:
+        nat = sp[(sp["basis"] == "national") & (sp["year"] == year)].copy()
+        if len(nat):
+            nat["rank"] = nat["kind"].map({k: i for i, k in enumerate(KIND_ORDER)})
+            r = nat.sort_values("rank").iloc[0]
+            out.update(
+                milex_usd_bn=r["milex_usd_bn"],
+                pct_gdp=r["pct_gdp"],
+                spending_basis=f"national {r['kind']}",
+                spending_source=r["source"],
+            )
+            notes.append(
+                f"{iso3} {year}: national {r['kind']} figure ({r['note']}); "
+                "not comparable with SIPRI"
+            )
+        else:
+            notes.append(f"{iso3}: no spending figure for {year}")
+    earlier = sipri[sipri["year"] <= year]
+    if len(earlier):
+        g = earlier.iloc[-1]
+        out.update(gdp_usd_bn=g["gdp_usd_bn"], gdp_year=int(g["year"]), gdp_source=g["source"])
+        if int(g["year"]) != year:
+            notes.append(f"{iso3}: GDP of {int(g['year'])} (latest SIPRI year) used for {year}")
+    else:
+        out.update(gdp_usd_bn=np.nan, gdp_year=None, gdp_source=None)
+        notes.append(f"{iso3}: no GDP figure for {year} or earlier")
+    asks = econ.us_ask[econ.us_ask["iso3"] == iso3] if len(econ.us_ask) else econ.us_ask
+    if len(asks):
+        a = asks.sort_values(["year", "pct_gdp"]).iloc[-1]
+        out.update(us_ask_pct_gdp=float(a["pct_gdp"]), us_ask_source=a["source"])
+    else:
+        out.update(us_ask_pct_gdp=np.nan, us_ask_source=None)
+    out["notes"] = notes
+    return out
+
+
+@dataclass
+class BurdenResult:
+    """The burden-sharing table and the attribution it rests on."""
+
+    analysis: RoleAnalysis
+    year: int
+    rows: list[dict[str, Any]]
+    economics: Economics
+    notes: list[str] = field(default_factory=list)
+
+    def table(self) -> pd.DataFrame:
+        """One row per ally: contribution, spending, GDP and losses, values and shares."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows).set_index("ally")
+
+    def shares(self) -> pd.DataFrame:
+        """Return the four shares side by side: contribution, spending, GDP, personnel killed."""
+        cols = {
+            "contribution_share": "contribution",
+            "milex_share": "defence spending",
+            "gdp_share": "GDP",
+            "killed_share": "personnel killed",
+        }
+        return self.table()[list(cols)].rename(columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Build the ``straitsim burden --json`` document (schema in docs/roles.md)."""
+        ra = self.analysis
+        sh = ra.shapley
+        cited = sorted(
+            {
+                r[k]
+                for r in self.rows
+                for k in ("spending_source", "gdp_source", "us_ask_source")
+                if r.get(k)
+            }
+        )
+        return {
+            "scenario": {
+                "name": ra.scenario.name,
+                "title": ra.scenario.title,
+                "year": ra.scenario.year,
+            },
+            "allies": list(ra.moves),
+            "to": ra.to,
+            "year": self.year,
+            "reps": ra.reps,
+            "seed": ra.seed,
+            "metric": ra.lattice.metric,
+            "v_all": sh.v_all,
+            "v_none": sh.v_none,
+            "v_all_minus_none_se": sh.se_all_minus_none,
+            "rows": [_jsonable(r) for r in self.rows],
+            "notes": self.notes,
+            "sources": {k: self.economics.sources[k] for k in cited},
+        }
+
+
+def burden(
+    sc: Scenario,
+    allies: Sequence[str] = DEFAULT_ALLIES,
+    reps: int = 1000,
+    seed: int = 0,
+    metric: str = "defence_prevails",
+    year: int | None = None,
+    to: str = "scenario",
+    days: int | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BurdenResult:
+    """Burden sharing among ``allies``: contribution (Shapley) vs spending, GDP and losses.
+
+    Parameters
+    ----------
+    sc : Scenario
+        The resolved scenario.
+    allies : sequence of str
+        The players (actors with a role ladder; the USA may be one).
+    reps, seed : int
+        Replications and seed (common random numbers across the coalitions).
+    metric : str
+        The outcome metric whose improvement is attributed.
+    year : int, optional
+        Spending year (default: the latest year with SIPRI figures for every ally).
+    to : {"scenario", "top"}
+        Each ally's move, from its lowest rung to its scenario or top rung.
+    days, chunk_size, progress
+        Passed to the engine.
+
+    Returns
+    -------
+    BurdenResult
+        ``table()`` has, per ally: ``shapley`` (metric units) and ``shapley_se``;
+        ``contribution_share`` (of ``v_all - v_none``); ``milex_usd_bn``, ``pct_gdp`` and
+        ``milex_share`` (of the allies' total); ``gdp_usd_bn`` and ``gdp_share``; mean
+        ``aircraft_lost``, ``ships_lost`` and ``killed`` in the profile where every ally
+        plays its role, and their shares; the US ask (% GDP) and every source key.
+    """
+    econ = load_economics()
+    codes = [a.strip().upper() for a in allies]
+    if year is None:
+        year = latest_common_year(econ, codes)
+    ra = analyse_roles(
+        sc,
+        codes,
+        reps,
+        seed,
+        metric,
+        to,
+        days=days,
+        chunk_size=chunk_size,
+        progress=progress,
+        full_lattice=False,
+    )
+    players = list(ra.moves)
+    all_in = profile_roles(sc, {a: ra.moves[a][1] for a in players})
+    i_all = ra.lattice.index(all_in)
+    losses = ra.lattice.trajectory.losses
+    sh = ra.shapley
+    total = sh.v_all - sh.v_none
+    notes: list[str] = []
+    if abs(total) <= 2 * sh.se_all_minus_none:
+        notes.append(
+            f"the allies' combined effect on {metric} ({total:+.4g} ± "
+            f"{sh.se_all_minus_none:.2g}) is not distinguishable from zero, so contribution "
+            "shares are not meaningful; try another --metric (e.g. prc_battalions_landed) "
+            "or a harder scenario"
+        )
+    rows = []
+    for i, a in enumerate(players):
+        eco = spending_for(econ, a, year)
+        notes.extend(eco.pop("notes"))
+        row: dict[str, Any] = {
+            "ally": a,
+            "from": ra.moves[a][0],
+            "to": ra.moves[a][1],
+            "shapley": float(sh.value[i]),
+            "shapley_se": float(sh.se[i]),
+            "contribution_share": float(sh.value[i] / total) if total != 0 else np.nan,
+        }
+        row.update(eco)
+        for metric_name, col in LOSS_COLUMNS.items():
+            row[col] = float(losses[a][metric_name][i_all].mean()) if a in losses else np.nan
+        rows.append(row)
+    share_of = {"milex_usd_bn": "milex_share", "gdp_usd_bn": "gdp_share"}
+    share_of.update({c: c.removesuffix("_lost") + "_share" for c in LOSS_COLUMNS.values()})
+    for col, share in share_of.items():
+        vals = np.array([r[col] for r in rows], dtype=float)
+        tot = np.nansum(vals) if not np.isnan(vals).any() else np.nan
+        for r, v in zip(rows, vals, strict=True):
+            r[share] = float(v / tot) if tot and not np.isnan(tot) else np.nan
+    return BurdenResult(ra, year, rows, econ, list(dict.fromkeys(notes)))
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, float | np.floating):
+            out[k] = None if np.isnan(v) else float(v)
+        elif isinstance(v, np.integer):
+            out[k] = int(v)
+        else:
+            out[k] = v
+    return out

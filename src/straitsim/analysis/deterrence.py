@@ -1,0 +1,960 @@
+"""Deterrence: what Beijing would expect, given what it believes each ally would do.
+
+A :class:`Belief` is a probability distribution over the role profiles of some allies
+(independent per ally, or a joint table). Beijing's *perceived* value of any outcome metric
+is the belief-weighted mixture of role-lattice results: the lattice is simulated once, with
+common random numbers, and every belief, declaration, threshold map and decision only
+re-weights it. Mixtures are formed per replication, so differences between two beliefs
+(the value of clarity) are paired differences over the same replications.
+
+Method, assumptions and limits: docs/deterrence.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from straitsim.analysis.metrics import describe_metric, higher_is_better
+from straitsim.analysis.metrics import metric as get_metric
+from straitsim.analysis.roles import Lattice, evaluate_lattice, ladders
+from straitsim.analysis.summary import Z95
+from straitsim.engine.trajectory import Trajectory
+from straitsim.errors import UserError
+from straitsim.scenario.compile import profile_roles
+from straitsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+SUM_TOL = 1e-9
+"""How far a belief's probabilities may sum from 1."""
+
+PERCEIVED = (
+    "prc_victory",
+    "prc_success",
+    "defence_prevails",
+    "prc_ships_sunk",
+    "prc_amphibious_sunk_share",
+    "prc_aircraft_lost",
+    "prc_battalions_landed",
+    "prc_killed",
+)
+"""Quantities reported by default: outcome probabilities and the losses Beijing should expect."""
+
+EXTRA: dict[str, tuple[Callable[[Trajectory], np.ndarray], str]] = {
+    "prc_killed": (lambda t: t.losses["CHN"]["personnel_killed"], "PRC personnel killed"),
+}
+"""Quantities beyond the shared metrics registry (analysis/metrics.py)."""
+
+Profile = tuple[str, ...]
+
+
+def describe_quantity(name: str) -> str:
+    """One-line description of a perceived quantity (a metric or one of :data:`EXTRA`)."""
+    return EXTRA[name][1] if name in EXTRA else describe_metric(name)
+
+
+def quantity_values(lattice: Lattice, name: str) -> np.ndarray:
+    """``(profiles, replications)`` values of a quantity on the lattice (no new simulation)."""
+    if name == lattice.metric:
+        return np.asarray(lattice.values, dtype=float)
+    if name in EXTRA:
+        return np.asarray(EXTRA[name][0](lattice.trajectory), dtype=float)
+    return np.asarray(get_metric(name)(lattice.trajectory), dtype=float)
+
+
+# --------------------------------------------------------------------------- beliefs
+
+
+def check_probabilities(
+    probs: Mapping[str, Any], *, file: str | None = None, key: str = "belief"
+) -> dict[str, float]:
+    """Validate one probability vector: numbers, finite, non-negative, summing to 1 (1e-9)."""
+    out: dict[str, float] = {}
+    for name, p in probs.items():
+        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p):
+            raise UserError("bad probability", file=file, key=f"{key}.{name}",
+                            expected="a finite number in [0, 1]", found=repr(p))
+        if p < 0:
+            raise UserError("negative probability", file=file, key=f"{key}.{name}",
+                            expected="a probability >= 0", found=repr(p))
+        out[name] = float(p)
+    total = math.fsum(out.values())
+    if abs(total - 1.0) > SUM_TOL:
+        raise UserError("probabilities do not sum to 1", file=file, key=key,
+                        expected="a sum of 1 (within 1e-9)", found=f"{total:.12g}")
+    return out
+
+
+@dataclass
+class Belief:
+    """A probability distribution over role profiles of ``allies``.
+
+    ``probs`` maps a profile (one rung per ally, in the order of ``allies``) to its
+    probability; profiles not listed have probability 0. Build one with
+    :meth:`independent`, :meth:`certain`, :meth:`joint` or :func:`load_beliefs`.
+    """
+
+    allies: tuple[str, ...]
+    probs: dict[Profile, float]
+
+    def __post_init__(self) -> None:
+        self.allies = tuple(a.upper() for a in self.allies)
+        if len(set(self.allies)) != len(self.allies):
+            raise UserError("an ally appears twice in a belief", key="belief",
+                            expected="each ally once", found=", ".join(self.allies))
+        for prof in self.probs:
+            if len(prof) != len(self.allies):
+                raise ValueError(f"profile {prof} does not match allies {self.allies}")
+        self.probs = {k: float(v) for k, v in self.probs.items() if v > 0}
+        check_probabilities({"/".join(k): v for k, v in self.probs.items()})
+
+    @classmethod
+    def independent(cls, marginals: Mapping[str, Mapping[str, float]]) -> Belief:
+        """Independent beliefs per ally: ``{"JPN": {"neutral": 0.3, "full": 0.7}, ...}``."""
+        allies = tuple(marginals)
+        checked = [check_probabilities(marginals[a], key=f"belief.{a}") for a in allies]
+        probs: dict[Profile, float] = {}
+        for combo in itertools.product(*[[(r, p) for r, p in m.items() if p > 0] for m in checked]):
+            probs[tuple(r for r, _ in combo)] = math.prod(p for _, p in combo)
+        return cls(allies, probs)
+
+    @classmethod
+    def certain(cls, roles: Mapping[str, str]) -> Belief:
+        """Certainty that each ally holds the given rung."""
+        return cls(tuple(roles), {tuple(roles.values()): 1.0})
+
+    @classmethod
+    def joint(cls, allies: Sequence[str], table: Mapping[Profile, float]) -> Belief:
+        """A joint table: ``{("neutral", "neutral"): 0.3, ("full", "full"): 0.7}``."""
+        return cls(tuple(allies), dict(table))
+
+    def prob(self, roles: Mapping[str, str]) -> float:
+        """Probability of the profile in which each of ``allies`` holds ``roles[ally]``."""
+        return self.probs.get(tuple(roles[a] for a in self.allies), 0.0)
+
+    def marginal(self, ally: str) -> dict[str, float]:
+        """Probability of each rung of one ally (rungs with probability 0 left out)."""
+        i = self.allies.index(ally.upper())
+        out: dict[str, float] = {}
+        for prof, p in self.probs.items():
+            out[prof[i]] = out.get(prof[i], 0.0) + p
+        return out
+
+    def marginal_over(self, allies: Sequence[str]) -> Belief:
+        """The joint distribution of a subset of allies."""
+        idx = [self.allies.index(a) for a in allies]
+        out: dict[Profile, float] = {}
+        for prof, p in self.probs.items():
+            k = tuple(prof[i] for i in idx)
+            out[k] = out.get(k, 0.0) + p
+        return Belief(tuple(allies), out)
+
+    def product(self, other: Belief) -> Belief:
+        """Independent combination of two beliefs over disjoint sets of allies."""
+        both = set(self.allies) & set(other.allies)
+        if both:
+            raise UserError("an ally has two beliefs", key="belief", expected="each ally once",
+                            found=", ".join(sorted(both)))
+        probs = {a + b: p * q for a, p in self.probs.items() for b, q in other.probs.items()}
+        return Belief(self.allies + other.allies, probs)
+
+    def extend(self, roles: Mapping[str, str]) -> Belief:
+        """Add allies held with certainty at ``roles`` (those already in the belief are kept)."""
+        new = {a: r for a, r in roles.items() if a not in self.allies}
+        return self.product(Belief.certain(new)) if new else self
+
+    def reorder(self, allies: Sequence[str]) -> Belief:
+        """The same belief with allies listed in another order."""
+        idx = [self.allies.index(a) for a in allies]
+        return Belief(tuple(allies), {tuple(k[i] for i in idx): p for k, p in self.probs.items()})
+
+    def mix(self, other: Belief, weight: float) -> Belief:
+        """``weight * other + (1 - weight) * self`` (allies of ``other`` reordered to match)."""
+        if not 0.0 <= weight <= 1.0:
+            raise UserError("bad credibility", key="credibility", expected="a number in [0, 1]",
+                            found=repr(weight))
+        if set(other.allies) != set(self.allies):
+            raise ValueError("mixed beliefs must cover the same allies")
+        o = other.reorder(self.allies)
+        keys = set(self.probs) | set(o.probs)
+        mixed = {k: weight * o.probs.get(k, 0.0) + (1.0 - weight) * self.probs.get(k, 0.0) for k in keys}
+        return Belief(self.allies, mixed)
+
+    def declared(self, roles: Mapping[str, str]) -> Belief:
+        """What Beijing believes if it takes the declaration ``roles`` at its word.
+
+        The declaring allies hold their declared rungs; the others follow this belief
+        conditioned on the declared rungs (identical to their marginal when the belief is
+        independent). If the belief gave the declared rungs probability 0, the others keep
+        their marginal.
+        """
+        roles = {a.upper(): r for a, r in roles.items()}
+        missing = [a for a in roles if a not in self.allies]
+        if missing:
+            raise ValueError(f"declared allies {missing} are not in the belief {self.allies}")
+        idx = {a: self.allies.index(a) for a in roles}
+        match = {k: p for k, p in self.probs.items() if all(k[i] == roles[a] for a, i in idx.items())}
+        mass = math.fsum(match.values())
+        if mass > 0:
+            return Belief(self.allies, {k: p / mass for k, p in match.items()})
+        others = [a for a in self.allies if a not in roles]
+        rest = self.marginal_over(others) if others else Belief((), {(): 1.0})
+        return rest.product(Belief.certain(roles)).reorder(self.allies)
+
+    def declare(self, roles: Mapping[str, str], credibility: float) -> Belief:
+        """``credibility * declared(roles) + (1 - credibility) * self``."""
+        return self.mix(self.declared(roles), credibility)
+
+    def p_fights(self, ally: str, fighting: Iterable[str]) -> float:
+        """Probability that ``ally`` holds one of the ``fighting`` rungs."""
+        fight = set(fighting)
+        return math.fsum(p for r, p in self.marginal(ally).items() if r in fight)
+
+    def check(self, sc: Scenario, *, file: str | None = None, key: str = "belief") -> Belief:
+        """Raise a :class:`UserError` unless every ally and rung exists in the scenario."""
+        lad = _ladders(sc)
+        for i, a in enumerate(self.allies):
+            if a not in lad:
+                raise UserError("unknown ally", file=file, key=key,
+                                expected="one of " + ", ".join(lad), found=repr(a))
+            for prof in self.probs:
+                if prof[i] not in lad[a]:
+                    raise UserError("unknown rung", file=file, key=f"{key}.{a}",
+                                    expected="one of " + ", ".join(lad[a]), found=repr(prof[i]))
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: allies, marginals and the joint table (largest first)."""
+        joint = sorted(self.probs.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {
+            "allies": list(self.allies),
+            "marginals": {a: self.marginal(a) for a in self.allies},
+            "joint": [{**dict(zip(self.allies, k, strict=True)), "p": p} for k, p in joint],
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """The joint table as a DataFrame: one column per ally and ``p``."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict()["joint"], columns=[*self.allies, "p"])
+
+
+def _ladders(sc: Scenario) -> dict[str, list[str]]:
+    return {c: list(a.rungs) for c, a in sc.actors.items() if len(a.rungs) > 1}
+
+
+def parse_belief(text: str) -> tuple[str, dict[str, float]]:
+    """Parse one ``--belief`` value: ``JPN=neutral:0.3,bases:0.5,full:0.2``.
+
+    Rungs not named have probability 0. Probabilities are validated (non-negative, sum 1).
+    """
+    if "=" not in text:
+        raise UserError("bad --belief value", key="--belief",
+                        expected="ALLY=RUNG:P,RUNG:P,...", found=repr(text))
+    ally, body = (s.strip() for s in text.split("=", 1))
+    probs: dict[str, float] = {}
+    for item in body.split(","):
+        rung, sep, num = item.partition(":")
+        rung, num = rung.strip(), num.strip()
+        if not sep or not rung:
+            raise UserError("bad --belief value", key=f"--belief {ally}",
+                            expected="RUNG:PROBABILITY pairs separated by commas", found=repr(item))
+        if rung in probs:
+            raise UserError("rung given twice", key=f"--belief {ally}", expected="each rung once",
+                            found=repr(rung))
+        try:
+            probs[rung] = float(num)
+        except ValueError:
+            raise UserError("bad probability", key=f"--belief {ally}.{rung}",
+                            expected="a number in [0, 1]", found=repr(num)) from None
+    if not ally:
+        raise UserError("bad --belief value", key="--belief", expected="ALLY=RUNG:P,...", found=repr(text))
+    return ally.upper(), check_probabilities(probs, key=f"--belief {ally.upper()}")
+
+
+def load_beliefs(path: str | Path, sc: Scenario | None = None) -> Belief:
+    """Read a belief from TOML: a joint table ``[[profile]]`` and/or ``[independent.ALLY]``.
+
+    ::
+
+        # Beijing's joint belief over Japan's and Australia's roles
+        [[profile]]
+        JPN = "neutral"
+        AUS = "neutral"
+        p = 0.3
+
+        [[profile]]
+        JPN = "full"
+        AUS = "full"
+        p = 0.7
+
+        # an independent belief over another ally
+        [independent.USA]
+        none = 0.2
+        full = 0.8
+
+    Every ``[[profile]]`` names the same allies; ``p`` values are non-negative and sum to 1
+    (within 1e-9). With a scenario, allies and rungs are checked against its ladders.
+    """
+    from straitsim.scenario.load import read_toml
+
+    file = str(path)
+    data = read_toml(Path(path), file)
+    unknown = sorted(set(data) - {"profile", "independent", "title", "description"})
+    if unknown:
+        raise UserError("unknown key", file=file, key=unknown[0],
+                        expected="profile, independent, title or description", found=repr(unknown[0]))
+    belief = Belief((), {(): 1.0})
+    rows = data.get("profile", [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise UserError("bad joint table", file=file, key="profile",
+                        expected="[[profile]] tables", found=type(rows).__name__)
+    if rows:
+        belief = _joint_from_rows(rows, file)
+    indep = data.get("independent", {})
+    if not isinstance(indep, dict):
+        raise UserError("bad independent beliefs", file=file, key="independent",
+                        expected="[independent.ALLY] tables", found=type(indep).__name__)
+    for ally, probs in indep.items():
+        if not isinstance(probs, dict):
+            raise UserError("bad independent belief", file=file, key=f"independent.{ally}",
+                            expected="a table RUNG = PROBABILITY", found=repr(probs))
+        checked = check_probabilities(probs, file=file, key=f"independent.{ally}")
+        try:
+            belief = belief.product(Belief.independent({ally.upper(): checked}))
+        except UserError as exc:
+            raise UserError(exc.detail, file=file, key=f"independent.{ally}",
+                            expected="each ally once", found=exc.found) from None
+    if not belief.allies:
+        raise UserError("empty belief", file=file, expected="[[profile]] or [independent.ALLY] tables",
+                        found="neither")
+    if sc is not None:
+        for a in belief.allies:
+            where = "profile" if rows and a in {k.upper() for k in rows[0] if k != "p"} else f"independent.{a}"
+            belief.marginal_over([a]).check(sc, file=file, key=where)
+    return belief
+
+
+def _joint_from_rows(rows: list[dict[str, Any]], file: str) -> Belief:
+    allies = tuple(k for k in rows[0] if k != "p")
+    if not allies:
+        raise UserError("joint profile names no ally", file=file, key="profile[0]",
+                        expected="ALLY = \"RUNG\" entries and p", found=repr(rows[0]))
+    table: dict[Profile, float] = {}
+    for i, row in enumerate(rows):
+        key = f"profile[{i}]"
+        if "p" not in row:
+            raise UserError("missing probability", file=file, key=f"{key}.p",
+                            expected="p = PROBABILITY", found="nothing")
+        names = tuple(k for k in row if k != "p")
+        if set(names) != set(allies):
+            raise UserError("profiles name different allies", file=file, key=key,
+                            expected="the allies " + ", ".join(allies), found=", ".join(names))
+        for a in allies:
+            if not isinstance(row[a], str):
+                raise UserError("bad rung", file=file, key=f"{key}.{a}", expected="a rung name",
+                                found=repr(row[a]))
+        prof = tuple(str(row[a]) for a in allies)
+        if prof in table:
+            raise UserError("profile listed twice", file=file, key=key, expected="each profile once",
+                            found=", ".join(f"{a}={r}" for a, r in zip(allies, prof, strict=True)))
+        table[prof] = check_probabilities({"p": row["p"]}, file=file, key=key).get("p", 0.0) \
+            if False else _check_p(row["p"], file, f"{key}.p")
+    check_probabilities({str(i): p for i, p in enumerate(table.values())}, file=file, key="profile")
+    return Belief(tuple(a.upper() for a in allies), table)
+
+
+def _check_p(p: Any, file: str, key: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p):
+        raise UserError("bad probability", file=file, key=key, expected="a finite number in [0, 1]",
+                        found=repr(p))
+    if p < 0:
+        raise UserError("negative probability", file=file, key=key, expected="a probability >= 0",
+                        found=repr(p))
+    return float(p)
+
+
+def declaration_belief(
+    prior: Belief, roles: Mapping[str, str], credibility: float | Sequence[float]
+) -> Belief:
+    """The belief after a declaration of ``roles``.
+
+    One credibility ``c``: the declaration is one statement, believed with probability ``c``:
+    ``c * prior.declared(roles) + (1 - c) * prior``. One credibility per declared ally (same
+    order): each ally's declaration is applied in turn with its own credibility (for an
+    independent prior, each ally's marginal becomes ``c_a * declared + (1 - c_a) * prior``).
+    """
+    if isinstance(credibility, int | float):
+        return prior.declare(roles, float(credibility))
+    creds = list(credibility)
+    if len(creds) == 1:
+        return prior.declare(roles, creds[0])
+    if len(creds) != len(roles):
+        raise UserError("credibilities do not match declarations", key="--credibility",
+                        expected=f"one value, or one per declaration ({len(roles)})", found=str(len(creds)))
+    out = prior
+    for (a, r), c in zip(roles.items(), creds, strict=True):
+        out = out.declare({a: r}, c)
+    return out
+
+
+# --------------------------------------------------------------------------- mixtures
+
+
+def profile_weights(lattice: Lattice, belief: Belief) -> np.ndarray:
+    """Weight of each lattice profile under ``belief`` (which must cover the lattice's allies)."""
+    if set(belief.allies) != set(lattice.allies):
+        raise ValueError(f"belief allies {belief.allies} differ from lattice allies {lattice.allies}")
+    w = np.array([belief.prob(p) for p in lattice.profiles], dtype=float)
+    if abs(math.fsum(w) - 1.0) > SUM_TOL:
+        raise ValueError("belief puts weight on profiles outside the lattice")
+    return w
+
+
+def mixture(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per-replication mixture ``sum_i weights[i] * values[i, r]``: shape (replications,)."""
+    return np.asarray(weights, dtype=float) @ np.asarray(values, dtype=float)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over replications with its standard error and a 95% normal interval."""
+
+    value: float
+    se: float
+    lo: float
+    hi: float
+
+    def to_dict(self) -> dict[str, float]:
+        """JSON-ready form."""
+        return {"value": self.value, "se": self.se, "lo": self.lo, "hi": self.hi}
+
+
+def estimate(per_rep: np.ndarray, bounds: tuple[float, float] | None = None) -> Estimate:
+    """Mean, standard error and 95% interval of per-replication values (clipped to ``bounds``)."""
+    x = np.asarray(per_rep, dtype=float)
+    m = float(x.mean())
+    se = float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
+    lo, hi = m - Z95 * se, m + Z95 * se
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return Estimate(m, se, lo, hi)
+
+
+def perceive(
+    lattice: Lattice, belief: Belief, quantities: Sequence[str] = PERCEIVED
+) -> pd.DataFrame:
+    """Beijing's perceived value of each quantity under ``belief``.
+
+    Rows: quantities; columns ``value`` (the belief-weighted mixture of lattice means),
+    ``se``, ``lo``, ``hi`` (95% over replications) and ``description``.
+    """
+    import pandas as pd
+
+    w = profile_weights(lattice, belief)
+    rows = []
+    for q in quantities:
+        v = quantity_values(lattice, q)
+        e = estimate(mixture(v, w), (float(v.min()), float(v.max())))
+        rows.append({"quantity": q, **e.to_dict(), "description": describe_quantity(q)})
+    return pd.DataFrame(rows).set_index("quantity")
+
+
+def value_of_clarity(
+    lattice: Lattice, prior: Belief, declared: Belief, quantities: Sequence[str] = PERCEIVED
+) -> pd.DataFrame:
+    """Change in each perceived quantity from ``prior`` to ``declared``, with paired intervals.
+
+    Both beliefs re-weight the same replications, so the interval comes from the
+    per-replication difference of the two mixtures (a paired standard error). A negative
+    ``delta`` in ``prc_success`` means the declaration lowers Beijing's perceived chance.
+    """
+    import pandas as pd
+
+    w0, w1 = profile_weights(lattice, prior), profile_weights(lattice, declared)
+    rows = []
+    for q in quantities:
+        v = quantity_values(lattice, q)
+        d = estimate(mixture(v, w1 - w0))
+        rows.append({
+            "quantity": q,
+            "prior": float(mixture(v, w0).mean()),
+            "declared": float(mixture(v, w1).mean()),
+            "delta": d.value,
+            "se": d.se,
+            "lo": d.lo,
+            "hi": d.hi,
+            "defence_gains": bool(d.value > 0) == higher_is_better_q(q) if d.value != 0 else False,
+        })
+    return pd.DataFrame(rows).set_index("quantity")
+
+
+def higher_is_better_q(name: str) -> bool:
+    """True when a larger value of the quantity is better for the defence."""
+    return False if name == "prc_killed" else higher_is_better(name)
+
+
+# --------------------------------------------------------------------------- threshold maps
+
+
+def fighting_rungs(sc: Scenario, ally: str) -> list[str]:
+    """Rungs on which the ally's own forces fight (``forces`` not none, ``trigger`` not never)."""
+    actor = sc.actors[ally]
+    return [r for r, s in actor.rungs.items() if s.forces != "none" and s.trigger != "never"]
+
+
+def map_rungs(
+    sc: Scenario, allies: Sequence[str], fight: Mapping[str, str] | None = None,
+    stay: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The fighting and staying-out rung of each mapped ally (defaults: top and bottom rung).
+
+    "P(ALLY fights)" in a threshold map is the weight of a two-point belief on the fighting
+    rung, the rest on the staying-out rung.
+    """
+    lad = ladders(sc, allies)
+    fight = {a.upper(): r for a, r in (fight or {}).items()}
+    stay = {a.upper(): r for a, r in (stay or {}).items()}
+    for name, given in (("--fight", fight), ("--stay", stay)):
+        extra = sorted(set(given) - set(lad))
+        if extra:
+            raise UserError("ally not in the map", key=name, expected="one of " + ", ".join(lad),
+                            found=repr(extra[0]))
+    f_out, s_out = {}, {}
+    for a, rungs in lad.items():
+        f, s = fight.get(a, rungs[-1]), stay.get(a, rungs[0])
+        fights = fighting_rungs(sc, a)
+        if f not in fights:
+            raise UserError("not a fighting rung", key=f"--fight {a}",
+                            expected="one of " + (", ".join(fights) or "(none: this ally has no fighting rung)"),
+                            found=repr(f))
+        if s not in rungs or s in fights:
+            raise UserError("not a staying-out rung", key=f"--stay {a}",
+                            expected="one of " + ", ".join(r for r in rungs if r not in fights), found=repr(s))
+        f_out[a], s_out[a] = f, s
+    return f_out, s_out
+
+
+@dataclass
+class ThresholdMap:
+    """A quantity over a grid of P(ally fights) for one or two allies.
+
+    ``values[i]`` (one ally) or ``values[i, j]`` (two allies: i over the first, j over the
+    second) is the perceived quantity at ``grid[i]`` (and ``grid[j]``); ``se`` its standard
+    error. Deterrence holds where the value is below ``level`` ("Beijing attacks only if the
+    value is at least ``level``"). ``corners`` holds the value at each combination of
+    staying out (0) and fighting (1); the map is multilinear in the probabilities, which
+    gives the exact boundary.
+    """
+
+    allies: tuple[str, ...]
+    fight: dict[str, str]
+    stay: dict[str, str]
+    quantity: str
+    level: float
+    grid: np.ndarray
+    values: np.ndarray
+    se: np.ndarray
+    corners: dict[tuple[int, ...], float]
+    points: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def deterred(self) -> np.ndarray:
+        """Boolean grid: True where the perceived value is below ``level``."""
+        return np.asarray(self.values < self.level)
+
+    def at(self, *p: float) -> float:
+        """Exact value at P(fights) = ``p`` (one per ally), from the corners."""
+        total = 0.0
+        for corner, val in self.corners.items():
+            total += val * math.prod(pi if c else 1.0 - pi for c, pi in zip(corner, p, strict=True))
+        return total
+
+    def boundary(self) -> pd.DataFrame:
+        """Least P(last ally fights) at which deterrence holds, per grid value of the first.
+
+        One ally: a single row with the least P(fights) (``nan`` where none suffices).
+        Two allies: one row per grid value of the first ally's P(fights). Exact (the map is
+        linear in each probability).
+        """
+        import pandas as pd
+
+        last = self.allies[-1]
+        rows = []
+        firsts = self.grid if len(self.allies) == 2 else [None]
+        for p1 in firsts:
+            head = () if p1 is None else (float(p1),)
+            a, b = self.at(*head, 0.0), self.at(*head, 1.0) - self.at(*head, 0.0)
+            if a < self.level:
+                need = 0.0
+            elif b < 0 and a + b < self.level:
+                need = (self.level - a) / b
+            else:
+                need = math.nan
+            row: dict[str, float] = {} if p1 is None else {f"p_{self.allies[0]}": float(p1)}
+            row[f"p_{last}_needed"] = need
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def frame(self) -> pd.DataFrame:
+        """Long table: one row per grid point with the value, its se and ``deterred``."""
+        import pandas as pd
+
+        rows = []
+        for idx in itertools.product(range(self.grid.size), repeat=len(self.allies)):
+            row: dict[str, Any] = {f"p_{a}": float(self.grid[i]) for a, i in zip(self.allies, idx, strict=True)}
+            row.update(value=float(self.values[idx]), se=float(self.se[idx]),
+                       deterred=bool(self.values[idx] < self.level))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: settings, corners and the exact boundary."""
+        bnd = self.boundary()
+        return {
+            "quantity": self.quantity,
+            "level": self.level,
+            "allies": list(self.allies),
+            "fight": self.fight,
+            "stay": self.stay,
+            "corners": [{**{f"{a}_fights": bool(c) for a, c in zip(self.allies, k, strict=True)}, "value": v}
+                        for k, v in self.corners.items()],
+            "boundary": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                         for r in bnd.to_dict("records")],
+            "points": {k: list(v) for k, v in self.points.items()},
+        }
+
+
+def two_point(ally: str, p_fight: float, fight: str, stay: str) -> Belief:
+    """``p_fight`` on the fighting rung, the rest on the staying-out rung."""
+    if fight == stay:
+        raise ValueError("fight and stay rungs must differ")
+    return Belief((ally,), {(fight,): p_fight, (stay,): 1.0 - p_fight})
+
+
+def map_belief(
+    base: Belief, allies: Sequence[str], p: Sequence[float], fight: Mapping[str, str],
+    stay: Mapping[str, str],
+) -> Belief:
+    """``base`` with the mapped allies replaced by two-point beliefs at P(fights) = ``p``."""
+    others = [a for a in base.allies if a not in allies]
+    out = base.marginal_over(others) if others else Belief((), {(): 1.0})
+    for a, pa in zip(allies, p, strict=True):
+        out = out.product(two_point(a, float(pa), fight[a], stay[a]))
+    return out.reorder(base.allies)
+
+
+def threshold_map(
+    lattice: Lattice,
+    base: Belief,
+    allies: Sequence[str],
+    fight: Mapping[str, str],
+    stay: Mapping[str, str],
+    level: float,
+    quantity: str | np.ndarray = "prc_success",
+    n_grid: int = 21,
+) -> ThresholdMap:
+    """Map a perceived quantity over P(ally fights) for one or two allies.
+
+    Allies not mapped keep their belief in ``base`` (which covers the lattice's allies).
+    ``quantity`` is a name or a ``(profiles, replications)`` array (e.g. a utility).
+    """
+    allies = tuple(a.upper() for a in allies)
+    if not 1 <= len(allies) <= 2:
+        raise UserError("bad map", key="--map", expected="one or two allies", found=", ".join(allies))
+    if isinstance(quantity, str):
+        if higher_is_better_q(quantity):
+            raise UserError("threshold needs a quantity that favours the PRC", key="--metric",
+                            expected="e.g. prc_success or prc_victory", found=repr(quantity))
+        name, v = quantity, quantity_values(lattice, quantity)
+    else:
+        name, v = "custom", np.asarray(quantity, dtype=float)
+    if n_grid < 2:
+        raise UserError("bad grid", key="--grid", expected="at least 2 points", found=str(n_grid))
+    grid = np.linspace(0.0, 1.0, n_grid)
+    shape = (n_grid,) * len(allies)
+    idxs = list(itertools.product(range(n_grid), repeat=len(allies)))
+    W = np.stack([profile_weights(lattice, map_belief(base, allies, [grid[i] for i in idx], fight, stay))
+                  for idx in idxs])
+    per_rep = W @ v
+    values = per_rep.mean(axis=1).reshape(shape)
+    se = (per_rep.std(axis=1, ddof=1) / math.sqrt(v.shape[1]) if v.shape[1] > 1
+          else np.zeros(len(idxs))).reshape(shape)
+    corners = {
+        c: float(mixture(v, profile_weights(lattice, map_belief(base, allies, c, fight, stay))).mean())
+        for c in itertools.product((0, 1), repeat=len(allies))
+    }
+    return ThresholdMap(allies, dict(fight), dict(stay), name, float(level), grid, values, se, corners)
+
+
+def belief_curves(
+    lattice: Lattice,
+    base: Belief,
+    allies: Sequence[str],
+    fight: Mapping[str, str],
+    stay: Mapping[str, str],
+    quantity: str | np.ndarray = "prc_success",
+    n_grid: int = 21,
+) -> pd.DataFrame:
+    """Perceived quantity vs P(ally fights), one ally at a time (the others as in ``base``).
+
+    Columns: ``ally``, ``p_fights``, ``value``, ``se``, ``lo``, ``hi``.
+    """
+    import pandas as pd
+
+    v = quantity_values(lattice, quantity) if isinstance(quantity, str) else np.asarray(quantity, float)
+    rows = []
+    for a in allies:
+        for p in np.linspace(0.0, 1.0, n_grid):
+            e = estimate(mixture(v, profile_weights(lattice, map_belief(base, [a], [p], fight, stay))))
+            rows.append({"ally": a, "p_fights": float(p), **e.to_dict()})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- decision model
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """An analyst's valuation of Beijing's stakes, in arbitrary utility units.
+
+    Attacking yields ``gain_success`` when the campaign succeeds (``success`` quantity, per
+    replication), ``-cost_failure`` otherwise, minus ``cost_per_unit[q] * q`` for each loss
+    quantity ``q``; not attacking yields 0. Beijing attacks when expected utility is positive.
+    """
+
+    gain_success: float
+    cost_failure: float
+    cost_per_unit: Mapping[str, float] = field(default_factory=dict)
+    success: str = "prc_success"
+
+    def utility(self, lattice: Lattice) -> np.ndarray:
+        """Utility of attacking on each (profile, replication)."""
+        s = quantity_values(lattice, self.success)
+        u = self.gain_success * s - self.cost_failure * (1.0 - s)
+        for q, c in self.cost_per_unit.items():
+            u = u - c * quantity_values(lattice, q)
+        return np.asarray(u, dtype=float)
+
+    def break_even(self) -> float:
+        """P(success) above which attacking pays when losses cost nothing."""
+        return self.cost_failure / (self.gain_success + self.cost_failure)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"gain_success": self.gain_success, "cost_failure": self.cost_failure,
+                "cost_per_unit": dict(self.cost_per_unit), "success": self.success}
+
+
+def decide(lattice: Lattice, belief: Belief, valuation: Valuation) -> dict[str, Any]:
+    """Expected utility of attacking under ``belief``, with its interval, and the decision.
+
+    ``decision`` is ``attack`` when the expected utility is positive, else ``deter``;
+    ``clear`` is True when the 95% interval excludes 0.
+    """
+    e = estimate(mixture(valuation.utility(lattice), profile_weights(lattice, belief)))
+    return {"expected_utility": e.to_dict(), "decision": "attack" if e.value > 0 else "deter",
+            "clear": bool(e.lo > 0 or e.hi < 0)}
+
+
+# --------------------------------------------------------------------------- the deter job
+
+
+@dataclass
+class DeterrenceResult:
+    """Beliefs, the lattice they re-weight, and everything derived from it."""
+
+    scenario: Scenario
+    lattice: Lattice
+    prior: Belief
+    declared: Belief | None
+    declaration: dict[str, str]
+    credibility: list[float]
+    seed: int
+    reps: int
+    quantities: tuple[str, ...] = PERCEIVED
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def belief(self) -> Belief:
+        """The belief Beijing holds in the end: declared when there is a declaration, else prior."""
+        return self.declared if self.declared is not None else self.prior
+
+    def perceived(self, which: str = "belief") -> pd.DataFrame:
+        """Perceived quantities under ``belief`` (the final one), ``prior`` or ``declared``."""
+        b = {"belief": self.belief, "prior": self.prior, "declared": self.declared}.get(which)
+        if b is None:
+            raise UserError("no such belief", key="which", expected="belief, prior or declared",
+                            found=repr(which))
+        return perceive(self.lattice, b, self.quantities)
+
+    def value_of_clarity(self) -> pd.DataFrame | None:
+        """Declared minus prior, per quantity, with paired intervals (None without a declaration)."""
+        if self.declared is None:
+            return None
+        return value_of_clarity(self.lattice, self.prior, self.declared, self.quantities)
+
+    def threshold_map(
+        self, level: float = 0.5, allies: Sequence[str] = ("JPN", "AUS"),
+        fight: Mapping[str, str] | None = None, stay: Mapping[str, str] | None = None,
+        quantity: str = "prc_success", n_grid: int = 21,
+    ) -> ThresholdMap:
+        """Where deterrence holds over P(ally fights) (see :func:`threshold_map`)."""
+        allies = self._mapped(allies)
+        f, s = map_rungs(self.scenario, allies, fight, stay)
+        tm = threshold_map(self.lattice, self.belief, allies, f, s, level, quantity, n_grid)
+        tm.points = self._points(allies, f)
+        return tm
+
+    def curves(
+        self, allies: Sequence[str] = ("JPN", "AUS"), fight: Mapping[str, str] | None = None,
+        stay: Mapping[str, str] | None = None, quantity: str = "prc_success", n_grid: int = 21,
+    ) -> pd.DataFrame:
+        """Perceived quantity vs P(ally fights), one mapped ally at a time."""
+        allies = self._mapped(allies)
+        f, s = map_rungs(self.scenario, allies, fight, stay)
+        return belief_curves(self.lattice, self.belief, allies, f, s, quantity, n_grid)
+
+    def decision(self, valuation: Valuation) -> dict[str, Any]:
+        """The decision model under the prior and (if any) the declared belief."""
+        out = {"valuation": valuation.to_dict(), "prior": decide(self.lattice, self.prior, valuation)}
+        if self.declared is not None:
+            out["declared"] = decide(self.lattice, self.declared, valuation)
+        return out
+
+    def decision_curves(
+        self, valuation: Valuation, allies: Sequence[str] = ("JPN", "AUS"),
+        fight: Mapping[str, str] | None = None, stay: Mapping[str, str] | None = None,
+        n_grid: int = 21,
+    ) -> pd.DataFrame:
+        """Expected utility of attacking vs P(ally fights), one mapped ally at a time."""
+        allies = self._mapped(allies)
+        f, s = map_rungs(self.scenario, allies, fight, stay)
+        return belief_curves(self.lattice, self.belief, allies, f, s, valuation.utility(self.lattice), n_grid)
+
+    def decision_map(
+        self, valuation: Valuation, allies: Sequence[str] = ("JPN", "AUS"),
+        fight: Mapping[str, str] | None = None, stay: Mapping[str, str] | None = None,
+        n_grid: int = 21,
+    ) -> ThresholdMap:
+        """Expected utility of attacking over P(ally fights); deterred where it is below 0."""
+        allies = self._mapped(allies)
+        f, s = map_rungs(self.scenario, allies, fight, stay)
+        tm = threshold_map(self.lattice, self.belief, allies, f, s, 0.0, valuation.utility(self.lattice), n_grid)
+        tm.quantity = "expected_utility"
+        tm.points = self._points(allies, f)
+        return tm
+
+    def _mapped(self, allies: Sequence[str]) -> tuple[str, ...]:
+        allies = tuple(a.strip().upper() for a in allies)
+        missing = [a for a in allies if a not in self.lattice.allies]
+        if missing:
+            raise UserError("ally not in the lattice", key="--map",
+                            expected="one of " + ", ".join(self.lattice.allies), found=repr(missing[0]))
+        return allies
+
+    def _points(self, allies: Sequence[str], fight: Mapping[str, str]) -> dict[str, tuple[float, ...]]:
+        """P(fights) of each mapped ally under the prior and the declared belief (marginals)."""
+        pts = {}
+        for name, b in (("prior", self.prior), ("declared", self.declared)):
+            if b is not None:
+                pts[name] = tuple(b.p_fights(a, fighting_rungs(self.scenario, a)) for a in allies)
+        return pts
+
+    def summary(self) -> dict[str, Any]:
+        """The ``straitsim deter --json`` document (see docs/deterrence.md)."""
+        from straitsim.api import SCHEMA_VERSION, __version__, scenario_hash
+
+        voc = self.value_of_clarity()
+        perc = self.perceived()
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "straitsim_version": __version__,
+            "scenario": {"name": self.scenario.name, "title": self.scenario.title,
+                         "hash": scenario_hash(self.scenario)},
+            "overrides": self.overrides,
+            "seed": self.seed,
+            "reps": self.reps,
+            "lattice": {"allies": list(self.lattice.allies), "n_profiles": len(self.lattice.profiles)},
+            "belief": {
+                "prior": self.prior.to_dict(),
+                "declared": None if self.declared is None else self.declared.to_dict(),
+                "declaration": {"roles": self.declaration, "credibility": self.credibility}
+                if self.declaration else None,
+            },
+            "perceived": {q: {k: perc.loc[q, k] for k in ("value", "se", "lo", "hi")} for q in perc.index},
+            "perceived_prior": None if self.declared is None else {
+                q: {k: v for k, v in r.items() if k != "description"}
+                for q, r in self.perceived("prior").to_dict("index").items()
+            },
+            "value_of_clarity": None if voc is None else {
+                q: {k: (bool(v) if k == "defence_gains" else float(v)) for k, v in r.items()}
+                for q, r in voc.to_dict("index").items()
+            },
+        }
+
+
+def deter(
+    scenario: Scenario,
+    belief: Belief | Mapping[str, Mapping[str, float]] | None = None,
+    declare: Mapping[str, str] | None = None,
+    credibility: float | Sequence[float] = 1.0,
+    reps: int = 1000,
+    seed: int = 0,
+    allies: Sequence[str] = (),
+    quantities: Sequence[str] = PERCEIVED,
+    days: int | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DeterrenceResult:
+    """Evaluate the role lattice once and re-weight it by Beijing's belief.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario (:func:`straitsim.load_scenario`).
+    belief
+        Beijing's prior: a :class:`Belief` or independent marginals
+        ``{"JPN": {"neutral": 0.3, "full": 0.7}}``. Allies not named hold the scenario's rung
+        with certainty.
+    declare, credibility
+        Declared rungs ``{"JPN": "full"}`` and how far Beijing believes them (one value, or
+        one per declared ally); see :func:`declaration_belief`.
+    reps, seed
+        Replications and seed of the lattice (common random numbers across profiles).
+    allies
+        Further allies to put in the lattice (e.g. those of a threshold map).
+    quantities
+        What to report (metric names, or ``prc_killed``).
+
+    Returns
+    -------
+    DeterrenceResult
+    """
+    prior = belief if isinstance(belief, Belief) or belief is None else Belief.independent(belief)
+    prior = (prior or Belief((), {(): 1.0})).check(scenario)
+    declare = {a.strip().upper(): r.strip() for a, r in (declare or {}).items()}
+    creds = [float(credibility)] if isinstance(credibility, int | float) else [float(c) for c in credibility]
+    for c in creds:
+        if not 0.0 <= c <= 1.0:
+            raise UserError("bad credibility", key="credibility", expected="a number in [0, 1]", found=repr(c))
+    if declare:
+        Belief.certain(declare).check(scenario, key="declare")
+    wanted = {a.strip().upper() for a in (*prior.allies, *declare, *allies)}
+    lad = ladders(scenario, sorted(wanted))
+    order = [a for a in scenario.actors if a in lad]
+    lattice = evaluate_lattice(scenario, order, reps, seed, "prc_success", days, chunk_size, progress)
+    base = profile_roles(scenario, None)
+    prior = prior.extend({a: base[a] for a in order}).reorder(order)
+    declared = declaration_belief(prior, declare, creds) if declare else None
+    for q in quantities:
+        describe_quantity(q)
+    return DeterrenceResult(scenario, lattice, prior, declared, declare, creds, seed, reps, tuple(quantities))

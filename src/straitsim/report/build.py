@@ -1,0 +1,123 @@
+"""``straitsim report``: run a scenario and write the HTML report, PNG figures and summary.
+
+Everything is written into a temporary directory next to ``out`` first and moved into
+place at the end, so an error leaves no half-written report behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from straitsim import api
+from straitsim.report.bases import base_status
+from straitsim.report.html import render_html
+from straitsim.report.markdown import render_markdown
+from straitsim.report.sources import cited_sources
+
+FIGURES = ("outcomes", "losses", "traces", "map")
+
+
+@dataclass
+class Report:
+    """Paths of a written report, and the run summary it shows."""
+
+    out: Path
+    html: Path
+    markdown: Path
+    summary_json: Path
+    figures: dict[str, Path]
+    summary: dict[str, Any]
+
+
+def write_report(
+    scenario: str | Path | api.Scenario,
+    out: str | Path,
+    reps: int = 2000,
+    seed: int = 0,
+    roles: Mapping[str, str] | Iterable[str] | None = None,
+    sets: Iterable[str] | Mapping[str, Any] = (),
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Run ``scenario`` and write ``report.html``, ``summary.md``, ``summary.json``, ``figures/``.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        A built-in name, a TOML path or a loaded scenario.
+    out : str or Path
+        Output directory (created; files of the same names are replaced).
+    reps, seed : int
+        Replications and random seed.
+    roles : mapping or iterable of str, optional
+        ``{"JPN": "neutral"}`` or ``["JPN=neutral"]``.
+    sets : mapping or iterable of str
+        ``--set`` overrides.
+    progress : callable, optional
+        Called with the number of replications just finished.
+
+    Returns
+    -------
+    Report
+        Where everything went, and the run summary.
+    """
+    from straitsim.report.figures import save_run_figures
+
+    res = api.run(
+        scenario,
+        reps,
+        seed,
+        roles,
+        sets,
+        progress=progress,
+        chunk_size=max(250, min(5000, reps // 10 or 1)),
+    )
+    doc = res.summary()
+    bases = base_status(res.scenario, res.roles)
+    sources, n_assumed = cited_sources(res.scenario)
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-report-", dir=out.parent))
+    try:
+        fig_paths = save_run_figures(doc, bases, tmp / "figures")
+        rel = {k: f"figures/{p.name}" for k, p in fig_paths.items()}
+        (tmp / "summary.json").write_text(
+            json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
+        (tmp / "summary.md").write_text(
+            render_markdown(doc, bases, sources, n_assumed, rel), encoding="utf-8"
+        )
+        (tmp / "report.html").write_text(
+            render_html(doc, bases, sources, n_assumed, fig_paths), encoding="utf-8"
+        )
+        _move_into(
+            tmp,
+            out,
+            ["figures/" + p.name for p in fig_paths.values()]
+            + ["summary.json", "summary.md", "report.html"],
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Report(
+        out=out,
+        html=out / "report.html",
+        markdown=out / "summary.md",
+        summary_json=out / "summary.json",
+        figures={k: out / "figures" / p.name for k, p in fig_paths.items()},
+        summary=doc,
+    )
+
+
+def _move_into(src: Path, dst: Path, names: list[str]) -> None:
+    """Move finished files from ``src`` into ``dst`` (atomic per file), HTML last."""
+    for name in names:
+        target = dst / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src / name, target)

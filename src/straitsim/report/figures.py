@@ -1,0 +1,242 @@
+"""Matplotlib figures of a run: outcome distribution, losses, daily traces, theatre map.
+
+Every function takes a run summary (the ``straitsim run --json`` document, a dict) or a
+:class:`~straitsim.api.RunResult`, returns a :class:`matplotlib.figure.Figure`, and saves it
+as PNG when given ``path``. No network: the map draws the shipped Natural Earth coastline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # noqa: E402  (headless: reports run on servers and in CI)
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch, Polygon  # noqa: E402
+
+from straitsim.report import geo  # noqa: E402
+from straitsim.report.bases import STATUS  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from straitsim.api import RunResult
+
+OUTCOME_LABELS = {
+    "prc_decisive_defeat": "Decisive PRC defeat",
+    "stalemate_against_prc": "Stalemate trending against the PRC",
+    "stalemate": "Indeterminate stalemate",
+    "stalemate_toward_prc": "Stalemate trending toward the PRC",
+    "prc_victory": "PRC victory",
+}
+OUTCOME_COLOURS = ("#1a5276", "#5499c7", "#bdc3c7", "#e59866", "#a93226")
+TRACE_LABELS = {
+    "lift_share": "Amphibious lift remaining (share)",
+    "battalions_ashore": "PRC battalions ashore",
+    "air_superiority": "Coalition air superiority over the Strait",
+    "allied_munitions_share": "Allied anti-ship munitions left (share)",
+}
+LOSS_PANELS = {
+    "aircraft": "Aircraft lost",
+    "ships": "Ships lost",
+    "submarines": "Submarines lost",
+    "personnel_killed": "Personnel killed",
+}
+COUNTRY_NAMES = {
+    "CHN": "PRC",
+    "TWN": "Taiwan",
+    "USA": "US",
+    "JPN": "Japan",
+    "AUS": "Australia",
+    "PHL": "Philippines",
+    "KOR": "S. Korea",
+}
+# no URL in the PNG's text chunks: reports must carry no external reference
+PNG_METADATA = {"Software": "straitsim (matplotlib)"}
+THEATRE_BOX = (100.0, 160.0, -36.0, 46.0)  # lon min, lon max, lat min, lat max
+
+
+def as_doc(result: RunResult | Mapping[str, Any]) -> Mapping[str, Any]:
+    """Return the summary document of a run (a dict passes through)."""
+    if isinstance(result, Mapping):
+        return result
+    return result.summary()
+
+
+def _finish(fig: Figure, path: str | Path | None) -> Figure:
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120, metadata=PNG_METADATA)
+    return fig
+
+
+def _title(doc: Mapping[str, Any]) -> str:
+    roles = ", ".join(f"{k}={v}" for k, v in doc.get("roles", {}).items())
+    return f"{doc['scenario']['name']}: {doc['reps']} replications, seed {doc['seed']}\n{roles}"
+
+
+def plot_outcomes(result: RunResult | Mapping[str, Any], path: str | Path | None = None) -> Figure:
+    """Bar chart of the five outcome probabilities with 95% Wilson intervals."""
+    doc = as_doc(result)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    keys = list(OUTCOME_LABELS)
+    p = [doc["outcome"][k]["p"] for k in keys]
+    lo = [max(0.0, doc["outcome"][k]["p"] - doc["outcome"][k]["lo"]) for k in keys]
+    hi = [max(0.0, doc["outcome"][k]["hi"] - doc["outcome"][k]["p"]) for k in keys]
+    y = range(len(keys))
+    ax.barh(y, p, xerr=[lo, hi], color=OUTCOME_COLOURS, capsize=3)
+    ax.set_yticks(list(y), [OUTCOME_LABELS[k] for k in keys])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability (bars: 95% interval)")
+    for i, v in enumerate(p):
+        inside = v > 0.85
+        ax.text(
+            v - 0.02 if inside else v + 0.02,
+            i,
+            f"{v:.0%}",
+            va="center",
+            ha="right" if inside else "left",
+            color="white" if inside else "black",
+        )
+    dp = doc["defence_prevails"]
+    ax.set_title(
+        _title(doc) + f"\nDefence prevails: {dp['p']:.0%} ({dp['lo']:.0%}-{dp['hi']:.0%})",
+        fontsize=9,
+    )
+    return _finish(fig, path)
+
+
+def plot_losses(result: RunResult | Mapping[str, Any], path: str | Path | None = None) -> Figure:
+    """Loss medians with 10-90% whiskers by country, one panel per loss metric."""
+    doc = as_doc(result)
+    losses = doc["losses"]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5))
+    for ax, (metric, label) in zip(axes.flat, LOSS_PANELS.items(), strict=True):
+        codes = [c for c in losses if metric in losses[c] and losses[c][metric]["p90"] > 0]
+        codes = codes or list(losses)
+        med = [losses[c][metric]["median"] for c in codes]
+        err = [
+            [max(0.0, losses[c][metric]["median"] - losses[c][metric]["p10"]) for c in codes],
+            [max(0.0, losses[c][metric]["p90"] - losses[c][metric]["median"]) for c in codes],
+        ]
+        colours = ["#a93226" if c == "CHN" else "#1a5276" for c in codes]
+        ax.bar([COUNTRY_NAMES.get(c, c) for c in codes], med, yerr=err, color=colours, capsize=3)
+        ax.set_title(label + " (median, 10-90%)", fontsize=10)
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(_title(doc), fontsize=9)
+    return _finish(fig, path)
+
+
+def plot_traces(result: RunResult | Mapping[str, Any], path: str | Path | None = None) -> Figure:
+    """Daily median and 10-90% band of lift, battalions ashore, air superiority, munitions."""
+    doc = as_doc(result)
+    traces = doc["traces"]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    for ax, (name, label) in zip(axes.flat, TRACE_LABELS.items(), strict=True):
+        band = traces[name]
+        days = range(len(band["median"]))
+        ax.fill_between(days, band["p10"], band["p90"], color="#5499c7", alpha=0.3, label="10-90%")
+        ax.plot(days, band["median"], color="#1a5276", label="median")
+        ax.set_title(label, fontsize=10)
+        if name != "battalions_ashore":
+            ax.set_ylim(0, 1.02)
+    for ax in axes[1]:
+        ax.set_xlabel("day")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(_title(doc), fontsize=9)
+    return _finish(fig, path)
+
+
+def plot_map(
+    bases: Sequence[Mapping[str, Any]],
+    path: str | Path | None = None,
+    box: tuple[float, float, float, float] = THEATRE_BOX,
+    title: str = "Bases under the chosen roles",
+) -> Figure:
+    """Theatre map: shipped coastline, bases at their coordinates coloured by status.
+
+    Parameters
+    ----------
+    bases : sequence of dict
+        Records from :func:`straitsim.report.bases.base_status`.
+    path : str or Path, optional
+        Where to save the PNG.
+    box : tuple of float
+        ``(lon_min, lon_max, lat_min, lat_max)``; bases outside are listed under the map.
+    title : str
+        Axes title.
+    """
+    lon0, lon1, lat0, lat1 = box
+    fig, ax = plt.subplots(figsize=(7.5, 9))
+    ax.set_facecolor("#eaf2f8")
+    for ring in geo.layer("land", box):
+        ax.add_patch(Polygon(ring, closed=True, facecolor="#f4f1e8", edgecolor="none", zorder=1))
+    for line in geo.layer("coastlines", box):
+        ax.plot(line[:, 0], line[:, 1], color="#7f8c8d", linewidth=0.5, zorder=2)
+    outside = []
+    seen = set()
+    for b in bases:
+        if not (lon0 <= b["lon"] <= lon1 and lat0 <= b["lat"] <= lat1):
+            outside.append(f"{b['name']} ({STATUS[b['status']][0]})")
+            continue
+        colour = STATUS[b["status"]][1]
+        size = 20 + 1.2 * min(float(b.get("n_aircraft", 0.0)), 200.0)
+        marker = "s" if b["kind"] == "mainland" else ("^" if b["kind"] == "carrier" else "o")
+        ax.scatter(
+            b["lon"],
+            b["lat"],
+            s=size,
+            c=colour,
+            marker=marker,
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=3,
+        )
+        seen.add(b["status"])
+    ax.set_xlim(lon0, lon1)
+    ax.set_ylim(lat0, lat1)
+    ax.set_aspect(1.0)
+    ax.set_xlabel("longitude (deg E)")
+    ax.set_ylabel("latitude (deg N)")
+    handles = [Patch(color=STATUS[k][1], label=STATUS[k][0]) for k in STATUS if k in seen]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        fontsize=8,
+        title="marker size: aircraft",
+        title_fontsize=8,
+    )
+    note = geo.COASTLINE_SOURCE
+    if outside:
+        note = "Not shown: " + "; ".join(outside) + "\n" + note
+    ax.set_title(title, fontsize=10)
+    fig.text(0.01, 0.005, note, fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    if path is not None:
+        fig.savefig(path, dpi=120, metadata=PNG_METADATA)
+    return fig
+
+
+def save_run_figures(
+    result: RunResult | Mapping[str, Any],
+    bases: Sequence[Mapping[str, Any]],
+    out_dir: str | Path,
+) -> dict[str, Path]:
+    """Write outcomes.png, losses.png, traces.png and map.png into ``out_dir``; return paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = as_doc(result)
+    paths = {
+        "outcomes": out / "outcomes.png",
+        "losses": out / "losses.png",
+        "traces": out / "traces.png",
+        "map": out / "map.png",
+    }
+    for name, fn in (("outcomes", plot_outcomes), ("losses", plot_losses), ("traces", plot_traces)):
+        plt.close(fn(doc, paths[name]))
+    roles = ", ".join(f"{k}={v}" for k, v in doc.get("roles", {}).items())
+    plt.close(plot_map(bases, paths["map"], title=f"Bases under {roles}"))
+    return paths

@@ -1,0 +1,175 @@
+"""Tables of the results database (DuckDB) and the keys that make writes idempotent.
+
+A *chunk* is the unit of work and of writing: replications ``offset .. offset + size - 1`` of
+one resolved scenario with one seed, computed by one code version. Its key
+
+    (scenario_hash, seed, chunk_offset, chunk_size, code_version)
+
+is the primary key of ``chunks``; the per-replication rows of a chunk (``replications``,
+``losses``, ``munitions``) are written in the same transaction as its ``chunks`` row, so a
+crash leaves either the whole chunk or nothing. A *run* is ``n_reps`` replications of one
+scenario and seed, cut into chunks of ``chunk_size``; its rows are the chunks of that plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS meta (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS scenarios (
+        scenario_hash VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        horizon_days INTEGER NOT NULL,
+        scenario_json VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id VARCHAR PRIMARY KEY,
+        scenario_hash VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        n_reps BIGINT NOT NULL,
+        chunk_size BIGINT NOT NULL,
+        code_version VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        settings_json VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
+    """CREATE TABLE IF NOT EXISTS sweeps (
+        sweep_id VARCHAR PRIMARY KEY,
+        scenario VARCHAR NOT NULL,
+        grid_json VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        n_reps BIGINT NOT NULL,
+        chunk_size BIGINT NOT NULL,
+        code_version VARCHAR NOT NULL,
+        n_variants BIGINT NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""",
+    """CREATE TABLE IF NOT EXISTS sweep_runs (
+        sweep_id VARCHAR NOT NULL,
+        variant BIGINT NOT NULL,
+        run_id VARCHAR NOT NULL,
+        PRIMARY KEY (sweep_id, variant))""",
+    """CREATE TABLE IF NOT EXISTS chunks (
+        scenario_hash VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        chunk_offset BIGINT NOT NULL,
+        chunk_size BIGINT NOT NULL,
+        code_version VARCHAR NOT NULL,
+        elapsed_s DOUBLE,
+        worker VARCHAR,
+        written_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (scenario_hash, seed, chunk_offset, chunk_size, code_version))""",
+    """CREATE TABLE IF NOT EXISTS replications (
+        scenario_hash VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        chunk_offset BIGINT NOT NULL,
+        chunk_size BIGINT NOT NULL,
+        code_version VARCHAR NOT NULL,
+        replication BIGINT NOT NULL,
+        outcome VARCHAR NOT NULL,
+        outcome_code TINYINT NOT NULL,
+        decided_day DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS losses (
+        scenario_hash VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        chunk_offset BIGINT NOT NULL,
+        chunk_size BIGINT NOT NULL,
+        code_version VARCHAR NOT NULL,
+        replication BIGINT NOT NULL,
+        country VARCHAR NOT NULL,
+        metric VARCHAR NOT NULL,
+        value DOUBLE NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS munitions (
+        scenario_hash VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        chunk_offset BIGINT NOT NULL,
+        chunk_size BIGINT NOT NULL,
+        code_version VARCHAR NOT NULL,
+        replication BIGINT NOT NULL,
+        weapon VARCHAR NOT NULL,
+        fired DOUBLE NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS summaries (
+        run_id VARCHAR PRIMARY KEY,
+        summary_json VARCHAR NOT NULL)""",
+)
+
+# Tables holding per-replication rows, with the columns that order them deterministically.
+ROW_TABLES: dict[str, tuple[str, ...]] = {
+    "replications": ("replication",),
+    "losses": ("replication", "country", "metric"),
+    "munitions": ("replication", "weapon"),
+}
+
+KEY_COLUMNS = ("scenario_hash", "seed", "chunk_offset", "chunk_size", "code_version")
+
+
+def in_plan(row: str, run: str) -> str:
+    """SQL condition: the chunk columns of ``row`` belong to the chunk plan of run ``run``.
+
+    The plan of ``n_reps`` replications in chunks of ``chunk_size`` is the chunks at offsets
+    ``0, chunk_size, 2 chunk_size, ...``, the last one shorter.
+    """
+    return (
+        f"{row}.scenario_hash = {run}.scenario_hash AND {row}.seed = {run}.seed "
+        f"AND {row}.code_version = {run}.code_version "
+        f"AND {row}.chunk_offset % {run}.chunk_size = 0 AND {row}.chunk_offset < {run}.n_reps "
+        f"AND {row}.chunk_size = least({run}.chunk_size, {run}.n_reps - {row}.chunk_offset)"
+    )
+
+
+@dataclass(frozen=True, order=True)
+class ChunkKey:
+    """Identity of one stored chunk of replications."""
+
+    scenario_hash: str
+    seed: int
+    chunk_offset: int
+    chunk_size: int
+    code_version: str
+
+
+def _digest(*parts: Any) -> str:
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """``n_reps`` replications of one resolved scenario and seed, cut into chunks.
+
+    ``label`` and ``settings`` describe the variant for people (for a sweep: the roles and
+    ``--set`` values that made it); they are not part of the identity.
+    """
+
+    scenario_hash: str
+    seed: int
+    n_reps: int
+    chunk_size: int
+    code_version: str
+    label: str = ""
+    settings: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def run_id(self) -> str:
+        """Stable identifier: a digest of the scenario hash, seed, counts and code version."""
+        return _digest(self.scenario_hash, self.seed, self.n_reps, self.chunk_size, self.code_version)
+
+    def chunk_keys(self) -> list[ChunkKey]:
+        """The chunks of this run's plan, in order."""
+        size = max(1, int(self.chunk_size))
+        return [
+            ChunkKey(self.scenario_hash, self.seed, o, min(size, self.n_reps - o), self.code_version)
+            for o in range(0, self.n_reps, size)
+        ]
+
+
+def digest(*parts: Any) -> str:
+    """Short SHA-256 digest of JSON-serialisable parts (sweep identifiers)."""
+    return _digest(*parts)
