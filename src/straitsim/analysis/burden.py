@@ -406,3 +406,29 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def burden_sharing(
+    scenario: str | Scenario,
+    allies: Sequence[str] = DEFAULT_ALLIES,
+    year: int | None = None,
+    reps: int = 1000,
+    seed: int = 0,
+    metric: str = "defence_prevails",
+    to: str = "scenario",
+    roles: dict[str, str] | None = None,
+    sets: Sequence[str] | dict[str, Any] = (),
+    days: int | None = None,
+) -> BurdenResult:
+    """Load a scenario (name, path or :class:`Scenario`) and run :func:`burden` on it."""
+    from straitsim.api import load_scenario
+
+    sc = load_scenario(scenario, roles, sets)
+    return burden(sc, allies, reps, seed, metric, year, to, days)
+
+
+def burden_table(
+    scenario: str | Scenario, allies: Sequence[str] = DEFAULT_ALLIES, **kw: Any
+) -> pd.DataFrame:
+    """Return the burden-sharing table, one row per ally (keywords as :func:`burden_sharing`)."""
+    return burden_sharing(scenario, allies, **kw).table()

@@ -399,3 +399,42 @@ def analyse_roles(
         vals = lat.values[[lat.index(p) for p in visited]].reshape(masks.shape[0], n + 1, -1)
         est = sh.sampled_from_values(perms, vals)
     return RoleAnalysis(sc, lat, moves, to, est, marginal_steps(lat, sc), reps, seed)
+
+
+def role_analysis(
+    scenario: str | Scenario,
+    allies: Sequence[str] = ("JPN", "AUS", "PHL"),
+    reps: int = 1000,
+    seed: int = 0,
+    metric: str = "defence_prevails",
+    to: str = "scenario",
+    roles: Mapping[str, str] | None = None,
+    sets: Sequence[str] | Mapping[str, Any] = (),
+    method: str = "auto",
+    n_permutations: int = 200,
+    days: int | None = None,
+) -> RoleAnalysis:
+    """Load a scenario (name, path or :class:`Scenario`) and run :func:`analyse_roles` on it.
+
+    ``roles`` and ``sets`` override the scenario as in :func:`straitsim.run`; tables come from
+    ``.lattice_frame()``, ``.shapley_frame()``, ``.steps_frame()``, the JSON document from
+    ``.to_dict()``, and plots from :mod:`straitsim.report.roles_plots`.
+    """
+    from straitsim.api import load_scenario
+
+    sc = load_scenario(scenario, roles, sets)
+    return analyse_roles(sc, allies, reps, seed, metric, to, method, n_permutations, days)
+
+
+def roles_table(
+    scenario: str | Scenario, allies: Sequence[str] = ("JPN", "AUS", "PHL"), **kw: Any
+) -> pd.DataFrame:
+    """Return the role lattice, one row per profile (keywords as :func:`role_analysis`)."""
+    return role_analysis(scenario, allies, **kw).lattice_frame()
+
+
+def shapley_values(
+    scenario: str | Scenario, allies: Sequence[str] = ("JPN", "AUS", "PHL"), **kw: Any
+) -> pd.DataFrame:
+    """Return the allies' Shapley values and standard errors (keywords: :func:`role_analysis`)."""
+    return role_analysis(scenario, allies, **kw).shapley_frame()
