@@ -12,9 +12,11 @@ _EPS = 1e-12
 
 
 def safe_div(a: Any, b: Any, xp: Any = np, default: float = 0.0) -> Any:
-    """``a / b`` where ``b > 0``, else ``default``."""
-    ok = b > _EPS
-    return xp.where(ok, a / xp.where(ok, b, 1.0), default)
+    """``a / b`` where ``b > 0``, else ``default`` (one pass, no division by zero)."""
+    a, b = xp.asarray(a, dtype=xp.float64), xp.asarray(b, dtype=xp.float64)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    out = xp.full(shape, default, dtype=xp.float64)
+    return xp.divide(a, b, out=out, where=b > _EPS)
 
 
 class GroupSum:

@@ -48,11 +48,20 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     else:
         want = n0 * (1.0 - col(v["prc_opening_salvo_share"], 1)) / col(v["prc_missile_days_to_expend"], 1)
     fire = xp.minimum(want, s["land_inv"])  # (P, R, C)
-    w_cb = weight[..., None, :] * xp.asarray(p.land_in_range, dtype=xp.float64)  # (P, R, C, B)
-    tot = w_cb.sum(-1)
-    fire = xp.where(tot > 0, fire, 0.0)
-    alloc = fire[..., None] * safe_div(w_cb, tot[..., None], xp)
-    sent = alloc.sum(-2)  # (P, R, B)
+    runways = xp.asarray(p.base_runways)
+    repair = xp.exp(-1.0 / col(v["dur_runway_repair_days"], 1))
+    if not bool((fire > 0).any()):
+        return {"closed": s["closed"] * repair}
+    in_range = np.asarray(p.land_in_range, dtype=np.float64)  # (C, B)
+    sent = xp.zeros_like(weight)
+    fired = xp.zeros_like(fire)
+    for c in range(in_range.shape[0]):
+        w_c = weight * xp.asarray(in_range[c])
+        tot = w_c.sum(-1)
+        f_c = xp.where(tot > 0, fire[..., c], 0.0)
+        fired[..., c] = f_c
+        sent = sent + w_c * safe_div(f_c, tot, xp)[..., None]
+    fire = fired
     defended = host_war.astype(xp.float64)
     arrive = sent * col(v["missile_reliability"], 1) * (1.0 - v["base_missile_defence"] * defended)
     arrive = arrive * rng.lognormal("missiles", day, len(p.base_ids), v["salvo_sigma"])
@@ -60,9 +69,8 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     shelters = xp.asarray(p.base_shelters)
     apron = xp.asarray(p.base_apron_km2)
     kill_share, rw_hits = airbase_attack(arrive, ac_at_base, shelters, apron, v, xp)
-    runways = xp.asarray(p.base_runways)
     closed = xp.minimum(runways, s["closed"] + rw_hits / v["missiles_per_runway_cut"])
-    closed = closed * xp.exp(-1.0 / col(v["dur_runway_repair_days"], 1))
+    closed = closed * repair
 
     kill_u = ub.to_units(kill_share, xp) * on_ground  # (P, R, U)
     lost = n_ac * kill_u
