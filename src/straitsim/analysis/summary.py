@@ -20,7 +20,9 @@ def wilson(k: float, n: int, z: float = Z95) -> tuple[float, float]:
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    lo = 0.0 if k <= 0 else float(max(0.0, centre - half))
+    hi = 1.0 if k >= n else float(min(1.0, centre + half))
+    return (min(lo, p), max(hi, p))
 
 
 def outcome_probabilities(traj: Trajectory, profile: int = 0) -> dict[str, dict[str, float]]:

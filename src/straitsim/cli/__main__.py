@@ -1,0 +1,7 @@
+"""``python -m straitsim.cli`` runs the command line."""
+
+import sys
+
+from straitsim.cli import main
+
+sys.exit(main())
