@@ -159,13 +159,17 @@ class RunSpec:
     @property
     def run_id(self) -> str:
         """Stable identifier: a digest of the scenario hash, seed, counts and code version."""
-        return _digest(self.scenario_hash, self.seed, self.n_reps, self.chunk_size, self.code_version)
+        return _digest(
+            self.scenario_hash, self.seed, self.n_reps, self.chunk_size, self.code_version
+        )
 
     def chunk_keys(self) -> list[ChunkKey]:
         """The chunks of this run's plan, in order."""
         size = max(1, int(self.chunk_size))
         return [
-            ChunkKey(self.scenario_hash, self.seed, o, min(size, self.n_reps - o), self.code_version)
+            ChunkKey(
+                self.scenario_hash, self.seed, o, min(size, self.n_reps - o), self.code_version
+            )
             for o in range(0, self.n_reps, size)
         ]
 

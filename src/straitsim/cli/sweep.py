@@ -1,0 +1,137 @@
+"""``straitsim sweep``: many variants of a scenario, resumable, local or on a Dask cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from straitsim.cli.app import app, console, err_console, print_json, user_errors
+
+ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name or path to a TOML file.")]
+
+
+class SweepProgress:
+    """A Rich bar on a terminal; one plain line per chunk otherwise (batch logs); or nothing."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Progress | None = None
+        self.task: Any = None
+        self.plain = not err_console.is_terminal
+
+    def __call__(
+        self, chunks_done: int, chunks_total: int, reps_done: int, reps_total: int
+    ) -> None:
+        if self.quiet:
+            return
+        if self.plain:
+            if chunks_done == 0:
+                sys.stderr.write(
+                    f"sweep: {chunks_total} chunks to compute ({reps_total} replications)\n"
+                )
+            else:
+                sys.stderr.write(
+                    f"sweep: chunk {chunks_done}/{chunks_total} written ({reps_done}/{reps_total} replications)\n"
+                )
+            sys.stderr.flush()
+            return
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn("[bold]sweeping"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("replications"),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            )
+            self.task = self.bar.add_task("sweep", total=reps_total)
+            self.bar.start()
+        self.bar.update(self.task, completed=reps_done)
+
+    def stop(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+@user_errors
+def sweep(
+    scenario: ScenarioArg,
+    grid: Annotated[
+        Path, typer.Option("--grid", help="Grid file (TOML): [roles], [set], optional [lhs].")
+    ],
+    reps: Annotated[
+        int, typer.Option("--reps", "-n", min=1, max=10_000_000, help="Replications per variant.")
+    ] = 1000,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Random seed (the same for every variant).")
+    ] = 0,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Results database [default: ./straitsim-results.duckdb]."),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option("--chunk-size", min=1, help="Replications per chunk [default: 250]."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, max=1024, help="Local worker processes.")
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, max=365, help="Horizon of every variant in days.")
+    ] = None,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document instead of tables.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Run every variant of a grid and store the results; rerun the same command to resume."""
+    from straitsim.runners.sweep import sweep as run_sweep
+
+    bar = SweepProgress(quiet=quiet)
+    try:
+        res = run_sweep(
+            scenario, grid, reps, seed, db, chunk_size, workers, cluster, days, progress=bar
+        )
+    finally:
+        bar.stop()
+    if json_:
+        print_json(res.to_dict())
+        return
+    where = res.runner if res.runner != "processes" else f"{res.n_workers} local processes"
+    console.print(
+        f"[bold]sweep {res.sweep_id}[/] of {res.scenario}: {len(res.variants)} variants x {res.reps} replications, "
+        f"seed {res.seed}, chunks of {res.chunk_size}"
+    )
+    console.print(
+        f"chunks: {res.chunks_total} in all, {res.chunks_stored_before} already stored, "
+        f"{res.chunks_computed} computed ({where}, {res.elapsed_s:.1f} s, {res.reps_per_s:,.0f} replications/s)"
+    )
+    t = Table(title=f"Variants (stored in {res.db})", title_justify="left")
+    for c in ("#", "variant", "run id", "defence prevails (95%)", "PRC victory"):
+        t.add_column(c, justify="right" if c not in ("variant", "run id") else "left")
+    for v in res.variants:
+        dp = v.get("defence_prevails")
+        pv = (v.get("outcome") or {}).get("prc_victory")
+        t.add_row(
+            str(v["variant"]),
+            v["label"],
+            v["run_id"],
+            f"{dp['p']:.3f} ({dp['lo']:.3f}-{dp['hi']:.3f})" if dp else "-",
+            f"{pv['p']:.3f}" if pv else "-",
+        )
+    console.print(t)
+    console.print(
+        "query them with `straitsim results summary" + (f" --db {res.db}`" if db else "`")
+    )

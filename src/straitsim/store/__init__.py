@@ -1,0 +1,6 @@
+"""Results store: an embedded DuckDB database keyed by scenario hash, seed, chunk and code version."""
+
+from straitsim.store.db import DEFAULT_DB, ResultsStore, sorted_doc
+from straitsim.store.schema import SCHEMA_VERSION, ChunkKey, RunSpec
+
+__all__ = ["DEFAULT_DB", "SCHEMA_VERSION", "ChunkKey", "ResultsStore", "RunSpec", "sorted_doc"]
