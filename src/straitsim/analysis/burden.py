@@ -235,6 +235,8 @@ def spending_for(econ: Economics, iso3: str, year: int) -> dict[str, Any]:
     if len(asks):
         a = asks.sort_values(["year", "pct_gdp"]).iloc[-1]
         out.update(us_ask_pct_gdp=float(a["pct_gdp"]), us_ask_source=a["source"])
+        if "weak" in str(econ.sources[a["source"]].get("note", "")):
+            notes.append(f"{iso3}: the US ask of {a['pct_gdp']:g}% of GDP cites a weak source")
     else:
         out.update(us_ask_pct_gdp=np.nan, us_ask_source=None)
     out["notes"] = notes
@@ -380,7 +382,7 @@ def burden(
             "to": ra.moves[a][1],
             "shapley": float(sh.value[i]),
             "shapley_se": float(sh.se[i]),
-            "contribution_share": float(sh.value[i] / total) if total != 0 else np.nan,
+            "contribution_share": float(sh.value[i] / total + 0.0) if total != 0 else np.nan,
         }
         row.update(eco)
         for metric_name, col in LOSS_COLUMNS.items():
