@@ -9,6 +9,8 @@ The public API (pinned by tests/test_api.py)::
     res.summary()           # the `straitsim run --json` document
 """
 
+from straitsim.analysis.burden import BurdenResult, burden_sharing, burden_table, load_economics
+from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
 from straitsim.api import (
     RunResult,
     __version__,
@@ -25,14 +27,22 @@ from straitsim.scenario.schema import Scenario
 
 __all__ = [
     "OUTCOMES",
+    "BurdenResult",
+    "RoleAnalysis",
     "RunResult",
     "Scenario",
     "Trajectory",
     "UserError",
     "__version__",
+    "burden_sharing",
+    "burden_table",
     "list_scenarios",
+    "load_economics",
     "load_scenario",
+    "role_analysis",
+    "roles_table",
     "run",
     "scenario_hash",
+    "shapley_values",
     "simulate",
 ]

@@ -306,7 +306,7 @@ class RoleAnalysis:
                 "to": self.moves[a][1],
                 "shapley": float(sh.value[i]),
                 "se": float(sh.se[i]),
-                "share": float(sh.value[i] / total) if total != 0 else float("nan"),
+                "share": float(sh.value[i] / total + 0.0) if total != 0 else float("nan"),
             }
             for i, a in enumerate(self.moves)
         ]
