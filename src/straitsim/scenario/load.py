@@ -29,9 +29,29 @@ def builtin_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
 
 
+_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def read_toml(path: Path, label: str | None = None) -> dict[str, Any]:
-    """Parse one TOML file, or raise a :class:`UserError` that names it."""
+    """Parse one TOML file, or raise a :class:`UserError` that names it.
+
+    Parsed files are cached by path, size and modification time; callers never mutate them.
+    """
     name = label or str(path)
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    data = _parse_toml(path, name)
+    if key is not None:
+        _CACHE[key] = data
+    return data
+
+
+def _parse_toml(path: Path, name: str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
