@@ -10,6 +10,7 @@ The public API (pinned by tests/test_api.py)::
 """
 
 from straitsim.analysis.burden import BurdenResult, burden_sharing, burden_table, load_economics
+from straitsim.analysis.deterrence import Belief, DeterrenceResult, Valuation, deter, load_beliefs
 from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
 from straitsim.api import (
     RunResult,
@@ -28,15 +29,20 @@ from straitsim.scenario.schema import Scenario
 __all__ = [
     "OUTCOMES",
     "BurdenResult",
+    "Belief",
+    "DeterrenceResult",
     "RoleAnalysis",
     "RunResult",
     "Scenario",
     "Trajectory",
     "UserError",
+    "Valuation",
     "__version__",
     "burden_sharing",
     "burden_table",
+    "deter",
     "list_scenarios",
+    "load_beliefs",
     "load_economics",
     "load_scenario",
     "role_analysis",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from straitsim.analysis.metrics import describe_metric, higher_is_better
+from straitsim.analysis.metrics import METRICS, describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.roles import Lattice, evaluate_lattice, ladders
 from straitsim.analysis.summary import Z95
@@ -58,8 +57,17 @@ Profile = tuple[str, ...]
 
 
 def describe_quantity(name: str) -> str:
-    """One-line description of a perceived quantity (a metric or one of :data:`EXTRA`)."""
-    return EXTRA[name][1] if name in EXTRA else describe_metric(name)
+    """Return the one-line description of a quantity (a metric or one of :data:`EXTRA`)."""
+    if name in EXTRA:
+        return EXTRA[name][1]
+    if name not in METRICS:
+        raise UserError(
+            "unknown quantity",
+            key="metric",
+            expected="one of " + ", ".join([*METRICS, *EXTRA]),
+            found=repr(name),
+        )
+    return describe_metric(name)
 
 
 def quantity_values(lattice: Lattice, name: str) -> np.ndarray:
@@ -78,19 +86,16 @@ def check_probabilities(
     probs: Mapping[str, Any], *, file: str | None = None, key: str = "belief"
 ) -> dict[str, float]:
     """Validate one probability vector: numbers, finite, non-negative, summing to 1 (1e-9)."""
-    out: dict[str, float] = {}
-    for name, p in probs.items():
-        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p):
-            raise UserError("bad probability", file=file, key=f"{key}.{name}",
-                            expected="a finite number in [0, 1]", found=repr(p))
-        if p < 0:
-            raise UserError("negative probability", file=file, key=f"{key}.{name}",
-                            expected="a probability >= 0", found=repr(p))
-        out[name] = float(p)
+    out = {name: _check_p(p, file, f"{key}.{name}") for name, p in probs.items()}
     total = math.fsum(out.values())
     if abs(total - 1.0) > SUM_TOL:
-        raise UserError("probabilities do not sum to 1", file=file, key=key,
-                        expected="a sum of 1 (within 1e-9)", found=f"{total:.12g}")
+        raise UserError(
+            "probabilities do not sum to 1",
+            file=file,
+            key=key,
+            expected="a sum of 1 (within 1e-9)",
+            found=f"{total:.12g}",
+        )
     return out
 
 
@@ -109,8 +114,12 @@ class Belief:
     def __post_init__(self) -> None:
         self.allies = tuple(a.upper() for a in self.allies)
         if len(set(self.allies)) != len(self.allies):
-            raise UserError("an ally appears twice in a belief", key="belief",
-                            expected="each ally once", found=", ".join(self.allies))
+            raise UserError(
+                "an ally appears twice in a belief",
+                key="belief",
+                expected="each ally once",
+                found=", ".join(self.allies),
+            )
         for prof in self.probs:
             if len(prof) != len(self.allies):
                 raise ValueError(f"profile {prof} does not match allies {self.allies}")
@@ -134,7 +143,7 @@ class Belief:
 
     @classmethod
     def joint(cls, allies: Sequence[str], table: Mapping[Profile, float]) -> Belief:
-        """A joint table: ``{("neutral", "neutral"): 0.3, ("full", "full"): 0.7}``."""
+        """Build a joint table: ``{("neutral", "neutral"): 0.3, ("full", "full"): 0.7}``."""
         return cls(tuple(allies), dict(table))
 
     def prob(self, roles: Mapping[str, str]) -> float:
@@ -150,7 +159,7 @@ class Belief:
         return out
 
     def marginal_over(self, allies: Sequence[str]) -> Belief:
-        """The joint distribution of a subset of allies."""
+        """Return the joint distribution of a subset of allies."""
         idx = [self.allies.index(a) for a in allies]
         out: dict[Profile, float] = {}
         for prof, p in self.probs.items():
@@ -162,8 +171,12 @@ class Belief:
         """Independent combination of two beliefs over disjoint sets of allies."""
         both = set(self.allies) & set(other.allies)
         if both:
-            raise UserError("an ally has two beliefs", key="belief", expected="each ally once",
-                            found=", ".join(sorted(both)))
+            raise UserError(
+                "an ally has two beliefs",
+                key="belief",
+                expected="each ally once",
+                found=", ".join(sorted(both)),
+            )
         probs = {a + b: p * q for a, p in self.probs.items() for b, q in other.probs.items()}
         return Belief(self.allies + other.allies, probs)
 
@@ -173,24 +186,30 @@ class Belief:
         return self.product(Belief.certain(new)) if new else self
 
     def reorder(self, allies: Sequence[str]) -> Belief:
-        """The same belief with allies listed in another order."""
+        """Return the same belief with allies listed in another order."""
         idx = [self.allies.index(a) for a in allies]
         return Belief(tuple(allies), {tuple(k[i] for i in idx): p for k, p in self.probs.items()})
 
     def mix(self, other: Belief, weight: float) -> Belief:
         """``weight * other + (1 - weight) * self`` (allies of ``other`` reordered to match)."""
         if not 0.0 <= weight <= 1.0:
-            raise UserError("bad credibility", key="credibility", expected="a number in [0, 1]",
-                            found=repr(weight))
+            raise UserError(
+                "bad credibility",
+                key="credibility",
+                expected="a number in [0, 1]",
+                found=repr(weight),
+            )
         if set(other.allies) != set(self.allies):
             raise ValueError("mixed beliefs must cover the same allies")
         o = other.reorder(self.allies)
         keys = set(self.probs) | set(o.probs)
-        mixed = {k: weight * o.probs.get(k, 0.0) + (1.0 - weight) * self.probs.get(k, 0.0) for k in keys}
+        mixed = {
+            k: weight * o.probs.get(k, 0.0) + (1.0 - weight) * self.probs.get(k, 0.0) for k in keys
+        }
         return Belief(self.allies, mixed)
 
     def declared(self, roles: Mapping[str, str]) -> Belief:
-        """What Beijing believes if it takes the declaration ``roles`` at its word.
+        """Return what Beijing believes if it takes the declaration ``roles`` at its word.
 
         The declaring allies hold their declared rungs; the others follow this belief
         conditioned on the declared rungs (identical to their marginal when the belief is
@@ -202,7 +221,9 @@ class Belief:
         if missing:
             raise ValueError(f"declared allies {missing} are not in the belief {self.allies}")
         idx = {a: self.allies.index(a) for a in roles}
-        match = {k: p for k, p in self.probs.items() if all(k[i] == roles[a] for a, i in idx.items())}
+        match = {
+            k: p for k, p in self.probs.items() if all(k[i] == roles[a] for a, i in idx.items())
+        }
         mass = math.fsum(match.values())
         if mass > 0:
             return Belief(self.allies, {k: p / mass for k, p in match.items()})
@@ -219,17 +240,24 @@ class Belief:
         fight = set(fighting)
         return math.fsum(p for r, p in self.marginal(ally).items() if r in fight)
 
-    def check(self, sc: Scenario, *, file: str | None = None, key: str = "belief") -> Belief:
-        """Raise a :class:`UserError` unless every ally and rung exists in the scenario."""
+    def check(self, sc: Scenario, *, file: str | None = None, key: str | None = None) -> Belief:
+        """Raise a :class:`UserError` unless every ally and rung exists in the scenario.
+
+        The error names ``key`` when given, else ``belief`` (unknown ally) or
+        ``belief.ALLY`` (unknown rung).
+        """
         lad = _ladders(sc)
         for i, a in enumerate(self.allies):
             if a not in lad:
-                raise UserError("unknown ally", file=file, key=key,
-                                expected="one of " + ", ".join(lad), found=repr(a))
+                raise UserError(
+                    "unknown ally",
+                    file=file,
+                    key=key or "belief",
+                    expected="one of " + ", ".join(lad),
+                    found=repr(a),
+                )
             for prof in self.probs:
-                if prof[i] not in lad[a]:
-                    raise UserError("unknown rung", file=file, key=f"{key}.{a}",
-                                    expected="one of " + ", ".join(lad[a]), found=repr(prof[i]))
+                _check_rung(lad, a, prof[i], file, key or f"belief.{a}")
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -242,7 +270,7 @@ class Belief:
         }
 
     def frame(self) -> pd.DataFrame:
-        """The joint table as a DataFrame: one column per ally and ``p``."""
+        """Return the joint table as a DataFrame: one column per ally and ``p``."""
         import pandas as pd
 
         return pd.DataFrame(self.to_dict()["joint"], columns=[*self.allies, "p"])
@@ -252,32 +280,71 @@ def _ladders(sc: Scenario) -> dict[str, list[str]]:
     return {c: list(a.rungs) for c, a in sc.actors.items() if len(a.rungs) > 1}
 
 
+def _check_rung(
+    lad: Mapping[str, list[str]], ally: str, rung: str, file: str | None, key: str
+) -> None:
+    if ally not in lad:
+        raise UserError(
+            "unknown ally",
+            file=file,
+            key=key,
+            expected="one of " + ", ".join(lad),
+            found=repr(ally),
+        )
+    if rung not in lad[ally]:
+        raise UserError(
+            "unknown rung",
+            file=file,
+            key=key,
+            expected="one of " + ", ".join(lad[ally]),
+            found=repr(rung),
+        )
+
+
 def parse_belief(text: str) -> tuple[str, dict[str, float]]:
     """Parse one ``--belief`` value: ``JPN=neutral:0.3,bases:0.5,full:0.2``.
 
     Rungs not named have probability 0. Probabilities are validated (non-negative, sum 1).
     """
     if "=" not in text:
-        raise UserError("bad --belief value", key="--belief",
-                        expected="ALLY=RUNG:P,RUNG:P,...", found=repr(text))
+        raise UserError(
+            "bad --belief value",
+            key="--belief",
+            expected="ALLY=RUNG:P,RUNG:P,...",
+            found=repr(text),
+        )
     ally, body = (s.strip() for s in text.split("=", 1))
     probs: dict[str, float] = {}
     for item in body.split(","):
         rung, sep, num = item.partition(":")
         rung, num = rung.strip(), num.strip()
         if not sep or not rung:
-            raise UserError("bad --belief value", key=f"--belief {ally}",
-                            expected="RUNG:PROBABILITY pairs separated by commas", found=repr(item))
+            raise UserError(
+                "bad --belief value",
+                key=f"--belief {ally}",
+                expected="RUNG:PROBABILITY pairs separated by commas",
+                found=repr(item),
+            )
         if rung in probs:
-            raise UserError("rung given twice", key=f"--belief {ally}", expected="each rung once",
-                            found=repr(rung))
+            raise UserError(
+                "rung given twice",
+                key=f"--belief {ally}",
+                expected="each rung once",
+                found=repr(rung),
+            )
         try:
             probs[rung] = float(num)
         except ValueError:
-            raise UserError("bad probability", key=f"--belief {ally}.{rung}",
-                            expected="a number in [0, 1]", found=repr(num)) from None
+            raise UserError(
+                "bad probability",
+                key=f"--belief {ally}.{rung}",
+                expected="a number in [0, 1]",
+                found=repr(num),
+            ) from None
     if not ally:
-        raise UserError("bad --belief value", key="--belief", expected="ALLY=RUNG:P,...", found=repr(text))
+        raise UserError(
+            "bad --belief value", key="--belief", expected="ALLY=RUNG:P,...", found=repr(text)
+        )
     return ally.upper(), check_probabilities(probs, key=f"--belief {ally.upper()}")
 
 
@@ -311,82 +378,146 @@ def load_beliefs(path: str | Path, sc: Scenario | None = None) -> Belief:
     data = read_toml(Path(path), file)
     unknown = sorted(set(data) - {"profile", "independent", "title", "description"})
     if unknown:
-        raise UserError("unknown key", file=file, key=unknown[0],
-                        expected="profile, independent, title or description", found=repr(unknown[0]))
+        raise UserError(
+            "unknown key",
+            file=file,
+            key=unknown[0],
+            expected="profile, independent, title or description",
+            found=repr(unknown[0]),
+        )
     belief = Belief((), {(): 1.0})
     rows = data.get("profile", [])
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise UserError("bad joint table", file=file, key="profile",
-                        expected="[[profile]] tables", found=type(rows).__name__)
+        raise UserError(
+            "bad joint table",
+            file=file,
+            key="profile",
+            expected="[[profile]] tables",
+            found=type(rows).__name__,
+        )
     if rows:
         belief = _joint_from_rows(rows, file)
     indep = data.get("independent", {})
     if not isinstance(indep, dict):
-        raise UserError("bad independent beliefs", file=file, key="independent",
-                        expected="[independent.ALLY] tables", found=type(indep).__name__)
+        raise UserError(
+            "bad independent beliefs",
+            file=file,
+            key="independent",
+            expected="[independent.ALLY] tables",
+            found=type(indep).__name__,
+        )
     for ally, probs in indep.items():
         if not isinstance(probs, dict):
-            raise UserError("bad independent belief", file=file, key=f"independent.{ally}",
-                            expected="a table RUNG = PROBABILITY", found=repr(probs))
+            raise UserError(
+                "bad independent belief",
+                file=file,
+                key=f"independent.{ally}",
+                expected="a table RUNG = PROBABILITY",
+                found=repr(probs),
+            )
         checked = check_probabilities(probs, file=file, key=f"independent.{ally}")
         try:
             belief = belief.product(Belief.independent({ally.upper(): checked}))
         except UserError as exc:
-            raise UserError(exc.detail, file=file, key=f"independent.{ally}",
-                            expected="each ally once", found=exc.found) from None
+            raise UserError(
+                exc.detail,
+                file=file,
+                key=f"independent.{ally}",
+                expected="each ally once",
+                found=exc.found,
+            ) from None
     if not belief.allies:
-        raise UserError("empty belief", file=file, expected="[[profile]] or [independent.ALLY] tables",
-                        found="neither")
+        raise UserError(
+            "empty belief",
+            file=file,
+            expected="[[profile]] or [independent.ALLY] tables",
+            found="neither",
+        )
     if sc is not None:
-        for a in belief.allies:
-            where = "profile" if rows and a in {k.upper() for k in rows[0] if k != "p"} else f"independent.{a}"
-            belief.marginal_over([a]).check(sc, file=file, key=where)
+        lad = _ladders(sc)
+        for i, row in enumerate(rows):
+            for k, rung in row.items():
+                if k != "p":
+                    _check_rung(lad, k.upper(), rung, file, f"profile[{i}].{k}")
+        for ally, probs in indep.items():
+            for rung in probs:
+                _check_rung(lad, ally.upper(), rung, file, f"independent.{ally}.{rung}")
     return belief
 
 
 def _joint_from_rows(rows: list[dict[str, Any]], file: str) -> Belief:
     allies = tuple(k for k in rows[0] if k != "p")
     if not allies:
-        raise UserError("joint profile names no ally", file=file, key="profile[0]",
-                        expected="ALLY = \"RUNG\" entries and p", found=repr(rows[0]))
+        raise UserError(
+            "joint profile names no ally",
+            file=file,
+            key="profile[0]",
+            expected='ALLY = "RUNG" entries and p',
+            found=repr(rows[0]),
+        )
     table: dict[Profile, float] = {}
     for i, row in enumerate(rows):
         key = f"profile[{i}]"
         if "p" not in row:
-            raise UserError("missing probability", file=file, key=f"{key}.p",
-                            expected="p = PROBABILITY", found="nothing")
+            raise UserError(
+                "missing probability",
+                file=file,
+                key=f"{key}.p",
+                expected="p = PROBABILITY",
+                found="nothing",
+            )
         names = tuple(k for k in row if k != "p")
         if set(names) != set(allies):
-            raise UserError("profiles name different allies", file=file, key=key,
-                            expected="the allies " + ", ".join(allies), found=", ".join(names))
+            raise UserError(
+                "profiles name different allies",
+                file=file,
+                key=key,
+                expected="the allies " + ", ".join(allies),
+                found=", ".join(names),
+            )
         for a in allies:
             if not isinstance(row[a], str):
-                raise UserError("bad rung", file=file, key=f"{key}.{a}", expected="a rung name",
-                                found=repr(row[a]))
+                raise UserError(
+                    "bad rung",
+                    file=file,
+                    key=f"{key}.{a}",
+                    expected="a rung name",
+                    found=repr(row[a]),
+                )
         prof = tuple(str(row[a]) for a in allies)
         if prof in table:
-            raise UserError("profile listed twice", file=file, key=key, expected="each profile once",
-                            found=", ".join(f"{a}={r}" for a, r in zip(allies, prof, strict=True)))
-        table[prof] = check_probabilities({"p": row["p"]}, file=file, key=key).get("p", 0.0) \
-            if False else _check_p(row["p"], file, f"{key}.p")
+            raise UserError(
+                "profile listed twice",
+                file=file,
+                key=key,
+                expected="each profile once",
+                found=", ".join(f"{a}={r}" for a, r in zip(allies, prof, strict=True)),
+            )
+        table[prof] = _check_p(row["p"], file, f"{key}.p")
     check_probabilities({str(i): p for i, p in enumerate(table.values())}, file=file, key="profile")
     return Belief(tuple(a.upper() for a in allies), table)
 
 
-def _check_p(p: Any, file: str, key: str) -> float:
+def _check_p(p: Any, file: str | None, key: str) -> float:
     if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p):
-        raise UserError("bad probability", file=file, key=key, expected="a finite number in [0, 1]",
-                        found=repr(p))
+        raise UserError(
+            "bad probability",
+            file=file,
+            key=key,
+            expected="a finite number in [0, 1]",
+            found=repr(p),
+        )
     if p < 0:
-        raise UserError("negative probability", file=file, key=key, expected="a probability >= 0",
-                        found=repr(p))
+        raise UserError(
+            "negative probability", file=file, key=key, expected="a probability >= 0", found=repr(p)
+        )
     return float(p)
 
 
 def declaration_belief(
     prior: Belief, roles: Mapping[str, str], credibility: float | Sequence[float]
 ) -> Belief:
-    """The belief after a declaration of ``roles``.
+    """Return the belief after a declaration of ``roles``.
 
     One credibility ``c``: the declaration is one statement, believed with probability ``c``:
     ``c * prior.declared(roles) + (1 - c) * prior``. One credibility per declared ally (same
@@ -399,8 +530,12 @@ def declaration_belief(
     if len(creds) == 1:
         return prior.declare(roles, creds[0])
     if len(creds) != len(roles):
-        raise UserError("credibilities do not match declarations", key="--credibility",
-                        expected=f"one value, or one per declaration ({len(roles)})", found=str(len(creds)))
+        raise UserError(
+            "credibilities do not match declarations",
+            key="--credibility",
+            expected=f"one value, or one per declaration ({len(roles)})",
+            found=str(len(creds)),
+        )
     out = prior
     for (a, r), c in zip(roles.items(), creds, strict=True):
         out = out.declare({a: r}, c)
@@ -413,7 +548,9 @@ def declaration_belief(
 def profile_weights(lattice: Lattice, belief: Belief) -> np.ndarray:
     """Weight of each lattice profile under ``belief`` (which must cover the lattice's allies)."""
     if set(belief.allies) != set(lattice.allies):
-        raise ValueError(f"belief allies {belief.allies} differ from lattice allies {lattice.allies}")
+        raise ValueError(
+            f"belief allies {belief.allies} differ from lattice allies {lattice.allies}"
+        )
     w = np.array([belief.prob(p) for p in lattice.profiles], dtype=float)
     if abs(math.fsum(w) - 1.0) > SUM_TOL:
         raise ValueError("belief puts weight on profiles outside the lattice")
@@ -422,7 +559,8 @@ def profile_weights(lattice: Lattice, belief: Belief) -> np.ndarray:
 
 def mixture(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per-replication mixture ``sum_i weights[i] * values[i, r]``: shape (replications,)."""
-    return np.asarray(weights, dtype=float) @ np.asarray(values, dtype=float)
+    out: np.ndarray = np.asarray(weights, dtype=float) @ np.asarray(values, dtype=float)
+    return out
 
 
 @dataclass(frozen=True)
@@ -485,21 +623,25 @@ def value_of_clarity(
     for q in quantities:
         v = quantity_values(lattice, q)
         d = estimate(mixture(v, w1 - w0))
-        rows.append({
-            "quantity": q,
-            "prior": float(mixture(v, w0).mean()),
-            "declared": float(mixture(v, w1).mean()),
-            "delta": d.value,
-            "se": d.se,
-            "lo": d.lo,
-            "hi": d.hi,
-            "defence_gains": bool(d.value > 0) == higher_is_better_q(q) if d.value != 0 else False,
-        })
+        rows.append(
+            {
+                "quantity": q,
+                "prior": float(mixture(v, w0).mean()),
+                "declared": float(mixture(v, w1).mean()),
+                "delta": d.value,
+                "se": d.se,
+                "lo": d.lo,
+                "hi": d.hi,
+                "defence_gains": bool(d.value > 0) == higher_is_better_q(q)
+                if d.value != 0
+                else False,
+            }
+        )
     return pd.DataFrame(rows).set_index("quantity")
 
 
 def higher_is_better_q(name: str) -> bool:
-    """True when a larger value of the quantity is better for the defence."""
+    """Return True when a larger value of the quantity is better for the defence."""
     return False if name == "prc_killed" else higher_is_better(name)
 
 
@@ -513,10 +655,12 @@ def fighting_rungs(sc: Scenario, ally: str) -> list[str]:
 
 
 def map_rungs(
-    sc: Scenario, allies: Sequence[str], fight: Mapping[str, str] | None = None,
+    sc: Scenario,
+    allies: Sequence[str],
+    fight: Mapping[str, str] | None = None,
     stay: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The fighting and staying-out rung of each mapped ally (defaults: top and bottom rung).
+    """Return the fighting and staying-out rung of each mapped ally (default: top, bottom).
 
     "P(ALLY fights)" in a threshold map is the weight of a two-point belief on the fighting
     rung, the rest on the staying-out rung.
@@ -527,19 +671,31 @@ def map_rungs(
     for name, given in (("--fight", fight), ("--stay", stay)):
         extra = sorted(set(given) - set(lad))
         if extra:
-            raise UserError("ally not in the map", key=name, expected="one of " + ", ".join(lad),
-                            found=repr(extra[0]))
+            raise UserError(
+                "ally not in the map",
+                key=name,
+                expected="one of " + ", ".join(lad),
+                found=repr(extra[0]),
+            )
     f_out, s_out = {}, {}
     for a, rungs in lad.items():
         f, s = fight.get(a, rungs[-1]), stay.get(a, rungs[0])
         fights = fighting_rungs(sc, a)
         if f not in fights:
-            raise UserError("not a fighting rung", key=f"--fight {a}",
-                            expected="one of " + (", ".join(fights) or "(none: this ally has no fighting rung)"),
-                            found=repr(f))
+            raise UserError(
+                "not a fighting rung",
+                key=f"--fight {a}",
+                expected="one of "
+                + (", ".join(fights) or "(none: this ally has no fighting rung)"),
+                found=repr(f),
+            )
         if s not in rungs or s in fights:
-            raise UserError("not a staying-out rung", key=f"--stay {a}",
-                            expected="one of " + ", ".join(r for r in rungs if r not in fights), found=repr(s))
+            raise UserError(
+                "not a staying-out rung",
+                key=f"--stay {a}",
+                expected="one of " + ", ".join(r for r in rungs if r not in fights),
+                found=repr(s),
+            )
         f_out[a], s_out[a] = f, s
     return f_out, s_out
 
@@ -610,9 +766,14 @@ class ThresholdMap:
 
         rows = []
         for idx in itertools.product(range(self.grid.size), repeat=len(self.allies)):
-            row: dict[str, Any] = {f"p_{a}": float(self.grid[i]) for a, i in zip(self.allies, idx, strict=True)}
-            row.update(value=float(self.values[idx]), se=float(self.se[idx]),
-                       deterred=bool(self.values[idx] < self.level))
+            row: dict[str, Any] = {
+                f"p_{a}": float(self.grid[i]) for a, i in zip(self.allies, idx, strict=True)
+            }
+            row.update(
+                value=float(self.values[idx]),
+                se=float(self.se[idx]),
+                deterred=bool(self.values[idx] < self.level),
+            )
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -625,10 +786,17 @@ class ThresholdMap:
             "allies": list(self.allies),
             "fight": self.fight,
             "stay": self.stay,
-            "corners": [{**{f"{a}_fights": bool(c) for a, c in zip(self.allies, k, strict=True)}, "value": v}
-                        for k, v in self.corners.items()],
-            "boundary": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-                         for r in bnd.to_dict("records")],
+            "corners": [
+                {
+                    **{f"{a}_fights": bool(c) for a, c in zip(self.allies, k, strict=True)},
+                    "value": v,
+                }
+                for k, v in self.corners.items()
+            ],
+            "boundary": [
+                {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                for r in bnd.to_dict("records")
+            ],
             "points": {k: list(v) for k, v in self.points.items()},
         }
 
@@ -641,10 +809,13 @@ def two_point(ally: str, p_fight: float, fight: str, stay: str) -> Belief:
 
 
 def map_belief(
-    base: Belief, allies: Sequence[str], p: Sequence[float], fight: Mapping[str, str],
+    base: Belief,
+    allies: Sequence[str],
+    p: Sequence[float],
+    fight: Mapping[str, str],
     stay: Mapping[str, str],
 ) -> Belief:
-    """``base`` with the mapped allies replaced by two-point beliefs at P(fights) = ``p``."""
+    """Return ``base`` with the mapped allies replaced by two-point beliefs at ``p``."""
     others = [a for a in base.allies if a not in allies]
     out = base.marginal_over(others) if others else Belief((), {(): 1.0})
     for a, pa in zip(allies, p, strict=True):
@@ -669,11 +840,17 @@ def threshold_map(
     """
     allies = tuple(a.upper() for a in allies)
     if not 1 <= len(allies) <= 2:
-        raise UserError("bad map", key="--map", expected="one or two allies", found=", ".join(allies))
+        raise UserError(
+            "bad map", key="--map", expected="one or two allies", found=", ".join(allies)
+        )
     if isinstance(quantity, str):
         if higher_is_better_q(quantity):
-            raise UserError("threshold needs a quantity that favours the PRC", key="--metric",
-                            expected="e.g. prc_success or prc_victory", found=repr(quantity))
+            raise UserError(
+                "threshold needs a quantity that favours the PRC",
+                key="--metric",
+                expected="e.g. prc_success or prc_victory",
+                found=repr(quantity),
+            )
         name, v = quantity, quantity_values(lattice, quantity)
     else:
         name, v = "custom", np.asarray(quantity, dtype=float)
@@ -682,17 +859,28 @@ def threshold_map(
     grid = np.linspace(0.0, 1.0, n_grid)
     shape = (n_grid,) * len(allies)
     idxs = list(itertools.product(range(n_grid), repeat=len(allies)))
-    W = np.stack([profile_weights(lattice, map_belief(base, allies, [grid[i] for i in idx], fight, stay))
-                  for idx in idxs])
+    W = np.stack(
+        [
+            profile_weights(lattice, map_belief(base, allies, [grid[i] for i in idx], fight, stay))
+            for idx in idxs
+        ]
+    )
     per_rep = W @ v
     values = per_rep.mean(axis=1).reshape(shape)
-    se = (per_rep.std(axis=1, ddof=1) / math.sqrt(v.shape[1]) if v.shape[1] > 1
-          else np.zeros(len(idxs))).reshape(shape)
+    se = (
+        per_rep.std(axis=1, ddof=1) / math.sqrt(v.shape[1])
+        if v.shape[1] > 1
+        else np.zeros(len(idxs))
+    ).reshape(shape)
     corners = {
-        c: float(mixture(v, profile_weights(lattice, map_belief(base, allies, c, fight, stay))).mean())
+        c: float(
+            mixture(v, profile_weights(lattice, map_belief(base, allies, c, fight, stay))).mean()
+        )
         for c in itertools.product((0, 1), repeat=len(allies))
     }
-    return ThresholdMap(allies, dict(fight), dict(stay), name, float(level), grid, values, se, corners)
+    return ThresholdMap(
+        allies, dict(fight), dict(stay), name, float(level), grid, values, se, corners
+    )
 
 
 def belief_curves(
@@ -710,11 +898,17 @@ def belief_curves(
     """
     import pandas as pd
 
-    v = quantity_values(lattice, quantity) if isinstance(quantity, str) else np.asarray(quantity, float)
+    v = (
+        quantity_values(lattice, quantity)
+        if isinstance(quantity, str)
+        else np.asarray(quantity, float)
+    )
     rows = []
     for a in allies:
         for p in np.linspace(0.0, 1.0, n_grid):
-            e = estimate(mixture(v, profile_weights(lattice, map_belief(base, [a], [p], fight, stay))))
+            e = estimate(
+                mixture(v, profile_weights(lattice, map_belief(base, [a], [p], fight, stay)))
+            )
             rows.append({"ally": a, "p_fights": float(p), **e.to_dict()})
     return pd.DataFrame(rows)
 
@@ -737,7 +931,7 @@ class Valuation:
     success: str = "prc_success"
 
     def utility(self, lattice: Lattice) -> np.ndarray:
-        """Utility of attacking on each (profile, replication)."""
+        """Return the utility of attacking on each (profile, replication)."""
         s = quantity_values(lattice, self.success)
         u = self.gain_success * s - self.cost_failure * (1.0 - s)
         for q, c in self.cost_per_unit.items():
@@ -750,19 +944,26 @@ class Valuation:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"gain_success": self.gain_success, "cost_failure": self.cost_failure,
-                "cost_per_unit": dict(self.cost_per_unit), "success": self.success}
+        return {
+            "gain_success": self.gain_success,
+            "cost_failure": self.cost_failure,
+            "cost_per_unit": dict(self.cost_per_unit),
+            "success": self.success,
+        }
 
 
 def decide(lattice: Lattice, belief: Belief, valuation: Valuation) -> dict[str, Any]:
-    """Expected utility of attacking under ``belief``, with its interval, and the decision.
+    """Return the expected utility of attacking under ``belief`` and the decision.
 
     ``decision`` is ``attack`` when the expected utility is positive, else ``deter``;
     ``clear`` is True when the 95% interval excludes 0.
     """
     e = estimate(mixture(valuation.utility(lattice), profile_weights(lattice, belief)))
-    return {"expected_utility": e.to_dict(), "decision": "attack" if e.value > 0 else "deter",
-            "clear": bool(e.lo > 0 or e.hi < 0)}
+    return {
+        "expected_utility": e.to_dict(),
+        "decision": "attack" if e.value > 0 else "deter",
+        "clear": bool(e.lo > 0 or e.hi < 0),
+    }
 
 
 # --------------------------------------------------------------------------- the deter job
@@ -792,85 +993,127 @@ class DeterrenceResult:
         """Perceived quantities under ``belief`` (the final one), ``prior`` or ``declared``."""
         b = {"belief": self.belief, "prior": self.prior, "declared": self.declared}.get(which)
         if b is None:
-            raise UserError("no such belief", key="which", expected="belief, prior or declared",
-                            found=repr(which))
+            raise UserError(
+                "no such belief",
+                key="which",
+                expected="belief, prior or declared",
+                found=repr(which),
+            )
         return perceive(self.lattice, b, self.quantities)
 
     def value_of_clarity(self) -> pd.DataFrame | None:
-        """Declared minus prior, per quantity, with paired intervals (None without a declaration)."""
+        """Return declared minus prior per quantity, paired intervals (None if no declaration)."""
         if self.declared is None:
             return None
         return value_of_clarity(self.lattice, self.prior, self.declared, self.quantities)
 
     def threshold_map(
-        self, level: float = 0.5, allies: Sequence[str] = ("JPN", "AUS"),
-        fight: Mapping[str, str] | None = None, stay: Mapping[str, str] | None = None,
-        quantity: str = "prc_success", n_grid: int = 21,
+        self,
+        level: float = 0.5,
+        allies: Sequence[str] = ("JPN", "AUS"),
+        fight: Mapping[str, str] | None = None,
+        stay: Mapping[str, str] | None = None,
+        quantity: str = "prc_success",
+        n_grid: int = 21,
     ) -> ThresholdMap:
         """Where deterrence holds over P(ally fights) (see :func:`threshold_map`)."""
-        allies = self._mapped(allies)
+        allies = self.mapped(allies)
         f, s = map_rungs(self.scenario, allies, fight, stay)
         tm = threshold_map(self.lattice, self.belief, allies, f, s, level, quantity, n_grid)
-        tm.points = self._points(allies, f)
+        tm.points = self._points(allies, f, s)
         return tm
 
     def curves(
-        self, allies: Sequence[str] = ("JPN", "AUS"), fight: Mapping[str, str] | None = None,
-        stay: Mapping[str, str] | None = None, quantity: str = "prc_success", n_grid: int = 21,
+        self,
+        allies: Sequence[str] = ("JPN", "AUS"),
+        fight: Mapping[str, str] | None = None,
+        stay: Mapping[str, str] | None = None,
+        quantity: str = "prc_success",
+        n_grid: int = 21,
     ) -> pd.DataFrame:
         """Perceived quantity vs P(ally fights), one mapped ally at a time."""
-        allies = self._mapped(allies)
+        allies = self.mapped(allies)
         f, s = map_rungs(self.scenario, allies, fight, stay)
         return belief_curves(self.lattice, self.belief, allies, f, s, quantity, n_grid)
 
     def decision(self, valuation: Valuation) -> dict[str, Any]:
-        """The decision model under the prior and (if any) the declared belief."""
-        out = {"valuation": valuation.to_dict(), "prior": decide(self.lattice, self.prior, valuation)}
+        """Run the decision model under the prior and (if any) the declared belief."""
+        out = {
+            "valuation": valuation.to_dict(),
+            "prior": decide(self.lattice, self.prior, valuation),
+        }
         if self.declared is not None:
             out["declared"] = decide(self.lattice, self.declared, valuation)
         return out
 
     def decision_curves(
-        self, valuation: Valuation, allies: Sequence[str] = ("JPN", "AUS"),
-        fight: Mapping[str, str] | None = None, stay: Mapping[str, str] | None = None,
+        self,
+        valuation: Valuation,
+        allies: Sequence[str] = ("JPN", "AUS"),
+        fight: Mapping[str, str] | None = None,
+        stay: Mapping[str, str] | None = None,
         n_grid: int = 21,
     ) -> pd.DataFrame:
-        """Expected utility of attacking vs P(ally fights), one mapped ally at a time."""
-        allies = self._mapped(allies)
+        """Return expected utility of attacking vs P(ally fights), one mapped ally at a time."""
+        allies = self.mapped(allies)
         f, s = map_rungs(self.scenario, allies, fight, stay)
-        return belief_curves(self.lattice, self.belief, allies, f, s, valuation.utility(self.lattice), n_grid)
+        return belief_curves(
+            self.lattice, self.belief, allies, f, s, valuation.utility(self.lattice), n_grid
+        )
 
     def decision_map(
-        self, valuation: Valuation, allies: Sequence[str] = ("JPN", "AUS"),
-        fight: Mapping[str, str] | None = None, stay: Mapping[str, str] | None = None,
+        self,
+        valuation: Valuation,
+        allies: Sequence[str] = ("JPN", "AUS"),
+        fight: Mapping[str, str] | None = None,
+        stay: Mapping[str, str] | None = None,
         n_grid: int = 21,
     ) -> ThresholdMap:
-        """Expected utility of attacking over P(ally fights); deterred where it is below 0."""
-        allies = self._mapped(allies)
+        """Map expected utility of attacking over P(ally fights); deterred where below 0."""
+        allies = self.mapped(allies)
         f, s = map_rungs(self.scenario, allies, fight, stay)
-        tm = threshold_map(self.lattice, self.belief, allies, f, s, 0.0, valuation.utility(self.lattice), n_grid)
+        tm = threshold_map(
+            self.lattice, self.belief, allies, f, s, 0.0, valuation.utility(self.lattice), n_grid
+        )
         tm.quantity = "expected_utility"
-        tm.points = self._points(allies, f)
+        tm.points = self._points(allies, f, s)
         return tm
 
-    def _mapped(self, allies: Sequence[str]) -> tuple[str, ...]:
+    def mapped(self, allies: Sequence[str]) -> tuple[str, ...]:
+        """Return the allies of a map, upper-cased; each must be in the lattice."""
         allies = tuple(a.strip().upper() for a in allies)
         missing = [a for a in allies if a not in self.lattice.allies]
         if missing:
-            raise UserError("ally not in the lattice", key="--map",
-                            expected="one of " + ", ".join(self.lattice.allies), found=repr(missing[0]))
+            raise UserError(
+                "ally not in the lattice",
+                key="--map",
+                expected="one of " + ", ".join(self.lattice.allies),
+                found=repr(missing[0]),
+            )
         return allies
 
-    def _points(self, allies: Sequence[str], fight: Mapping[str, str]) -> dict[str, tuple[float, ...]]:
-        """P(fights) of each mapped ally under the prior and the declared belief (marginals)."""
+    def _points(
+        self, allies: Sequence[str], fight: Mapping[str, str], stay: Mapping[str, str]
+    ) -> dict[str, tuple[float, ...]]:
+        """Return where the prior and declared beliefs sit on a map, if they lie on it.
+
+        A belief lies on the map when it equals the map's belief at its own P(fights): each
+        mapped ally's weight is all on its fighting and staying-out rungs, the mapped allies
+        are independent, and the other allies are believed as on the map.
+        """
         pts = {}
         for name, b in (("prior", self.prior), ("declared", self.declared)):
-            if b is not None:
-                pts[name] = tuple(b.p_fights(a, fighting_rungs(self.scenario, a)) for a in allies)
+            if b is None:
+                continue
+            p = tuple(b.marginal(a).get(fight[a], 0.0) for a in allies)
+            on = map_belief(self.belief, allies, p, fight, stay)
+            keys = set(on.probs) | set(b.probs)
+            if all(abs(on.probs.get(k, 0.0) - b.probs.get(k, 0.0)) <= 1e-12 for k in keys):
+                pts[name] = p
         return pts
 
     def summary(self) -> dict[str, Any]:
-        """The ``straitsim deter --json`` document (see docs/deterrence.md)."""
+        """Return the ``straitsim deter --json`` document (see docs/deterrence.md)."""
         from straitsim.api import SCHEMA_VERSION, __version__, scenario_hash
 
         voc = self.value_of_clarity()
@@ -878,24 +1121,39 @@ class DeterrenceResult:
         return {
             "schema_version": SCHEMA_VERSION,
             "straitsim_version": __version__,
-            "scenario": {"name": self.scenario.name, "title": self.scenario.title,
-                         "hash": scenario_hash(self.scenario)},
+            "scenario": {
+                "name": self.scenario.name,
+                "title": self.scenario.title,
+                "hash": scenario_hash(self.scenario),
+            },
             "overrides": self.overrides,
             "seed": self.seed,
             "reps": self.reps,
-            "lattice": {"allies": list(self.lattice.allies), "n_profiles": len(self.lattice.profiles)},
+            "lattice": {
+                "allies": list(self.lattice.allies),
+                "rungs": {a: list(r) for a, r in self.lattice.rungs.items()},
+                "n_profiles": len(self.lattice.profiles),
+            },
             "belief": {
                 "prior": self.prior.to_dict(),
                 "declared": None if self.declared is None else self.declared.to_dict(),
                 "declaration": {"roles": self.declaration, "credibility": self.credibility}
-                if self.declaration else None,
+                if self.declaration
+                else None,
             },
-            "perceived": {q: {k: perc.loc[q, k] for k in ("value", "se", "lo", "hi")} for q in perc.index},
-            "perceived_prior": None if self.declared is None else {
+            "perceived": {
+                q: {k: float(perc.loc[q, k]) for k in ("value", "se", "lo", "hi")}
+                for q in perc.index
+            },
+            "perceived_prior": None
+            if self.declared is None
+            else {
                 q: {k: v for k, v in r.items() if k != "description"}
                 for q, r in self.perceived("prior").to_dict("index").items()
             },
-            "value_of_clarity": None if voc is None else {
+            "value_of_clarity": None
+            if voc is None
+            else {
                 q: {k: (bool(v) if k == "defence_gains" else float(v)) for k, v in r.items()}
                 for q, r in voc.to_dict("index").items()
             },
@@ -903,7 +1161,7 @@ class DeterrenceResult:
 
 
 def deter(
-    scenario: Scenario,
+    scenario: str | Path | Scenario,
     belief: Belief | Mapping[str, Mapping[str, float]] | None = None,
     declare: Mapping[str, str] | None = None,
     credibility: float | Sequence[float] = 1.0,
@@ -911,6 +1169,8 @@ def deter(
     seed: int = 0,
     allies: Sequence[str] = (),
     quantities: Sequence[str] = PERCEIVED,
+    roles: Mapping[str, str] | None = None,
+    sets: Iterable[str] | Mapping[str, Any] = (),
     days: int | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -920,7 +1180,7 @@ def deter(
     Parameters
     ----------
     scenario
-        A loaded scenario (:func:`straitsim.load_scenario`).
+        A built-in name, a TOML path or a loaded :class:`Scenario`.
     belief
         Beijing's prior: a :class:`Belief` or independent marginals
         ``{"JPN": {"neutral": 0.3, "full": 0.7}}``. Allies not named hold the scenario's rung
@@ -934,27 +1194,48 @@ def deter(
         Further allies to put in the lattice (e.g. those of a threshold map).
     quantities
         What to report (metric names, or ``prc_killed``).
+    roles, sets
+        Scenario overrides as in :func:`straitsim.run` (only with a name or path).
 
     Returns
     -------
     DeterrenceResult
+        Tables from ``perceived()``, ``value_of_clarity()``, ``threshold_map()``; the JSON
+        document from ``summary()``; figures from :mod:`straitsim.report.deterrence_plots`.
     """
-    prior = belief if isinstance(belief, Belief) or belief is None else Belief.independent(belief)
-    prior = (prior or Belief((), {(): 1.0})).check(scenario)
-    declare = {a.strip().upper(): r.strip() for a, r in (declare or {}).items()}
-    creds = [float(credibility)] if isinstance(credibility, int | float) else [float(c) for c in credibility]
-    for c in creds:
-        if not 0.0 <= c <= 1.0:
-            raise UserError("bad credibility", key="credibility", expected="a number in [0, 1]", found=repr(c))
-    if declare:
-        Belief.certain(declare).check(scenario, key="declare")
-    wanted = {a.strip().upper() for a in (*prior.allies, *declare, *allies)}
-    lad = ladders(scenario, sorted(wanted))
-    order = [a for a in scenario.actors if a in lad]
-    lattice = evaluate_lattice(scenario, order, reps, seed, "prc_success", days, chunk_size, progress)
-    base = profile_roles(scenario, None)
-    prior = prior.extend({a: base[a] for a in order}).reorder(order)
-    declared = declaration_belief(prior, declare, creds) if declare else None
+    from straitsim.api import load_scenario
+
+    sc = load_scenario(scenario, roles, sets)
     for q in quantities:
         describe_quantity(q)
-    return DeterrenceResult(scenario, lattice, prior, declared, declare, creds, seed, reps, tuple(quantities))
+    prior = belief if isinstance(belief, Belief) or belief is None else Belief.independent(belief)
+    prior = (prior or Belief((), {(): 1.0})).check(sc)
+    declare = {a.strip().upper(): r.strip() for a, r in (declare or {}).items()}
+    creds = [float(credibility)] if isinstance(credibility, int | float) else list(credibility)
+    for c in creds:
+        if not 0.0 <= c <= 1.0:
+            raise UserError(
+                "bad credibility", key="credibility", expected="a number in [0, 1]", found=repr(c)
+            )
+    for a, r in declare.items():
+        Belief.certain({a: r}).check(sc, key=f"declare.{a}")
+    wanted = {a.strip().upper() for a in (*prior.allies, *declare, *allies)}
+    lad = ladders(sc, sorted(wanted))
+    order = [a for a in sc.actors if a in lad]
+    base = profile_roles(sc, None)
+    prior = prior.extend({a: base[a] for a in order}).reorder(order)
+    declared = declaration_belief(prior, declare, creds) if declare else None
+    lattice = evaluate_lattice(sc, order, reps, seed, "prc_success", days, chunk_size, progress)
+    set_list = [f"{k}={v}" for k, v in sets.items()] if isinstance(sets, Mapping) else list(sets)
+    return DeterrenceResult(
+        sc,
+        lattice,
+        prior,
+        declared,
+        declare,
+        [float(c) for c in creds],
+        seed,
+        reps,
+        tuple(quantities),
+        set_list,
+    )
