@@ -11,6 +11,7 @@ The public API (pinned by tests/test_api.py)::
 
 from straitsim.analysis.burden import BurdenResult, burden_sharing, burden_table, load_economics
 from straitsim.analysis.deterrence import Belief, DeterrenceResult, Valuation, deter, load_beliefs
+from straitsim.analysis.investments import InvestmentResult, invest, load_options
 from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
 from straitsim.api import (
     RunResult,
@@ -27,6 +28,7 @@ from straitsim.errors import UserError
 from straitsim.scenario.schema import Scenario
 
 __all__ = [
+    "InvestmentResult",
     "OUTCOMES",
     "BurdenResult",
     "Belief",
@@ -40,10 +42,12 @@ __all__ = [
     "__version__",
     "burden_sharing",
     "burden_table",
+    "invest",
     "deter",
     "list_scenarios",
     "load_beliefs",
     "load_economics",
+    "load_options",
     "load_scenario",
     "role_analysis",
     "roles_table",

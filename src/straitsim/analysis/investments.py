@@ -25,12 +25,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from straitsim.analysis.burden import load_economics
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.summary import Z95
@@ -40,8 +40,10 @@ from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.load import DATA_DIR, read_toml, validate
 from straitsim.scenario.schema import Scenario
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
 OPTIONS_PATH = DATA_DIR / "investments.toml"
-ECONOMICS_PATH = DATA_DIR / "economics.toml"
 DEFAULT_METRIC = "prc_battalions_landed"
 PEDIGREE_FIELDS = ("cost_usd", "price_year", "year_available")
 BASE_YEAR = 2024
@@ -157,6 +159,8 @@ class OptionSet:
 
     def table(self) -> pd.DataFrame:
         """One row per option: cost, price year, availability, cost basis and changes."""
+        import pandas as pd
+
         rows = [
             {
                 "option": o.id,
@@ -361,6 +365,8 @@ def paired_effects(
     runs would give), ``gain`` (delta signed so that positive is better for the defence) and
     ``gain_lo``/``gain_hi`` (95% interval).
     """
+    import pandas as pd
+
     base = np.asarray(base, dtype=float)
     n = base.size
     sign = 1.0 if higher_better else -1.0
@@ -427,6 +433,12 @@ def parse_usd(text: str | float | int | None) -> float | None:
         ) from None
 
 
+def _empty_frame() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame()
+
+
 @dataclass
 class InvestmentResult:
     """Options ranked by gain per US$ billion, the portfolio, and allies' spending paths.
@@ -450,8 +462,8 @@ class InvestmentResult:
     portfolio: list[str] = field(default_factory=list)
     portfolio_effect: pd.DataFrame | None = None
     joint_scenario: Scenario | None = None
-    spending: pd.DataFrame = field(default_factory=pd.DataFrame)
-    affordability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spending: pd.DataFrame = field(default_factory=_empty_frame)
+    affordability: pd.DataFrame = field(default_factory=_empty_frame)
 
     @property
     def baseline(self) -> float:
@@ -553,6 +565,8 @@ def invest(
     -------
     InvestmentResult
     """
+    import pandas as pd
+
     fn = get_metric(metric)
     hib = higher_is_better(metric)
     budget = parse_usd(budget_usd)
@@ -684,6 +698,8 @@ def portfolio_effect(
     Every row is a per-replication paired estimate on the same seed, so its standard error
     is that of the per-replication differences.
     """
+    import pandas as pd
+
     base = values["baseline"]
     summed = base + sum((values[c] - base for c in chosen), np.zeros_like(base))
     eff = paired_effects(base, {"summed": summed, "joint": values["portfolio"]}, higher_better)
@@ -695,24 +711,22 @@ def portfolio_effect(
 
 
 # ================================ spending paths ==========================================
-def load_economics(path: str | Path | None = None) -> dict[str, Any]:
-    """Read ``economics.toml``: spending rows, plan totals, US asks and sources."""
-    p = Path(path) if path is not None else ECONOMICS_PATH
-    raw = read_toml(p, str(path) if path is not None else "<built-in economics.toml>")
-    for t in ("spending", "us_ask"):
-        if not isinstance(raw.get(t, []), list):
-            raise UserError(
-                "bad table",
-                file=str(p),
-                key=t,
-                expected="an array of tables [[...]]",
-                found=type(raw[t]).__name__,
-            )
-    return raw
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows in file order, missing figures dropped (so ``"pct_gdp" in row`` tests presence)."""
+    out = []
+    for r in df.to_dict(orient="records"):
+        out.append({k: v for k, v in r.items() if not (isinstance(v, float) and math.isnan(v))})
+    return out
 
 
 def spending_paths(path: str | Path | None = None) -> pd.DataFrame:
-    """Every cited % of GDP figure by ally and year (SIPRI actuals, national budgets and plans)."""
+    """Every cited % of GDP figure by ally and year: SIPRI actuals, national figures, US asks.
+
+    Read with :func:`straitsim.analysis.burden.load_economics` (default: the built-in
+    ``economics.toml``); ``source`` is a key of that file's bibliography.
+    """
+    import pandas as pd
+
     econ = load_economics(path)
     rows = [
         {
@@ -725,7 +739,7 @@ def spending_paths(path: str | Path | None = None) -> pd.DataFrame:
             "source": r.get("source"),
             "note": r.get("note"),
         }
-        for r in econ.get("spending", [])
+        for r in _records(econ.spending)
         if "pct_gdp" in r
     ]
     rows += [
@@ -739,7 +753,8 @@ def spending_paths(path: str | Path | None = None) -> pd.DataFrame:
             "source": r.get("source"),
             "note": r.get("note"),
         }
-        for r in econ.get("us_ask", [])
+        for r in _records(econ.us_ask)
+        if "pct_gdp" in r
     ]
     cols = ["ally", "year", "fiscal_year", "basis", "kind", "pct_gdp", "source", "note"]
     return (
@@ -778,13 +793,15 @@ def affordability(
     The ally's own options (ranked, gain positive at 95%, available by ``year``) are bought in rank
     order while the money lasts. National definitions differ from SIPRI's (see economics.toml).
     """
+    import pandas as pd
+
     econ = load_economics(path)
     gdp: dict[str, tuple[int, float]] = {}
     sipri: dict[str, dict[int, float]] = {}
     budgeted: dict[str, dict[int, float]] = {}
     national: dict[str, dict[int, float]] = {}
     srcs: dict[str, set[str]] = {}
-    for r in econ.get("spending", []):
+    for r in _records(econ.spending):
         c, y = r["iso3"], int(r["year"])
         if (
             r.get("basis") == "sipri"
@@ -804,7 +821,7 @@ def affordability(
                 national.setdefault(c, {})[y] = float(r["pct_gdp"])
             srcs.setdefault(c, set()).add(str(r.get("source")))
     asks: dict[str, list[tuple[float, str]]] = {}
-    for r in econ.get("us_ask", []):
+    for r in _records(econ.us_ask):
         asks.setdefault(r["iso3"], []).append((float(r["pct_gdp"]), str(r.get("source"))))
     rows = []
     payers = set(ranking["actor"]) if not ranking.empty else set()

@@ -1,0 +1,241 @@
+"""``straitsim invest``: investment options ranked by effect per dollar, by year."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from straitsim.analysis.investments import DEFAULT_METRIC, InvestmentResult, invest
+from straitsim.analysis.metrics import METRICS
+from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+
+HARDER_CASE = "--role JPN=neutral --set roc_will_to_resist=0.5"
+
+
+@app.command(name="invest")
+@user_errors
+def invest_command(
+    scenario: ScenarioArg,
+    options: Annotated[
+        Path | None,
+        typer.Option("--options", help="Options file (default: the built-in investments.toml)."),
+    ] = None,
+    budget: Annotated[
+        str | None,
+        typer.Option("--budget", "-b", help="Portfolio budget in US$: 5e9, 5bn or 500m."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-y", help="Options available by this year (default: scenario's)."),
+    ] = None,
+    metric: Annotated[
+        str,
+        typer.Option("--metric", "-m", help="Outcome metric: " + ", ".join(METRICS) + "."),
+    ] = DEFAULT_METRIC,
+    reps: Annotated[int, typer.Option("--reps", "-n", min=2, max=1_000_000)] = 1000,
+    seed: SeedOpt = 0,
+    role: RoleOpt = None,
+    set_: SetOpt = None,
+    days: Annotated[int | None, typer.Option("--days", min=1, max=365)] = None,
+    json_: JsonOpt = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory for invest.json, CSV tables and PNGs.")
+    ] = None,
+) -> None:
+    """Rank investment options by gain per US$ billion (common random numbers); pick a portfolio.
+
+    Each option available by --year is simulated with the baseline's seed and compared
+    replication by replication. With --budget, options are bought greedily by gain per
+    dollar and then simulated together. Allies' spending paths (% of GDP) show what their
+    extra money buys by --year.
+    """
+    from straitsim.analysis.investments import load_options
+
+    opts = load_options(options)
+    n_runs = 1 + sum(1 for o in opts.options.values() if o.modelled) + (1 if budget else 0)
+    bar, advance = progress_bar(n_runs, quiet=json_)
+    kw: dict[str, Any] = dict(
+        budget_usd=budget,
+        year=year,
+        metric=metric,
+        reps=reps,
+        seed=seed,
+        roles=role or [],
+        sets=set_ or [],
+        days=days,
+        progress=advance,
+    )
+    if bar is not None:
+        with bar:
+            res = invest(scenario, opts, **kw)
+    else:
+        res = invest(scenario, opts, **kw)
+    doc = res.summary()
+    if out is not None:
+        write_outputs(res, doc, out)
+    if json_:
+        print_json(doc)
+        return
+    print_invest(res, doc)
+    if out is not None:
+        console.print(f"wrote {out}/invest.json, ranking.csv, ranking.png, spending.png")
+
+
+def write_outputs(res: InvestmentResult, doc: dict[str, Any], out: Path) -> None:
+    """Write the JSON document, CSV tables and PNG plots into ``out`` (all or nothing)."""
+    from straitsim.report import investment_plots as ip
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-", dir=out.parent))
+    try:
+        (tmp / "invest.json").write_text(json.dumps(doc, indent=2) + "\n")
+        res.ranking.to_csv(tmp / "ranking.csv")
+        res.affordability.to_csv(tmp / "affordability.csv")
+        ip.plot_ranking(res, tmp / "ranking.png")
+        ip.plot_spending(res, tmp / "spending.png")
+        if res.portfolio_effect is not None:
+            res.portfolio_effect.to_csv(tmp / "portfolio.csv")
+            ip.plot_portfolio(res, tmp / "portfolio.png")
+        out.mkdir(parents=True, exist_ok=True)
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _z(x: float) -> float:
+    """Drop the sign of zero (so -0 prints as 0)."""
+    return x + 0.0
+
+
+def _bn(usd: float) -> str:
+    return f"{usd / 1e9:.2f}"
+
+
+def print_invest(res: InvestmentResult, doc: dict[str, Any]) -> None:
+    """Rich tables for ``straitsim invest``."""
+    sc, m = doc["scenario"], doc["metric"]
+    console.print(
+        f"[bold]{sc['title']}[/] ({sc['name']}, {doc['reps']} replications, seed {doc['seed']})"
+    )
+    console.print("roles: " + ", ".join(f"{k}={v}" for k, v in doc["roles"].items()))
+    if doc["overrides"]:
+        console.print("overrides: " + ", ".join(doc["overrides"]))
+    better = "higher" if m["higher_is_better"] else "lower"
+    console.print(
+        f"metric: {m['description']} ({m['name']}; {better} is better for the defence); "
+        f"baseline mean {m['baseline_mean']:.3g}; options available by {doc['year']}"
+    )
+    if m["saturated"]:
+        console.print(
+            f"[yellow]note:[/] the metric is the same in every baseline replication, so no option "
+            f"can show a gain on it here; try --metric {DEFAULT_METRIC} or a harder case "
+            f"({HARDER_CASE})."
+        )
+    t = Table(
+        title="Options ranked by gain per US$ billion (paired 95% intervals; price-year dollars)",
+        title_justify="left",
+    )
+    for c in ("#", "option", "actor", "cost $bn", "price yr", "avail.", "change in metric"):
+        t.add_column(c, justify="right" if c in ("#", "cost $bn", "price yr", "avail.") else "left")
+    t.add_column("gain per $bn", justify="right")
+    t.add_column("cost basis")
+    for oid, r in res.ranking.iterrows():
+        basis = r["cost_basis"]
+        basis = "[yellow]assumed[/]" if basis.startswith("assumption") else basis[len("source ") :]
+        t.add_row(
+            str(r["rank"]),
+            str(oid),
+            r["actor"],
+            _bn(r["cost_usd"]),
+            str(r["price_year"]),
+            str(r["year_available"]),
+            f"{_z(r['delta']):+.3g} ± {1.96 * r['se']:.2g}",
+            f"{_z(r['gain_per_usd_bn']):.3g} ({_z(r['gain_per_usd_bn_lo']):.3g} to "
+            f"{_z(r['gain_per_usd_bn_hi']):.3g})",
+            basis,
+        )
+    console.print(t)
+    if len(res.excluded):
+        et = Table(title=f"Not evaluated (by {doc['year']})", title_justify="left")
+        for c in ("option", "actor", "cost $bn", "why"):
+            et.add_column(c, justify="right" if c == "cost $bn" else "left")
+        for oid, r in res.excluded.iterrows():
+            et.add_row(str(oid), r["actor"], _bn(r["cost_usd"]), r["why"])
+        console.print(et)
+    if res.budget_usd is not None:
+        _print_portfolio(res)
+    _print_paths(res, doc)
+
+
+def _print_portfolio(res: InvestmentResult) -> None:
+    assert res.budget_usd is not None
+    if not res.portfolio or res.portfolio_effect is None:
+        console.print(
+            f"portfolio: nothing bought with US${_bn(res.budget_usd)}bn "
+            "(no option fits with a gain positive at 95%)"
+        )
+        return
+    pe = res.portfolio_effect
+    cost = float(pe.loc["joint", "cost_usd"])
+    console.print(
+        f"[bold]Portfolio[/] for US${_bn(res.budget_usd)}bn (greedy by gain per dollar; "
+        f"spends US${_bn(cost)}bn): " + ", ".join(res.portfolio)
+    )
+    pt = Table(title="Portfolio effect: summed vs simulated together", title_justify="left")
+    for c in ("", "change in metric", "95% interval", "gain per $bn"):
+        pt.add_column(c, justify="left" if not c else "right")
+    labels = {
+        "summed": "sum of the options' own effects",
+        "joint": "all options simulated together",
+        "interaction": "interaction (joint - sum)",
+    }
+    for k, lab in labels.items():
+        r = pe.loc[k]
+        pt.add_row(
+            lab,
+            f"{r['delta']:+.3g}",
+            f"{r['delta'] - 1.96 * r['se']:+.3g} to {r['delta'] + 1.96 * r['se']:+.3g}",
+            f"{r['gain_per_usd_bn']:.3g}" if k != "interaction" else "",
+        )
+    console.print(pt)
+
+
+def _print_paths(res: InvestmentResult, doc: dict[str, Any]) -> None:
+    af = res.affordability
+    if af.empty:
+        return
+    at = Table(
+        title=f"Spending paths: extra money over the 2024 level by {doc['year']} and what it buys",
+        title_justify="left",
+    )
+    for c in ("ally", "path", "% GDP 2024", f"% GDP {doc['year']}", "extra $bn", "buys", "source"):
+        at.add_column(c, justify="right" if "%" in c or "$" in c else "left")
+    for (ally, path), r in af.iterrows():
+        if path == "none":
+            at.add_row(ally, "-", "", "", "", "", str(r["source"]))
+            continue
+        at.add_row(
+            ally,
+            path,
+            f"{r['pct_gdp_base']:.2f}",
+            f"{r['pct_gdp_at_year']:.2f}",
+            f"{r['extra_usd_bn']:.0f}",
+            r["buys"] or "-",
+            str(r["source"]),
+        )
+    console.print(at)
+    console.print(
+        "Paths: national % of GDP figures (linear between them) from economics.toml; US asks "
+        "ramp linearly to 2030. GDP held at its 2024 SIPRI-implied value. National definitions "
+        "differ from SIPRI's. `straitsim sources` and invest.json list the citations."
+    )
