@@ -180,14 +180,22 @@ def show(
         rt.add_row(r["ally"], r["rung"], ", ".join(r["rungs"]))
     console.print(rt)
     pt = Table(title="Parameters (--set NAME=VALUE)", title_justify="left")
-    for c in ("name", "value", "unit", "uncertainty", "source / assumption"):
-        pt.add_column(c)
+    pt.add_column("name", no_wrap=True, style="bold")
+    pt.add_column("value", no_wrap=True, justify="right", min_width=6)
+    pt.add_column("unit", overflow="fold", max_width=18)
+    pt.add_column("uncertainty", overflow="fold", max_width=24)
+    pt.add_column("source", no_wrap=True)
     for p in doc["params"]:
-        pt.add_row(p["key"], f"{p['value']:g}", p["unit"], p["uncertainty"] or "", p["source"] or ("assumption: " + (p["assumption"] or "")))
+        src = p["source"] or "assumption"
+        pt.add_row(p["key"], f"{p['value']:g}", p["unit"], p["uncertainty"] or "", src)
     console.print(pt)
     dt = Table(title="Data (--set PATH=VALUE)", title_justify="left")
-    for c in ("key", "value", "source / assumption"):
-        dt.add_column(c)
+    dt.add_column("key", no_wrap=True, style="bold")
+    dt.add_column("value", no_wrap=True, justify="right", min_width=6)
+    dt.add_column("source", no_wrap=True)
     for d in doc["data"]:
-        dt.add_row(d["key"], str(d["value"]), d["source"] or ("assumption: " + (d["assumption"] or "")))
+        val = d["value"]
+        shown = f"{val:g}" if isinstance(val, int | float) else str(val)
+        dt.add_row(d["key"], shown, d["source"] or "assumption")
     console.print(dt)
+    console.print("Full text of every source and assumption: `straitsim show SCENARIO --json`.")
