@@ -12,7 +12,9 @@ The public API (pinned by tests/test_api.py)::
 from straitsim.analysis.burden import BurdenResult, burden_sharing, burden_table, load_economics
 from straitsim.analysis.deterrence import Belief, DeterrenceResult, Valuation, deter, load_beliefs
 from straitsim.analysis.investments import InvestmentResult, invest, load_options
+from straitsim.analysis.pedigree import pedigree
 from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
+from straitsim.analysis.validation import ValidationReport, run_validation
 from straitsim.api import (
     RunResult,
     __version__,
@@ -38,6 +40,7 @@ __all__ = [
     "Scenario",
     "Trajectory",
     "UserError",
+    "ValidationReport",
     "Valuation",
     "__version__",
     "burden_sharing",
@@ -49,9 +52,11 @@ __all__ = [
     "load_economics",
     "load_options",
     "load_scenario",
+    "pedigree",
     "role_analysis",
     "roles_table",
     "run",
+    "run_validation",
     "scenario_hash",
     "shapley_values",
     "simulate",
