@@ -84,11 +84,16 @@ def load_economics(path: str | Path | None = None) -> Economics:
         A missing file, bad TOML, a row without ``iso3``/``year``/``source``, a source key
         missing from the bibliography, or a non-numeric figure.
     """
-    p = Path(path) if path is not None else ECONOMICS_PATH
-    return _load(str(p.resolve()))
+    if path is None:
+        return _load_builtin()
+    return _load(str(Path(path).resolve()))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
+def _load_builtin() -> Economics:
+    return _load(str(ECONOMICS_PATH.resolve()))
+
+
 def _load(path: str) -> Economics:
     import pandas as pd
 
