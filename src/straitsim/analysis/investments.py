@@ -271,9 +271,11 @@ def _apply_one(d: dict[str, Any], ch: Change, where: Callable[..., UserError]) -
         if ch.value is not None:
             prm["value"], prm["dist"] = float(ch.value), None
             return
-        op: Callable[[float], float] = (
-            (lambda x: x + ch.delta) if ch.delta is not None else (lambda x: x * ch.scale)
-        )  # type: ignore[operator]
+        add_, mul_ = ch.delta or 0.0, ch.scale if ch.scale is not None else 1.0
+
+        def op(x: float) -> float:
+            return x * mul_ + add_
+
         prm["value"] = op(prm["value"])
         if dist:
             prm["dist"] = {
@@ -306,12 +308,10 @@ def _apply_one(d: dict[str, Any], ch: Change, where: Callable[..., UserError]) -
             )
         node[last] = ch.value
         return
+    if last not in node:
+        raise where("unknown key", "a key of the resolved scenario (see `straitsim show`)", last)
     if not _number(cur):
-        raise where(
-            "not a number",
-            "an existing numeric key for delta/scale",
-            cur if last in node else "no such key",
-        )
+        raise where("not a number", "a numeric key for delta/scale", cur)
     new = cur + ch.delta if ch.delta is not None else cur * ch.scale  # type: ignore[operator]
     node[last] = int(round(new)) if isinstance(cur, int) and float(new).is_integer() else new
 
@@ -413,7 +413,7 @@ def greedy_portfolio(ranking: pd.DataFrame, budget_usd: float) -> list[str]:
 def parse_usd(text: str | float | int | None) -> float | None:
     """``5e9``, ``5bn``, ``500m``, ``2.4 billion`` -> US$ (None stays None)."""
     if text is None or _number(text):
-        return None if text is None else float(text)  # type: ignore[arg-type]
+        return None if text is None else float(text)
     m = re.fullmatch(
         r"\s*\$?\s*([0-9.]+(?:e[0-9]+)?)\s*(bn|b|billion|m|mn|million|k)?\s*",
         str(text).lower().replace(",", "").replace("_", ""),
@@ -847,14 +847,15 @@ def affordability(
             base = _interp(sipri[ally], base_year)
             srcs[ally].add("sipri-milex-2025")
         pts = {base_year: base, **pts}
-        paths: list[tuple[str, Callable[[int], float], float, str]] = [
-            ("plan", lambda y, p=pts: _interp(p, y), base, ", ".join(sorted(srcs[ally])))
+        paths: list[tuple[str, dict[int, float], str]] = [
+            ("plan", pts, ", ".join(sorted(srcs[ally])))
         ]
         for pct, src in sorted(asks.get(ally, [])):
-            ramp = {base_year: base, ask_year: pct}
-            paths.append((f"US ask {pct:g}%", lambda y, r=ramp: _interp(r, y), base, src))
-        for name, fn, base, src in paths:
-            extra_bn = sum((fn(y) - base) / 100.0 * g for y in range(base_year + 1, year + 1))
+            paths.append((f"US ask {pct:g}%", {base_year: base, ask_year: pct}, src))
+        for name, points, src in paths:
+            extra_bn = sum(
+                (_interp(points, y) - base) / 100.0 * g for y in range(base_year + 1, year + 1)
+            )
             buys, spent = [], 0.0
             own = (
                 ranking[(ranking["actor"] == ally) & (ranking["gain_lo"] > 0)]
@@ -870,7 +871,7 @@ def affordability(
                     "ally": ally,
                     "path": name,
                     "pct_gdp_base": base,
-                    "pct_gdp_at_year": fn(year),
+                    "pct_gdp_at_year": _interp(points, year),
                     "gdp_usd_bn": g,
                     "gdp_year": g_year,
                     "extra_usd_bn": extra_bn,
