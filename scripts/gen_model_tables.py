@@ -157,7 +157,13 @@ def read_in(name: str, sources: Mapping[str, str]) -> str:
 # blocks
 
 
-def params_blocks(desc: dict[str, Any]) -> dict[str, str]:
+def outside_range(prm: Any) -> bool:
+    """Tell whether a parameter's value lies outside its own ``range`` or ``dist`` bounds."""
+    bounds = (prm.dist.low, prm.dist.high) if prm.dist is not None else prm.range
+    return bounds is not None and not bounds[0] <= prm.value <= bounds[1]
+
+
+def params_blocks(desc: dict[str, Any], sc_params: Mapping[str, Any]) -> dict[str, str]:
     """One parameter table per module (``params:MODULE``) and ``params:other``."""
     sections = pack_sections()
     files = reader_files()
@@ -176,6 +182,8 @@ def params_blocks(desc: dict[str, Any]) -> dict[str, str]:
             if p["assumption"]:
                 ped = (ped + "; " if ped else "") + "assumption: " + p["assumption"]
             unc = p["uncertainty"] or "none stated"
+            if outside_range(sc_params[p["key"]]):
+                unc += " **(value outside)**"
             rows.append(
                 [
                     f"`{p['key']}`",
@@ -673,7 +681,7 @@ def static_blocks(scenario: str = SCENARIO) -> dict[str, str]:
     sc = ss.load_scenario(scenario)
     desc = describe(sc)
     blocks = {"plan": plan_block(sc), "roles": roles_block(sc), "sources": sources_block(sc)}
-    blocks.update(params_blocks(desc))
+    blocks.update(params_blocks(desc, sc.params))
     blocks.update(data_blocks(sc, desc))
     return blocks
 

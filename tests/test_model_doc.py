@@ -230,3 +230,19 @@ def test_scenario_examples_load(tmp_path):
         path.write_text(body, encoding="utf-8")
         sc = ss.load_scenario(path)
         assert sc.name == re.match(r'name = "([^"]+)"', body).group(1)
+
+
+def test_values_outside_their_range_are_flagged(gen, csis, static):
+    from straitsim.scenario.schema import Param
+
+    inside = Param(value=1, unit="x", doc="d", assumption="a", range=(0, 2))
+    outside = Param(value=3, unit="x", doc="d", assumption="a", range=(0, 2))
+    drawn = Param(
+        value=3, unit="x", doc="d", assumption="a", dist={"kind": "uniform", "low": 0, "high": 1}
+    )
+    assert not gen.outside_range(inside)
+    assert gen.outside_range(outside) and gen.outside_range(drawn)
+    flagged = {n for n, p in csis.params.items() if gen.outside_range(p)}
+    tables = "".join(b for k, b in static.items() if k.startswith("params:"))
+    shown = set(re.findall(r"^\| `([\w-]+)` \|.*\(value outside\)", tables, flags=re.M))
+    assert shown == flagged
