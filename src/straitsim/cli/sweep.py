@@ -95,6 +95,9 @@ def sweep(
         bool, typer.Option("--json", help="Print one JSON document instead of tables.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    connect_timeout: Annotated[
+        float, typer.Option("--connect-timeout", min=0.1, help="Seconds to wait for the Dask scheduler.")
+    ] = 10.0,
 ) -> None:
     """Run every variant of a grid and store the results; rerun the same command to resume."""
     from straitsim.runners.sweep import sweep as run_sweep
@@ -102,7 +105,7 @@ def sweep(
     bar = SweepProgress(quiet=quiet)
     try:
         res = run_sweep(
-            scenario, grid, reps, seed, db, chunk_size, workers, cluster, days, progress=bar
+            scenario, grid, reps, seed, db, chunk_size, workers, cluster, days, bar, connect_timeout
         )
     finally:
         bar.stop()

@@ -59,8 +59,11 @@ class DaskRunner:
 
         self.address = check_address(address)
         self.window_per_worker = window_per_worker
+        import dask
+
         try:
-            self.client = Client(self.address, timeout=f"{timeout_s}s", set_as_default=False)
+            with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout_s}s"}):
+                self.client = Client(self.address, timeout=f"{timeout_s}s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise UserError(
                 "cannot reach the Dask scheduler",
@@ -105,7 +108,7 @@ class DaskRunner:
         it = iter(jobs)
         mine = code_version()
         futures: dict[Any, Any] = {}
-        ac = as_completed()
+        ac = as_completed(loop=self.client.loop)
 
         def submit_one() -> bool:
             try:

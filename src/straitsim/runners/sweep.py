@@ -349,6 +349,7 @@ def sweep(
     cluster: str | None = None,
     days: int | None = None,
     progress: Progress | None = None,
+    connect_timeout_s: float = 10.0,
 ) -> SweepResult:
     """Run (or finish) a sweep and store every chunk in the results database.
 
@@ -375,6 +376,8 @@ def sweep(
     progress
         Called as ``progress(chunks_done, chunks_total, reps_done, reps_total)`` once before
         work starts and after each chunk is written (counts cover this call's chunks).
+    connect_timeout_s
+        How long to wait for the Dask scheduler and its first worker.
 
     Returns
     -------
@@ -415,7 +418,7 @@ def sweep(
         )
         for v in variants
     ]
-    runner = _runner(workers, cluster)
+    runner = _runner(workers, cluster, connect_timeout_s)
     t0 = time.perf_counter()
     try:
         with ResultsStore(db or DEFAULT_DB) as store:
@@ -459,6 +462,7 @@ def sweep(
                 if progress is not None:
                     progress(n_done, len(todo), reps_done, total_reps)
             elapsed = time.perf_counter() - t0
+            n_workers = runner.n_workers
             out = []
             for v, s in zip(variants, specs, strict=True):
                 doc = store.summary(s.run_id)
@@ -489,7 +493,7 @@ def sweep(
         chunk_size=cs,
         code_version=version,
         runner=runner.name,
-        n_workers=runner.n_workers,
+        n_workers=n_workers,
         chunks_total=len(wanted),
         chunks_stored_before=stored_before,
         chunks_computed=n_done,
@@ -498,11 +502,11 @@ def sweep(
     )
 
 
-def _runner(workers: int | None, cluster: str | None) -> Any:
+def _runner(workers: int | None, cluster: str | None, timeout_s: float) -> Any:
     if cluster is not None:
         from straitsim.runners.dask import DaskRunner
 
-        return DaskRunner(cluster)
+        return DaskRunner(cluster, timeout_s=timeout_s)
     from straitsim.runners.pool import local_runner
 
     return local_runner(workers)

@@ -523,7 +523,7 @@ class ResultsStore:
                 traj = self.load(rid)
                 doc["metrics"] = {m: _mean_se(f(traj)[0]) for m, f in fns.items()}
             out.append(sorted_doc(doc))
-        return sorted_doc({"schema_version": SCHEMA_VERSION, "db": self.path.name, "runs": out})
+        return sorted_doc({"schema_version": SCHEMA_VERSION, "runs": out})
 
     def replications(self, run_id: str) -> pd.DataFrame:
         """One row per stored replication of a run: outcome, decided day, ``COUNTRY.metric`` columns."""
