@@ -642,7 +642,7 @@ def value_of_clarity(
 
 def higher_is_better_q(name: str) -> bool:
     """Return True when a larger value of the quantity is better for the defence."""
-    return False if name == "prc_killed" else higher_is_better(name)
+    return True if name == "prc_killed" else higher_is_better(name)
 
 
 # --------------------------------------------------------------------------- threshold maps

@@ -374,7 +374,8 @@ def _print_threshold(tm: dt.ThresholdMap, doc: dict[str, Any]) -> None:
         )
     else:
         first = tm.allies[0]
-        t = Table(title=head, title_justify="left")
+        console.print(f"[bold]{head}[/]")
+        t = Table()
         t.add_column(f"P({first} fights)", justify="right")
         t.add_column(f"least P({last} fights) for deterrence", justify="right")
         for p in (0.0, 0.25, 0.5, 0.75, 1.0):
