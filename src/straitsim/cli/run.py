@@ -117,14 +117,14 @@ def print_run(doc: dict[str, Any]) -> None:
     dp = doc["defence_prevails"]
     t.add_row("[bold]Defence prevails[/]", f"[bold]{dp['p']:.3f}[/]", f"{dp['lo']:.3f} - {dp['hi']:.3f}")
     console.print(t)
-    lt = Table(title="Losses: median (10-90%)", title_justify="left")
+    lt = Table(title="Losses: median, 10-90% below", title_justify="left")
     lt.add_column("country")
     for m in TABLE_METRICS:
-        lt.add_column(m.replace("_", " "), justify="right")
+        lt.add_column(SHORT[m], justify="right")
     for country, ms in doc["losses"].items():
         if all(ms[m]["p90"] < 0.5 for m in TABLE_METRICS):
             continue
-        lt.add_row(country, *[_q(ms[m]) for m in TABLE_METRICS])
+        lt.add_row(country, *[_q2(ms[m]) for m in TABLE_METRICS])
     console.print(lt)
     chn = doc["losses"]["CHN"]
     console.print(
@@ -133,6 +133,20 @@ def print_run(doc: dict[str, Any]) -> None:
         f"({chn['amphibious_fleet_sunk_share']['p10']:.0%}-{chn['amphibious_fleet_sunk_share']['p90']:.0%}); "
         f"battalions landed {_q(chn['battalions_landed'])}; ships lost {_q(chn['ships'])}"
     )
+
+
+SHORT = {
+    "aircraft": "aircraft",
+    "aircraft_on_ground": "on ground",
+    "carriers": "carriers",
+    "surface_combatants": "surface",
+    "submarines": "subs",
+    "personnel_killed": "killed",
+}
+
+
+def _q2(q: dict[str, float]) -> str:
+    return f"{q['median']:.0f}\n[dim]{q['p10']:.0f}-{q['p90']:.0f}[/]"
 
 
 def _q(q: dict[str, float]) -> str:
