@@ -75,11 +75,11 @@ def base_status(sc: Scenario, roles: Mapping[str, str] | None = None) -> list[di
         base = sc.bases[bid]
         host = int(p.base_host[b])
         kind = BASE_KINDS[int(p.base_kind[b])]
-        target = bool(p.base_strikeable[b]) and (
+        target = bool(p.base_strikeable[b]) and bool(
             host == p.i_twn or (allied and ((us[b] > 0 and us_war) or fights[host]))
         )
         # the PRC aims at aircraft and open runways: a closed civil field with none draws nothing
-        struck = target and bool(in_range[b]) and (ac[b] > 0 or p.base_runways[b] > 0)
+        struck = target and bool(in_range[b]) and bool(ac[b] > 0 or p.base_runways[b] > 0)
         if kind == "mainland":
             status = "mainland"
         elif kind == "carrier":

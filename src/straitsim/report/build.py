@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from straitsim import api
+from straitsim.errors import UserError
 from straitsim.report.bases import base_status
 from straitsim.report.html import render_html
 from straitsim.report.markdown import render_markdown
@@ -69,15 +70,17 @@ def write_report(
     """
     from straitsim.report.figures import save_run_figures
 
-    res = api.run(
-        scenario,
-        reps,
-        seed,
-        roles,
-        sets,
-        progress=progress,
-        chunk_size=max(250, min(5000, reps // 10 or 1)),
-    )
+    chunk = max(250, min(5000, reps // 10 or 1))
+    try:
+        res = api.run(scenario, reps, seed, roles, sets, progress=progress, chunk_size=chunk)
+    except ArithmeticError as exc:
+        # the scenario layer does not yet bound every parameter's domain (e.g. a zero speed)
+        raise UserError(
+            "the model cannot evaluate these overrides",
+            key="--set",
+            expected="parameters inside their valid domain (see `straitsim show`)",
+            found=f"{type(exc).__name__}: {exc}",
+        ) from None
     doc = res.summary()
     bases = base_status(res.scenario, res.roles)
     sources, n_assumed = cited_sources(res.scenario)

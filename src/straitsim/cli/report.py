@@ -1,0 +1,50 @@
+"""``straitsim report``: an offline HTML report, PNG figures and a Markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+
+
+@app.command()
+@user_errors
+def report(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
+    reps: RepsOpt = 2000,
+    seed: SeedOpt = 0,
+    role: RoleOpt = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Write report.html (self-contained, offline), figures/*.png, summary.md and summary.json."""
+    from straitsim.report.build import write_report
+
+    bar, advance = progress_bar(reps, quiet=json_)
+    if bar is not None:
+        with bar:
+            rep = write_report(scenario, out, reps, seed, role or [], set_ or [], progress=advance)
+    else:
+        rep = write_report(scenario, out, reps, seed, role or [], set_ or [])
+    files = {
+        "html": str(rep.html),
+        "markdown": str(rep.markdown),
+        "summary_json": str(rep.summary_json),
+        "figures": {k: str(v) for k, v in rep.figures.items()},
+    }
+    if json_:
+        print_json(files)
+        return
+    dp = rep.summary["defence_prevails"]
+    console.print(
+        f"[bold]{rep.summary['scenario']['title']}[/]: defence prevails {dp['p']:.1%} "
+        f"({dp['lo']:.1%}-{dp['hi']:.1%}), {rep.summary['reps']} replications"
+    )
+    console.print(f"wrote {rep.html}")
+    console.print(f"wrote {rep.markdown} and {rep.summary_json}")
+    console.print("wrote " + ", ".join(str(p) for p in rep.figures.values()))

@@ -1,0 +1,55 @@
+"""``straitsim serve``: the dashboard and JSON API on a local port."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from straitsim.cli.app import app, console, user_errors
+from straitsim.errors import UserError
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")
+    ] = 8000,
+    max_reps: Annotated[
+        int, typer.Option("--max-reps", min=1, help="Most replications one run may ask for.")
+    ] = 20_000,
+    max_lattice_work: Annotated[
+        int,
+        typer.Option(
+            "--max-lattice-work", min=1, help="Most profiles x replications per lattice request."
+        ),
+    ] = 100_000,
+) -> None:
+    """Serve the dashboard (offline page + JSON API; OpenAPI schema at /openapi.json)."""
+    try:
+        import uvicorn
+
+        from straitsim.web.app import create_app
+        from straitsim.web.models import Limits
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise UserError(
+            "the dashboard needs the web extra",
+            expected="pip install 'straitsim[web]'",
+            found=f"missing module {exc.name}",
+        ) from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(
+            f"[yellow]warning:[/] serving on {host}: anyone who can reach it can run the model"
+        )
+    web_app = create_app(Limits(max_reps=max_reps, max_lattice_work=max_lattice_work))
+    console.print(f"straitsim dashboard on http://{host}:{port}/  (Ctrl-C stops it)")
+    try:
+        uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    except OSError as exc:
+        raise UserError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}", key="--port"
+        ) from None

@@ -1,0 +1,306 @@
+"""The dashboard's FastAPI app: a static offline page and a bounded JSON API.
+
+Routes
+------
+``GET /``                   the dashboard page (static; no CDN)
+``GET /static/...``         its JavaScript and CSS
+``GET /vendor/plotly.min.js``  plotly.js from the installed ``plotly`` package
+``GET /topojson/...``       the shipped Natural Earth coastline (plotly's ``topojsonURL``)
+``GET /api/scenarios``      built-in scenarios, their ladders and knobs, the limits
+``POST /api/run``           the ``straitsim run --json`` document
+``POST /api/bases``         bases and their exposure under the chosen roles (the map)
+``POST /api/roles``         Shapley attribution over the allies (``analysis.roles``)
+``POST /api/deterrence``    perceived PRC success vs P(ally fights) (``analysis.deterrence``)
+``GET /openapi.json``       the schema (no ``/docs`` page: Swagger UI would need a CDN)
+
+The server evaluates one model request at a time (a lock), caches recent answers, and
+never reads paths or code from clients: scenarios are built-in names.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the request models from the route
+# signatures at definition time, and those models are built per app in create_app.
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from straitsim import api
+from straitsim.errors import UserError
+from straitsim.web.models import Limits, build_models, ladders
+
+STATIC_DIR = Path(str(files("straitsim.web").joinpath("static")))
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "Input the schema allows but the model rejects (one line in `detail`), "
+        "or a malformed JSON body",
+    },
+    413: {"description": "Request body too large"},
+    422: {"description": "Input that does not match the schema"},
+}
+
+
+def _json_default(x: Any) -> Any:
+    if hasattr(x, "item"):  # numpy scalars
+        return x.item()
+    if hasattr(x, "tolist"):  # numpy arrays
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+def to_json(doc: Any) -> bytes:
+    """Serialise a model answer (numpy scalars allowed; NaN and infinity are a 400)."""
+    try:
+        return json.dumps(
+            doc, default=_json_default, allow_nan=False, separators=(",", ":")
+        ).encode()
+    except ValueError:
+        check_finite(json.loads(json.dumps(doc, default=_json_default)))
+        raise
+
+
+class Evaluator:
+    """Runs model requests one at a time and keeps the last few answers (serialised)."""
+
+    def __init__(self, cache_size: int = 32) -> None:
+        self.lock = threading.Lock()
+        self.cache: OrderedDict[str, bytes] = OrderedDict()
+        self.cache_size = cache_size
+
+    def __call__(self, kind: str, body: Any, fn: Callable[[], Any]) -> Response:
+        """Answer ``(kind, body)`` from the cache or compute it under the lock."""
+        key = kind + json.dumps(body.model_dump(mode="json"), sort_keys=True)
+        with self.lock:
+            if key not in self.cache:
+                try:
+                    doc = fn()
+                except (ArithmeticError, MemoryError) as exc:
+                    raise UserError(
+                        "the model cannot evaluate these overrides",
+                        key="set",
+                        expected="parameters inside their valid domain (see `straitsim show`)",
+                        found=f"{type(exc).__name__}: {exc}",
+                    ) from None
+                self.cache[key] = to_json(doc)
+                while len(self.cache) > self.cache_size:
+                    self.cache.popitem(last=False)
+            self.cache.move_to_end(key)
+            return Response(self.cache[key], media_type="application/json")
+
+
+def check_finite(doc: Any, path: str = "") -> None:
+    """Raise :class:`UserError` if a number in ``doc`` is NaN or infinite."""
+    if isinstance(doc, float) and not math.isfinite(doc):
+        raise UserError(
+            "the model gave a non-finite result for these overrides",
+            key="set",
+            expected="parameters inside their valid domain (see `straitsim show`)",
+            found=f"{doc} at {path or 'top level'}",
+        )
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            check_finite(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(doc, list | tuple):
+        for i, v in enumerate(doc):
+            check_finite(v, f"{path}[{i}]")
+
+
+def scenario_info(name: str) -> dict[str, Any]:
+    """Describe a built-in scenario: title, ladders (each rung's meaning) and knobs."""
+    from straitsim.scenario.describe import describe
+
+    sc = api.load_scenario(name)
+    doc = describe(sc)
+    return {
+        "name": sc.name,
+        "title": sc.title,
+        "description": sc.description,
+        "year": sc.year,
+        "horizon_days": sc.horizon_days,
+        "roles": [
+            {
+                "ally": r["ally"],
+                "name": sc.actors[r["ally"]].name,
+                "rung": r["rung"],
+                "rungs": [{"name": k, "doc": v.doc} for k, v in sc.actors[r["ally"]].rungs.items()],
+            }
+            for r in doc["roles"]
+        ],
+        "params": [
+            {
+                **{k: p[k] for k in ("key", "value", "unit", "doc", "uncertainty")},
+                "range": list(sc.params[p["key"]].range or ()) or None,
+            }
+            for p in doc["params"]
+        ],
+        "theatre": {"lat": sc.theatre.center_lat, "lon": sc.theatre.center_lon},
+    }
+
+
+def create_app(limits: Limits | None = None) -> FastAPI:
+    """Build the app (``limits`` bounds the work per request; tests pass small ones)."""
+    from straitsim.analysis.deterrence import describe_quantity, deter, map_rungs
+    from straitsim.analysis.metrics import describe_metric
+    from straitsim.analysis.roles import analyse_roles
+    from straitsim.analysis.roles import ladders as lattice_ladders
+    from straitsim.report.bases import STATUS, base_status
+
+    lim = limits or Limits()
+    m = build_models(lim)
+    RunRequest, BasesRequest, RolesRequest, DeterrenceRequest = (
+        m.RunRequest,
+        m.BasesRequest,
+        m.RolesRequest,
+        m.DeterrenceRequest,
+    )
+    evaluate = Evaluator()
+    app = FastAPI(
+        title="straitsim dashboard API",
+        version=api.__version__,
+        description="Run the straitsim campaign model on built-in scenarios: outcomes, losses, "
+        "daily traces, bases, Shapley attribution over allied roles and deterrence curves. "
+        "Work per request is bounded; see `GET /api/scenarios` for the limits.",
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[..., Any]) -> Any:
+        size = request.headers.get("content-length")
+        if size is not None and size.isdigit() and int(size) > lim.max_body_bytes:
+            return JSONResponse({"detail": f"request body over {lim.max_body_bytes} bytes"}, 413)
+        return await call_next(request)
+
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc), "key": exc.key, "expected": exc.expected, "found": exc.found},
+            status_code=400,
+        )
+
+    def load(body: Any) -> api.Scenario:
+        return api.load_scenario(body.scenario, body.role_map(), body.set_map())
+
+    @app.get("/api/scenarios", responses=ERRORS)
+    def scenarios() -> dict[str, Any]:
+        """Built-in scenarios with their role ladders and knobs, the metrics and the limits."""
+        return {
+            "scenarios": [scenario_info(n) for n in api.list_scenarios()],
+            "metrics": {
+                k: describe_metric(k)
+                for k in m.RolesRequest.model_fields["metric"].annotation.__args__
+            },
+            "base_status": {k: {"label": v[0], "colour": v[1]} for k, v in STATUS.items()},
+            "limits": {
+                "max_reps": lim.max_reps,
+                "max_lattice_work": lim.max_lattice_work,
+                "max_allies": lim.max_allies,
+                "max_grid": lim.max_grid,
+            },
+        }
+
+    @app.post("/api/run", responses=ERRORS)
+    def run(body: RunRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Run a scenario: the same JSON document as `straitsim run --json`."""
+
+        def job() -> dict[str, Any]:
+            sc = load(body)
+            res = api.run(sc, body.reps, body.seed)
+            res.overrides = [f"{k}={v:g}" for k, v in body.set.items()]
+            return res.summary()
+
+        return evaluate("run", body, job)
+
+    @app.post("/api/bases", responses=ERRORS)
+    def bases(body: BasesRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Bases at their data-pack coordinates, aircraft and exposure under the chosen roles."""
+
+        def job() -> dict[str, Any]:
+            sc = load(body)
+            from straitsim.scenario.compile import profile_roles
+
+            return {"roles": profile_roles(sc, None), "bases": base_status(sc)}
+
+        return evaluate("bases", body, job)
+
+    @app.post("/api/roles", responses=ERRORS)
+    def roles(body: RolesRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Shapley values of the allies' roles and the value of each step up each ladder."""
+
+        def job() -> dict[str, Any]:
+            sc = load(body)
+            allies = list(dict.fromkeys(body.allies))
+            lad = lattice_ladders(sc, allies)
+            n_profiles = 2 ** len(lad) + 2 * sum(len(r) - 1 for r in lad.values())
+            _check_work(n_profiles, body.reps, lim)
+            ra = analyse_roles(
+                sc, allies, body.reps, body.seed, body.metric, body.to, "exact", full_lattice=False
+            )
+            return ra.to_dict()
+
+        return evaluate("roles", body, job)
+
+    @app.post("/api/deterrence", responses=ERRORS)
+    def deterrence(body: DeterrenceRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Beijing's perceived value of a quantity as P(ally fights) varies, one ally at a time."""
+
+        def job() -> dict[str, Any]:
+            sc = load(body)
+            allies = list(dict.fromkeys(body.allies))
+            wanted = sorted(set(allies) | set(body.belief))
+            lad = lattice_ladders(sc, wanted)
+            _check_work(math.prod(len(r) for r in lad.values()), body.reps, lim)
+            fight, stay = map_rungs(sc, allies)
+            res = deter(
+                sc, dict(body.belief) or None, reps=body.reps, seed=body.seed, allies=allies
+            )
+            curves = res.curves(allies, quantity=body.quantity, n_grid=body.n_grid)
+            return {
+                "quantity": body.quantity,
+                "description": describe_quantity(body.quantity),
+                "fight": fight,
+                "stay": stay,
+                "curves": curves.to_dict("records"),
+                "summary": res.summary(),
+            }
+
+        return evaluate("deterrence", body, job)
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        import plotly
+
+        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        return FileResponse(
+            path, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/topojson", StaticFiles(directory=STATIC_DIR / "topojson"), name="topojson")
+    _ = ladders()  # resolve the built-in ladders once, at start-up
+    return app
+
+
+def _check_work(n_profiles: int, reps: int, lim: Limits) -> None:
+    work = n_profiles * reps
+    if work > lim.max_lattice_work:
+        raise UserError(
+            "too much work for one request",
+            key="reps",
+            expected=f"profiles x replications <= {lim.max_lattice_work:,} "
+            f"(this lattice has {n_profiles} profiles: "
+            f"at most {lim.max_lattice_work // n_profiles} replications)",
+            found=f"{n_profiles} x {reps} = {work:,}",
+        )
