@@ -75,7 +75,7 @@ class Change(_Strict):
     key: str
     delta: float | None = None
     scale: Annotated[float, Field(gt=0)] | None = None
-    value: float | str | bool | None = None
+    value: bool | int | float | str | None = None
     add: dict[str, Any] | None = None
     why: str | None = None
 

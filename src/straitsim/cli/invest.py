@@ -40,11 +40,15 @@ def invest_command(
         str,
         typer.Option("--metric", "-m", help="Outcome metric: " + ", ".join(METRICS) + "."),
     ] = DEFAULT_METRIC,
-    reps: Annotated[int, typer.Option("--reps", "-n", min=2, max=1_000_000)] = 1000,
+    reps: Annotated[
+        int, typer.Option("--reps", "-n", min=2, max=1_000_000, help="Replications per variant.")
+    ] = 1000,
     seed: SeedOpt = 0,
     role: RoleOpt = None,
     set_: SetOpt = None,
-    days: Annotated[int | None, typer.Option("--days", min=1, max=365)] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, max=365, help="Horizon in days.")
+    ] = None,
     json_: JsonOpt = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Directory for invest.json, CSV tables and PNGs.")
