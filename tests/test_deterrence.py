@@ -457,7 +457,7 @@ def test_cli_out_writes_figures_and_threshold(tmp_path):
         (["--belief", "XXX=neutral:1"], "unknown ally"),
         (["--declare", "JPN=top"], "unknown rung"),
         (["--credibility", "0.5"], "without --declare"),
-        (["--threshold", "0.5", "--map", "JPN,AUS,PHL"], "one or two allies"),
+        (["--threshold", "0.5", "--map", "JPN,AUS,PHL"], "one or two different allies"),
         (["--gain", "1"], "both --gain and --failure-cost"),
         (["--beliefs", "/nonexistent/b.toml"], "file not found"),
     ],

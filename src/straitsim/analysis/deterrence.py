@@ -235,11 +235,6 @@ class Belief:
         """``credibility * declared(roles) + (1 - credibility) * self``."""
         return self.mix(self.declared(roles), credibility)
 
-    def p_fights(self, ally: str, fighting: Iterable[str]) -> float:
-        """Probability that ``ally`` holds one of the ``fighting`` rungs."""
-        fight = set(fighting)
-        return math.fsum(p for r, p in self.marginal(ally).items() if r in fight)
-
     def check(self, sc: Scenario, *, file: str | None = None, key: str | None = None) -> Belief:
         """Raise a :class:`UserError` unless every ally and rung exists in the scenario.
 
@@ -665,7 +660,15 @@ def map_rungs(
     "P(ALLY fights)" in a threshold map is the weight of a two-point belief on the fighting
     rung, the rest on the staying-out rung.
     """
-    lad = ladders(sc, allies)
+    codes = [a.strip().upper() for a in allies]
+    if not 1 <= len(set(codes)) == len(codes) <= 2:
+        raise UserError(
+            "bad map",
+            key="--map",
+            expected="one or two different allies",
+            found=", ".join(codes) or "none",
+        )
+    lad = ladders(sc, codes)
     fight = {a.upper(): r for a, r in (fight or {}).items()}
     stay = {a.upper(): r for a, r in (stay or {}).items()}
     for name, given in (("--fight", fight), ("--stay", stay)):
@@ -839,9 +842,9 @@ def threshold_map(
     ``quantity`` is a name or a ``(profiles, replications)`` array (e.g. a utility).
     """
     allies = tuple(a.upper() for a in allies)
-    if not 1 <= len(allies) <= 2:
+    if not 1 <= len(set(allies)) == len(allies) <= 2:
         raise UserError(
-            "bad map", key="--map", expected="one or two allies", found=", ".join(allies)
+            "bad map", key="--map", expected="one or two different allies", found=", ".join(allies)
         )
     if isinstance(quantity, str):
         if higher_is_better_q(quantity):

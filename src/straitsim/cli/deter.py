@@ -193,9 +193,17 @@ def deter(
         valuation = dt.Valuation(gain, failure_cost, _costs(loss_cost), "prc_success")
     mapped = [a.strip().upper() for a in map_.split(",") if a.strip()]
     want_map = threshold is not None or out is not None
-    extra = mapped if want_map else []
+    f: dict[str, str] = {}
+    s: dict[str, str] = {}
+    if want_map:  # check the map before simulating
+        f, s = dt.map_rungs(sc, mapped, _pairs(fight, "--fight"), _pairs(stay, "--stay"))
     bar, advance = progress_bar(reps, quiet=json_)
-    kw: dict[str, Any] = {"reps": reps, "seed": seed, "allies": extra, "days": days}
+    kw: dict[str, Any] = {
+        "reps": reps,
+        "seed": seed,
+        "allies": mapped if want_map else [],
+        "days": days,
+    }
     if bar is not None:
         with bar:
             res = dt.deter(sc, prior, declared, creds, progress=advance, **kw)
@@ -203,11 +211,7 @@ def deter(
         res = dt.deter(sc, prior, declared, creds, **kw)
     res.overrides = list(set_ or [])
     doc = res.summary()
-    tm, f, s = None, {}, {}
-    if want_map:
-        f, s = dt.map_rungs(
-            sc, res.mapped(mapped), _pairs(fight, "--fight"), _pairs(stay, "--stay")
-        )
+    tm = None
     if threshold is not None:
         tm = res.threshold_map(threshold, mapped, f, s, metric, grid)
         doc["threshold"] = tm.to_dict()
@@ -393,10 +397,10 @@ def _print_threshold(tm: dt.ThresholdMap, doc: dict[str, Any]) -> None:
     for name, key in (("prior", "perceived_prior"), ("after the declaration", "perceived")):
         src = doc.get(key) if doc.get(key) is not None else None
         if key == "perceived_prior" and src is None:
-            src, name = doc["perceived"], "the belief"
+            src, name = doc["perceived"], "Beijing's belief"
         if src is not None and q in src:
             v = src[q]["value"]
             verdict = "[green]deterred[/]" if v < tm.level else "[red]not deterred[/]"
             console.print(f"{name}: perceived {label} {v:.3f} -> {verdict}")
-        if name == "the belief":
+        if name == "Beijing's belief":
             break
