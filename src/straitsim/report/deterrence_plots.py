@@ -138,6 +138,7 @@ def plot_belief_curves(
     fight: Mapping[str, str] | None = None,
     stay: Mapping[str, str] | None = None,
     path: str | Path | None = None,
+    others: str = "Beijing's belief",
 ) -> Figure:
     """Draw the perceived quantity vs P(ally fights), one line per ally, with 95% bands.
 
@@ -154,7 +155,7 @@ def plot_belief_curves(
         ax.fill_between(df["p_fights"], df["lo"], df["hi"], color=c, alpha=0.18, lw=0)
     if level is not None:
         ax.axhline(level, color="k", lw=1.2, ls="--", label=f"threshold {level:g}")
-    ax.set_xlabel("P(ally fights); the other allies as in Beijing's belief")
+    ax.set_xlabel(f"P(ally fights); the other allies as in {others}")
     ax.set_ylabel(QUANTITY_LABELS.get(quantity, quantity))
     if quantity in ("prc_success", "prc_victory"):
         ax.set_ylim(-0.02, 1.02)
@@ -171,9 +172,10 @@ def plot_decision(
     path: str | Path | None = None,
     fight: Mapping[str, str] | None = None,
     stay: Mapping[str, str] | None = None,
+    others: str = "Beijing's belief",
 ) -> Figure:
     """Draw the expected utility of attacking vs P(ally fights); attack above 0, deter below."""
-    fig = plot_belief_curves(curves, 0.0, "expected_utility", fight, stay)
+    fig = plot_belief_curves(curves, 0.0, "expected_utility", fight, stay, None, others)
     ax = fig.axes[0]
     lo, hi = ax.get_ylim()
     span = max(hi - lo, 1e-9)
@@ -234,7 +236,8 @@ def save_figures(
     paths = []
     curves = result.curves(allies, f, s, quantity, n_grid)
     paths.append(out / "perceived_curves.png")
-    plt.close(plot_belief_curves(curves, level, quantity, f, s, paths[-1]))
+    others = "the belief after the declaration" if result.declared is not None else "the prior"
+    plt.close(plot_belief_curves(curves, level, quantity, f, s, paths[-1], others))
     if level is not None:
         paths.append(out / "threshold_map.png")
         tm = result.threshold_map(level, allies, f, s, quantity, n_grid)
@@ -242,7 +245,7 @@ def save_figures(
     if valuation is not None:
         paths.append(out / "decision.png")
         dc = result.decision_curves(valuation, allies, f, s, n_grid)
-        plt.close(plot_decision(dc, valuation, paths[-1], f, s))
+        plt.close(plot_decision(dc, valuation, paths[-1], f, s, others))
         if len(allies) == 2:
             paths.append(out / "decision_map.png")
             plt.close(
