@@ -244,6 +244,8 @@ def test_every_case_runs_and_its_verdict_follows_its_band(report, data):
     doc = report.to_dict()
     json.dumps(doc, allow_nan=False)
     assert doc["n_cases"] == len(data.cases) and len(doc["pending"]) == len(data.pending)
+    assert doc["n_independent"] == sum(not c.calibrated for c in data.cases) > 0
+    assert 0 <= doc["n_independent_within"] <= doc["n_independent"]
 
 
 def test_case_statistic_equals_the_scenario_run_with_the_same_seed(report, base_traj):

@@ -111,6 +111,7 @@ class Case(_Strict):
     tolerance: Tolerance
     policy: str
     rationale: str = Field(min_length=1)
+    calibrated: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Case:
@@ -520,6 +521,7 @@ class CaseResult:
                 "n_reps": self.n_reps,
             },
             "within": self.within,
+            "calibrated": c.calibrated,
         }
 
 
@@ -545,6 +547,11 @@ class ValidationReport:
         """How many cases fall inside their tolerance band."""
         return sum(r.within for r in self.results)
 
+    @property
+    def independent(self) -> list[CaseResult]:
+        """Results of the cases the model was not calibrated to (the out-of-sample evidence)."""
+        return [r for r in self.results if not r.case.calibrated]
+
     def table(self) -> pd.DataFrame:
         """One row per case: published figure, band, model statistic and interval, verdict."""
         import pandas as pd
@@ -569,19 +576,25 @@ class ValidationReport:
                     "model_low": r.low,
                     "model_high": r.high,
                     "within": r.within,
+                    "calibrated": c.calibrated,
                 }
             )
         return pd.DataFrame(rows).set_index("id")
 
     def to_dict(self) -> dict[str, Any]:
         """Build the ``straitsim validate --json`` document."""
+        from straitsim.api import __version__
+
         return {
             "schema_version": 1,
+            "straitsim_version": __version__,
             "reps": self.reps,
             "seed": self.seed,
             "runs": self.runs,
             "n_cases": len(self.results),
             "n_within": self.n_within,
+            "n_independent": len(self.independent),
+            "n_independent_within": sum(r.within for r in self.independent),
             "policies": dict(self.policies),
             "cases": [r.to_dict(self.sources) for r in self.results],
             "pending": [

@@ -119,7 +119,7 @@ def _print_report(doc: dict[str, Any], shares: dict[str, bool], rationale: bool)
             " (" + c["source"]["kind"] + ")" if c["source"]["kind"] != "primary" else ""
         )
         row = [
-            c["id"],
+            c["id"] + (" †" if c["calibrated"] else ""),
             c["title"],
             escape(f"{_published(c, share)} [{src}]"),
             model,
@@ -135,6 +135,11 @@ def _print_report(doc: dict[str, Any], shares: dict[str, bool], rationale: bool)
         f"({doc['reps']} replications per scenario, seed {doc['seed']}, "
         f"{doc['runs']} scenario runs). "
         "Model intervals: 10-90% of replications for medians, 95% Wilson for probabilities."
+    )
+    console.print(
+        f"† calibrated: the model's parameters were chosen to reproduce this figure. "
+        f"Of the {doc['n_independent']} cases it was not calibrated to, "
+        f"{doc['n_independent_within']} are within tolerance."
     )
     used = sorted({c["tolerance"]["policy"] for c in doc["cases"]})
     for k in used:
