@@ -13,7 +13,7 @@ from straitsim.cli.app import app, main
 # Command modules register themselves on import (keep one line per module).
 from straitsim.cli import run as _run  # noqa: E402,F401
 from straitsim.cli import invest as _invest  # noqa: E402,F401
-from straitsim.cli import results as _results, sweep as _sweep  # noqa: E402,F401
+from straitsim.cli import results as _results, sensitivity as _sensitivity, sweep as _sweep  # noqa: E402,F401
 from straitsim.cli import roles as _roles  # noqa: E402,F401
 from straitsim.cli import deter as _deter  # noqa: E402,F401
 from straitsim.cli import validate as _validate  # noqa: E402,F401
