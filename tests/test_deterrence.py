@@ -314,22 +314,29 @@ def test_perceived_equals_belief_weighted_lattice_mixture(hard_result):
     )
 
 
-def test_real_lattice_monotone_case_declaring_higher_rungs_helps():
-    """Japan's ladder with a late US entry: P(PRC success) falls rung by rung on this sample."""
-    r = dt.deter("csis-2026", {"JPN": {"neutral": 1.0}}, reps=120, seed=11, sets=HARD)
+@pytest.mark.parametrize(("ally", "sets"), [("AUS", {}), ("JPN", HARD)])
+def test_real_lattice_declaring_higher_rungs_helps_when_monotone(ally, sets):
+    """On the model's own lattice: the theorem where its premise holds, and its general form."""
+    r = dt.deter("csis-2026", {ally: {"neutral": 1.0}}, reps=120, seed=11, sets=sets)
     lat = r.lattice
-    rungs = lat.rungs["JPN"]
-    means = [lat.values[lat.index({"JPN": k})].mean() for k in rungs]
-    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(means)), means  # precondition
-    for a, b in itertools.combinations_with_replacement(range(len(rungs)), 2):
-        prior = dt.Belief.certain({"JPN": rungs[a]})
-        voc = dt.value_of_clarity(
-            lat, prior, prior.declare({"JPN": rungs[b]}, 1.0), ["prc_success"]
-        )
+    rungs = lat.rungs[ally]
+    means = np.array([lat.values[lat.index({ally: k})].mean() for k in rungs])
+    # general form (no monotonicity needed): declaring the rung that is best for the defence
+    # on this lattice, with credibility 1, never raises Beijing's perceived P(success)
+    best = rungs[int(np.argmin(means))]
+    for probs in ([1, 0, 0, 0], [0.25, 0.25, 0.25, 0.25], [0.1, 0.2, 0.3, 0.4]):
+        prior = dt.Belief.independent({ally: dict(zip(rungs, probs, strict=True))})
+        voc = dt.value_of_clarity(lat, prior, prior.declare({ally: best}, 1.0), ["prc_success"])
         assert voc.loc["prc_success", "delta"] <= 1e-12
-    prior = dt.Belief.independent({"JPN": {"neutral": 0.5, "bases": 0.5}})
-    voc = dt.value_of_clarity(lat, prior, prior.declare({"JPN": "full"}, 1.0), ["prc_success"])
-    assert voc.loc["prc_success", "delta"] < 0
+        assert voc.loc["prc_success", "delta"] == pytest.approx(
+            means.min() - float(np.dot(probs, means)), abs=1e-12
+        )
+    if not all(b <= a for a, b in itertools.pairwise(means)):
+        pytest.skip(f"{ally}'s lattice is not monotone on this sample ({means}): premise fails")
+    for a, b in itertools.combinations_with_replacement(range(len(rungs)), 2):
+        prior = dt.Belief.certain({ally: rungs[a]})
+        voc = dt.value_of_clarity(lat, prior, prior.declare({ally: rungs[b]}, 1.0), ["prc_success"])
+        assert voc.loc["prc_success", "delta"] <= 1e-12
 
 
 def test_threshold_map_and_decision_on_real_lattice(hard_result):
