@@ -288,8 +288,9 @@ def test_ranking_stable_under_common_random_numbers(ranked):
     assert list(a.ranking.index) == list(b.ranking.index) == list(SUBSET)
     for oid in SUBSET:
         assert a.ranking.loc[oid, "gain"] > 0
-        # paired differences remove the replication-to-replication noise: at least 5x smaller
-        assert a.ranking.loc[oid, "se"] < a.ranking.loc[oid, "se_unpaired"] / 5
+        # paired differences remove the replication-to-replication noise: at least 3x smaller
+        # (7x to 30x in the base case at the time of writing)
+        assert a.ranking.loc[oid, "se"] < a.ranking.loc[oid, "se_unpaired"] / 3
     # adjacent options are separated by far more than their paired intervals
     g = a.ranking["gain_per_usd_bn"].to_numpy()
     lo, hi = a.ranking["gain_per_usd_bn_lo"].to_numpy(), a.ranking["gain_per_usd_bn_hi"].to_numpy()
@@ -459,6 +460,8 @@ def test_builtin_spending_paths_are_cited(ranked):
     res = ranked[3]
     econ = ss.load_economics()
     assert res.spending["source"].isin(econ.sources).all()
+    cited = res.summary()["spending_sources"]
+    assert set(res.spending["source"]) <= set(cited) and all(v["url"] for v in cited.values())
     assert {"JPN", "AUS", "TWN"} <= set(res.affordability.index.get_level_values("ally"))
     jpn = res.affordability.loc[("JPN", "plan")]
     assert jpn["pct_gdp_at_year"] == pytest.approx(2.0) and jpn["extra_usd_bn"] > 0

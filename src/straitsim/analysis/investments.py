@@ -476,6 +476,16 @@ class InvestmentResult:
         v = self.values["baseline"]
         return bool(v.size > 0 and np.all(v == v[0]))
 
+    def spending_sources(self) -> dict[str, dict[str, Any]]:
+        """Bibliography entries (from ``economics.toml``) cited by the spending tables."""
+        econ = load_economics()
+        keys: set[str] = set()
+        for df in (self.spending, self.affordability):
+            if "source" in df.columns:
+                for v in df["source"].dropna():
+                    keys.update(k.strip() for k in str(v).split(","))
+        return {k: dict(econ.sources[k]) for k in sorted(keys) if k in econ.sources}
+
     def summary(self) -> dict[str, Any]:
         """Return the ``straitsim invest --json`` document."""
 
@@ -515,6 +525,7 @@ class InvestmentResult:
             "sources": {
                 k: s.model_dump(exclude_none=True) for k, s in self.options.sources.items()
             },
+            "spending_sources": self.spending_sources(),
         }
 
 

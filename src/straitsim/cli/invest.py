@@ -241,5 +241,5 @@ def _print_paths(res: InvestmentResult, doc: dict[str, Any]) -> None:
     console.print(
         "Paths: national % of GDP figures (linear between them) from economics.toml; US asks "
         "ramp linearly to 2030. GDP held at its 2024 SIPRI-implied value. National definitions "
-        "differ from SIPRI's. `straitsim sources` and invest.json list the citations."
+        "differ from SIPRI's. invest.json (--json) lists every citation with its address."
     )
