@@ -14,6 +14,7 @@ from straitsim.analysis.deterrence import Belief, DeterrenceResult, Valuation, d
 from straitsim.analysis.investments import InvestmentResult, invest, load_options
 from straitsim.analysis.pedigree import pedigree
 from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
+from straitsim.analysis.sensitivity import SensitivityResult, sensitivity
 from straitsim.analysis.validation import ValidationReport, run_validation
 from straitsim.api import (
     RunResult,
@@ -27,7 +28,9 @@ from straitsim.api import (
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
+from straitsim.runners.sweep import SweepResult, sweep
 from straitsim.scenario.schema import Scenario
+from straitsim.store import ResultsStore
 
 __all__ = [
     "InvestmentResult",
@@ -35,9 +38,12 @@ __all__ = [
     "BurdenResult",
     "Belief",
     "DeterrenceResult",
+    "ResultsStore",
     "RoleAnalysis",
     "RunResult",
     "Scenario",
+    "SensitivityResult",
+    "SweepResult",
     "Trajectory",
     "UserError",
     "ValidationReport",
@@ -58,6 +64,8 @@ __all__ = [
     "run",
     "run_validation",
     "scenario_hash",
+    "sensitivity",
     "shapley_values",
     "simulate",
+    "sweep",
 ]

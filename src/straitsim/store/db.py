@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import Trajectory
@@ -194,6 +193,8 @@ class ResultsStore:
         run_ids: Sequence[str],
     ) -> None:
         """Record a sweep and its variants' runs, in one transaction (idempotent)."""
+        import pyarrow as pa
+
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(
@@ -254,6 +255,8 @@ class ResultsStore:
         Returns False (and writes nothing) when the chunk is already stored, so writing is
         idempotent. ``traj`` must hold one profile and ``key.chunk_size`` replications.
         """
+        import pyarrow as pa
+
         if traj.n_profiles != 1:
             raise ValueError("a stored chunk holds one role profile")
         if traj.n_reps != key.chunk_size:
