@@ -33,7 +33,8 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     ``dX/dt = -b Y``, ``dY/dt = -a X`` runs for one day with ``a = k_air qx / qy``,
     ``b = k_air qy / qx`` (each times mean-one lognormal noise). Each side loses the share of
     its sorties the law removes, one aircraft per sortie lost; PRC bombers share the PRC
-    fighters' loss rate. Air superiority is the coalition's share of quality-weighted sorties
+    fighters' loss rate, and survivors carry their anti-ship missile load to the counter-navy
+    module. Air superiority is the coalition's share of quality-weighted sorties
     surviving the day.
     """
     xp = rng.xp
@@ -47,7 +48,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     s_ca = S * (fighter & ~chn) * (1.0 - share * capable)
     s_st = S * ~chn * (fighter * share * capable + (~fighter))
     s_prc = S * (fighter & chn) * v["prc_engaged_share"]
-    s_h6 = (S * (~fighter & chn)).sum(-1)
+    s_h6 = S * (~fighter & chn)
     X, Y = s_ca.sum(-1), s_prc.sum(-1)
     QX, QY = (s_ca * q).sum(-1), (s_prc * q).sum(-1)
     QX = QX * v["coalition_air_enabler"]
@@ -58,7 +59,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     b = k * qy / qx * noise[:, 1]
     x1, y1 = square_step(X, Y, a, b, 1.0, xp)
     lx, ly = safe_div(X - x1, X, xp), safe_div(Y - y1, Y, xp)
-    h6_lost = s_h6 * v["prc_engaged_share"] * ly
+    h6_missiles = ((s_h6 * (1.0 - v["prc_engaged_share"] * col(ly))) * xp.asarray(p.unit_ascm_load)).sum(-1)
     lost = xp.minimum(s_ca * col(lx) + s_prc * col(ly), s["n_ac"])
     bombers = S * (~fighter & chn) * v["prc_engaged_share"]
     lost = lost + xp.minimum(bombers * col(ly), s["n_ac"] - lost)
@@ -71,5 +72,5 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         + by_actor(lost, p.unit_actor, len(p.actors), xp) * v["aircrew_killed_per_air_loss"],
         "today_air_sup": air_sup,
         "today_strike_sorties": s_st,
-        "today_h6_sorties": s_h6 - h6_lost,
+        "today_h6_missiles": h6_missiles,
     }

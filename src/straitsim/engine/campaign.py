@@ -84,7 +84,9 @@ def simulate(
         s.update(outcome(s, p, v, day, rng, last=day == T - 1))
         frozen = old["outcome"] != UNDECIDED
         if frozen.any():
-            for k in PERSISTENT:
+            for k in PERSISTENT + ("today_air_sup", "today_force_ratio"):
+                if k not in old or k not in s or isinstance(s[k], float):
+                    continue
                 a = s[k]
                 f = frozen.reshape(frozen.shape + (1,) * (a.ndim - 2))
                 s[k] = xp.where(f, old[k], a)

@@ -44,7 +44,8 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     (``(active + roc_reserve_quality x reserve) x engaged share``), the square law
     ``dP/dt = -b R``, ``dR/dt = -a P`` runs for a day with ``a = k_ground e_prc``,
     ``b = k_ground e_roc``. Territory held moves by ``territory_rate x (force ratio - 1)``,
-    force ratio ``a P / (b R)``; a port is held above ``port_capture_share``. The lodgement
+    force ratio ``a P / (b R)``, and never below the beachhead ``P x territory_per_battalion``;
+    a port is held above ``port_capture_share``. The lodgement
     consumes ``t_supply_per_bn_day`` per battalion.
     """
     xp = rng.xp
@@ -66,6 +67,7 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     ratio = safe_div(a * P1, b * R1, xp, 10.0)
     ratio = xp.where(P1 > 0.05, xp.minimum(ratio, 10.0), 0.0)
     terr = xp.clip(s["territory"] + v["territory_rate"] * (ratio - 1.0), 0.0, 1.0)
+    terr = xp.maximum(terr, xp.minimum(P1 * v["territory_per_battalion"], 1.0))
     terr = xp.where(P1 > 0.05, terr, 0.0)
     port = (terr >= v["port_capture_share"]).astype(np.float64)
     need = P1 * v["t_supply_per_bn_day"]

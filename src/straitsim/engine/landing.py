@@ -36,8 +36,8 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     """Land today's tonnage: sustainment for the lodgement first, then new battalions.
 
     Troops aboard amphibious ships sunk today (``loaded_share`` of ``troops`` per ship) are
-    lost at sea: ``crew_killed_share`` of them and of the crews killed, and their battalions
-    leave the pool. Airborne battalions add ``airborne_bn_per_day x (1 - air superiority)``, up to
+    lost at sea: ``crew_killed_share`` of them are killed (crews are counted where the ships
+    sink), and their battalions leave the pool. Airborne battalions add ``airborne_bn_per_day x (1 - air superiority)``, up to
     ``airborne_battalions_max`` in all.
     """
     xp = rng.xp
@@ -45,7 +45,6 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         return {}
     sunk = s.get("today_amph_sunk", 0.0)
     troops_lost = (sunk * xp.asarray(p.group_troops)).sum(-1) * v["loaded_share"]
-    crew_lost = (sunk * xp.asarray(p.group_crew)).sum(-1)
     pool = xp.maximum(s["bn_pool"] - troops_lost / v["troops_per_battalion"], 0.0)
     delivered = deliverable(s, p, v, xp)
     need = s["bn_ashore"] * v["t_supply_per_bn_day"]
@@ -58,7 +57,7 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     landed = new_bn + air
     supply = s["supply_t"] + supply_in + landed * v["t_supply_per_bn_day"] * v["supply_days_carried"]
     killed = s["killed"]
-    killed_chn = (troops_lost + crew_lost) * v["crew_killed_share"]
+    killed_chn = troops_lost * v["crew_killed_share"]
     A = len(p.actors)
     onehot_chn = xp.asarray([1.0 if a == p.i_chn else 0.0 for a in range(A)])
     out: State = {

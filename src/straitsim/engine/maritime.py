@@ -74,8 +74,12 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     if day < v["invasion_start_day"]:
         return {}
     stock = s["stock"]
-    effort = s["effort"]
     ships = s["ships"]
+    exposed = escorts_exposed(s, p, v, xp)
+    amph_left = (ships * xp.asarray(mx["prc_amphib"])).sum(-1)
+    esc_left = (ships * xp.asarray(mx["prc_escort"])).sum(-1) * exposed
+    # nothing to shoot at (fleet sunk, escorts withdrawn): no anti-ship launches
+    effort = s["effort"] * ((amph_left + esc_left) > 0.01)[..., None]
     here_g = present(p.group_arrival, day)
     # coastal launchers: owner at war; US launchers also need basing on the host
     eff_l = xp.take(effort, xp.asarray(p.launcher_actor), axis=-1)
@@ -100,7 +104,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     left = stock - launched
     # aircraft: weapons in catalogue order
     mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
-    rem = s["today_strike_sorties"] * col(v["allied_targeting"])  # a fresh array: updated in place below
+    rem = s["today_strike_sorties"] * col(v["allied_targeting"]) * col((amph_left + esc_left) > 0.01)
     to_mainland = xp.zeros(stock.shape[:-1])
     load = p.unit_load
     for w in range(len(p.weapons)):
@@ -147,18 +151,24 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     interceptors = s["interceptors"] - col(per_ship) * xp.asarray(mx["prc_escort"])
     full = xp.asarray(p.group_int)
     interceptors = interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(mx["prc_escort"])
-    ships_after, sunk = allocate_hits(ships, hits, v, p, mx, xp, escorts_exposed(s, p, v, xp))
+    ships_after, sunk = allocate_hits(ships, hits, v, p, mx, xp, exposed)
     out: State = {
         "stock": left,
         "spent": s["spent"] + by_w,
         "ships": ships_after,
         "interceptors": xp.maximum(interceptors, 0.0),
-        "today_amph_sunk": sunk,
+        "today_amph_sunk": sunk * xp.asarray(mx["prc_amphib"]),
+        "killed": s["killed"] + crew_killed(sunk, p, v, xp),
     }
     # ---- strikes on mainland airbases (when allowed)
     if mainland_share > 0:
         out.update(mainland_strike(s, p, v, to_mainland, day, rng, out))
     return out
+
+
+def crew_killed(sunk: Any, p: Params, v: dict[str, Any], xp: Any) -> Any:
+    """Crew killed per actor when ``sunk`` (P, R, G) ships go down (troops aboard are counted by landing)."""
+    return by_actor(sunk * xp.asarray(p.group_crew), p.group_actor, len(p.actors), xp) * v["crew_killed_share"]
 
 
 def allocate_hits(

@@ -21,7 +21,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     them or the host is at war (when ``strike_allied_bases``). Each class's missiles split over
     targets in range in proportion to aircraft present plus ``runway_aim_weight`` per open
     runway. Arrivals: ``missile_reliability`` times one minus ``base_missile_defence`` where the
-    host is at war, times mean-one lognormal salvo luck. Damage: :func:`airbase_attack`.
+    host is at war or the US flies from the base (its own batteries), times mean-one lognormal salvo luck. Damage: :func:`airbase_attack`.
     Closed runways reopen at rate ``1 / dur_runway_repair_days``.
     """
     xp = rng.xp
@@ -62,7 +62,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         fired[..., c] = f_c
         sent = sent + w_c * safe_div(f_c, tot, xp)[..., None]
     fire = fired
-    defended = host_war.astype(xp.float64)
+    defended = (host_war | us_ops).astype(xp.float64)
     arrive = sent * col(v["missile_reliability"], 1) * (1.0 - v["base_missile_defence"] * defended)
     arrive = arrive * rng.lognormal("missiles", day, len(p.base_ids), v["salvo_sigma"])
 

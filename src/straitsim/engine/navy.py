@@ -14,8 +14,8 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     """PRC ASBMs, bomber-launched and submarine-launched cruise missiles against allied ships.
 
     Exposure of an allied surface group is ships present x its owner's effort. Missiles fired:
-    ASBMs (the inventory over ``prc_asbm_days_to_expend`` days), H-6 sorties x 4 missiles x
-    (1 - air superiority), PRC submarines x ``prc_sub_ascm_per_day``. A share
+    ASBMs (the inventory over ``prc_asbm_days_to_expend`` days), surviving H-6 sorties x their missile load x
+    (1 - air superiority), while the air-launched stock lasts, PRC submarines x ``prc_sub_ascm_per_day``. A share
     ``carrier_target_share`` aims at carriers while any are exposed; within a class, missiles
     split by exposure. Only the tracked share arrives (``prc_targeting``; Taiwan's navy, close
     to the mainland, ``near_fleet_exposure``). Each navy pools its area defence (engagements
@@ -35,7 +35,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     # missiles fired today
     asbm = xp.where(any_target, xp.minimum(s["asbm_inv"], p.asbm_n0 / v["prc_asbm_days_to_expend"]), 0.0)
     air_sup = s["today_air_sup"]
-    air_launch = xp.minimum(s["today_h6_sorties"] * 4.0 * (1.0 - air_sup), s["ascm_inv"])
+    air_launch = xp.minimum(s["today_h6_missiles"] * (1.0 - air_sup), s["ascm_inv"])
     air_launch = xp.where(any_target, air_launch, 0.0)
     ascm = air_launch
     prc_subs = (ships * xp.asarray(mx["prc_sub"])).sum(-1)

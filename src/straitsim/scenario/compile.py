@@ -163,6 +163,7 @@ def compile_params(
     unit_quality = np.array([qpg ** (sc.aircraft_types[u.type].generation - 4.0) for _, u, *_ in units])
     unit_n0 = np.array([n for *_, n in units])
     unit_arrival = np.array([u.arrival_day for _, u, *_ in units])
+    unit_ascm_load = np.array([float(sc.aircraft_types[u.type].anti_ship.get("ascm_air", 0)) for _, u, *_ in units])
     unit_load = np.zeros((U, W))
     for k, (_, u, *_) in enumerate(units):
         for w, n in sc.aircraft_types[u.type].anti_ship.items():
@@ -186,7 +187,8 @@ def compile_params(
             d = v["prc_base_distance_km"] if u.actor == "CHN" else dist[b]
             rate = sortie_rate(float(d), radius, v)
             if sc.aircraft_types[u.type].role == "bomber":
-                rate = min(rate, v["bomber_sortie_rate_max"])
+                cap = v["h6_sortie_rate"] if u.actor == "CHN" else v["bomber_sortie_rate_max"]
+                rate = min(rate, cap)
             unit_rate[p, k] = rate
     base_onehot = np.zeros((P, U, B))
     for p in range(P):
@@ -199,7 +201,7 @@ def compile_params(
         for k in range(U):
             if unit_actor[k] == aidx["USA"] and unit_arrival[k] == 0 and not unit_carrier[k]:
                 usa_ac[unit_base[0, k]] += unit_n0[k]
-        host_ok = np.isin(base_host, [aidx["JPN"], aidx["USA"]]) & (base_kind == 0)
+        host_ok = np.isin(base_host, [aidx[c] for c in ("JPN", "USA") if c in aidx]) & (base_kind == 0)
         wgt = usa_ac * host_ok
         if wgt.sum() > 0:
             base_shelters = base_shelters + extra * wgt / wgt.sum()
@@ -281,6 +283,7 @@ def compile_params(
         unit_avail=unit_avail,
         unit_sortie_rate=unit_rate,
         unit_load=unit_load,
+        unit_ascm_load=unit_ascm_load,
         base_onehot=base_onehot,
         weapons=weapons,
         weapon_supersonic=weapon_supersonic,

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from straitsim.engine.params import SHIP_CLASSES
 from straitsim.errors import UserError
 from straitsim.scenario.schema import Cited, Scenario
 
@@ -330,6 +331,8 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
             fail(f"ships.{gid}.actor", "unknown actor", "an actor code", g.actor)
         if g.ship_class not in sc.ship_classes:
             fail(f"ships.{gid}.class", "unknown ship class", "a key of [ship_classes]", g.ship_class)
+        if g.ship_class not in SHIP_CLASSES:
+            fail(f"ships.{gid}.class", "ship class the engine does not model", "one of " + ", ".join(SHIP_CLASSES), g.ship_class)
         for w in g.anti_ship:
             if w not in sc.weapons:
                 fail(f"ships.{gid}.anti_ship", "unknown weapon", "a key of [weapons]", w)
