@@ -331,6 +331,11 @@ def test_year_filters_options(builtin):
     assert res.year == 2026  # the scenario's year
     assert list(res.ranking.index) == ["jpn-type12-upgraded"]
     assert "available from 2032" in res.excluded.loc["usa-ssn-2", "why"]
+    none = ss.invest(
+        "csis-2026", subset(builtin, ("usa-ssn-2",)), year=2020, budget_usd=1e10, reps=5
+    )
+    assert none.ranking.empty and none.portfolio == [] and none.portfolio_effect is None
+    assert none.summary()["ranking"] == []
 
 
 # ---------------------------------------------------------------- portfolio

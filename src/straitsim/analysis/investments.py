@@ -391,7 +391,8 @@ def paired_effects(
                 "gain_hi": g + Z95 * se,
             }
         )
-    return pd.DataFrame(rows).set_index("option")
+    cols = ["option", "delta", "se", "se_unpaired", "gain", "gain_lo", "gain_hi"]
+    return pd.DataFrame(rows, columns=cols).set_index("option")
 
 
 def greedy_portfolio(ranking: pd.DataFrame, budget_usd: float) -> list[str]:
