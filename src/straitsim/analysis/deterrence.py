@@ -649,6 +649,15 @@ def fighting_rungs(sc: Scenario, ally: str) -> list[str]:
     return [r for r, s in actor.rungs.items() if s.forces != "none" and s.trigger != "never"]
 
 
+def check_map_allies(allies: Sequence[str], n_max: int = 2) -> list[str]:
+    """Return the mapped allies upper-cased; raise unless 1 to ``n_max`` different allies."""
+    codes = [a.strip().upper() for a in allies]
+    if not 1 <= len(set(codes)) == len(codes) <= n_max:
+        expected = "one or two different allies" if n_max == 2 else "different allies"
+        raise UserError("bad map", key="--map", expected=expected, found=", ".join(codes) or "none")
+    return codes
+
+
 def map_rungs(
     sc: Scenario,
     allies: Sequence[str],
@@ -660,14 +669,7 @@ def map_rungs(
     "P(ALLY fights)" in a threshold map is the weight of a two-point belief on the fighting
     rung, the rest on the staying-out rung.
     """
-    codes = [a.strip().upper() for a in allies]
-    if not 1 <= len(set(codes)) == len(codes) <= 2:
-        raise UserError(
-            "bad map",
-            key="--map",
-            expected="one or two different allies",
-            found=", ".join(codes) or "none",
-        )
+    codes = check_map_allies(allies, n_max=len(allies) or 1)
     lad = ladders(sc, codes)
     fight = {a.upper(): r for a, r in (fight or {}).items()}
     stay = {a.upper(): r for a, r in (stay or {}).items()}
@@ -841,11 +843,7 @@ def threshold_map(
     Allies not mapped keep their belief in ``base`` (which covers the lattice's allies).
     ``quantity`` is a name or a ``(profiles, replications)`` array (e.g. a utility).
     """
-    allies = tuple(a.upper() for a in allies)
-    if not 1 <= len(set(allies)) == len(allies) <= 2:
-        raise UserError(
-            "bad map", key="--map", expected="one or two different allies", found=", ".join(allies)
-        )
+    allies = tuple(check_map_allies(allies, 2))
     if isinstance(quantity, str):
         if higher_is_better_q(quantity):
             raise UserError(

@@ -196,6 +196,7 @@ def deter(
     f: dict[str, str] = {}
     s: dict[str, str] = {}
     if want_map:  # check the map before simulating
+        dt.check_map_allies(mapped, 2 if threshold is not None else max(1, len(mapped)))
         f, s = dt.map_rungs(sc, mapped, _pairs(fight, "--fight"), _pairs(stay, "--stay"))
     bar, advance = progress_bar(reps, quiet=json_)
     kw: dict[str, Any] = {
