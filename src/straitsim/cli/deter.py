@@ -128,7 +128,7 @@ def deter(
     map_: Annotated[
         str,
         typer.Option(
-            "--map", help="One or two allies for the threshold map and curves, e.g. JPN,AUS."
+            "--map", help="Allies for the curves, e.g. JPN,AUS (one or two with --threshold)."
         ),
     ] = "JPN,AUS",
     fight: Annotated[
