@@ -300,6 +300,14 @@ def test_strict_exit_status_follows_the_verdicts(tmp_path):
     assert runner.invoke(app, [*base, "--cases", "outside", "--strict"]).exit_code == 1
 
 
+def test_markdown_table_has_one_row_per_case(report):
+    md = report.to_markdown()
+    rows = [line for line in md.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(report.results)
+    assert sum("†" in r for r in rows) == sum(r.case.calibrated for r in report.results)
+    assert sum(r.endswith("| **no** |") for r in rows) == len(report.results) - report.n_within
+
+
 def test_validate_bad_input_is_one_line_exit_2(tmp_path):
     res = runner.invoke(app, ["validate", "--reps", "10", "--cases", "no-such-case"])
     assert res.exit_code == 2 and "no-such-case" in res.output

@@ -522,7 +522,50 @@ class CaseResult:
             },
             "within": self.within,
             "calibrated": c.calibrated,
+            "share": self.is_share,
         }
+
+
+def format_value(x: float | None, share: bool) -> str:
+    """Format a figure for tables: shares as percentages, counts with thousands separators."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if share:
+        return f"{x:.0%}" if abs(x) >= 0.095 or x == 0 else f"{x:.1%}"
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.2g}"
+
+
+def format_published(case: Mapping[str, Any]) -> str:
+    """Format a case's published figure (from :meth:`CaseResult.to_dict`)."""
+    p, share = case["published"], case["share"]
+    if "count" in p:
+        return f"{p['count']} of {p['of']} game" + ("s" if p["of"] != 1 else "")
+    if p["low"] == p["high"]:
+        return format_value(p["low"], share)
+    return f"{format_value(p['low'], share)}-{format_value(p['high'], share)}"
+
+
+def format_model(case: Mapping[str, Any]) -> str:
+    """Format the model's statistic and interval, e.g. ``median 45 (37-58)``."""
+    m, share = case["model"], case["share"]
+    what = "p" if m["statistic"] == "probability" else "median"
+    lo, hi = format_value(m["low"], share), format_value(m["high"], share)
+    return f"{what} {format_value(m['value'], share)} ({lo}-{hi})"
+
+
+def format_tolerance(case: Mapping[str, Any]) -> str:
+    """Format the tolerance rule, its policy and the resulting band."""
+    t, share = case["tolerance"], case["share"]
+    if t["kind"] == "rel":
+        rule = f"±{t['value']:.0%}"
+    elif t["kind"] == "wilson":
+        rule = f"{t['value']:.0%} Wilson"
+    elif not t["value"]:
+        rule = "as published"
+    else:
+        rule = f"±{t['value'] * 100:g} pts" if share else f"±{t['value']:g}"
+    lo, hi = case["band"]
+    return f"{rule} ({t['policy']}): {format_value(lo, share)}-{format_value(hi, share)}"
 
 
 def _finite(x: float) -> float | None:
@@ -580,6 +623,27 @@ class ValidationReport:
                 }
             )
         return pd.DataFrame(rows).set_index("id")
+
+    def to_markdown(self) -> str:
+        """Return the results as a Markdown table (``straitsim validate --markdown``)."""
+        doc = self.to_dict()
+        lines = [
+            f"`straitsim validate --reps {self.reps} --seed {self.seed}` "
+            f"(straitsim {doc['straitsim_version']}): {doc['n_within']} of {doc['n_cases']} cases "
+            f"within tolerance; of the {doc['n_independent']} cases the model was not "
+            f"calibrated to (no †), {doc['n_independent_within']} within.",
+            "",
+            "| case | quantity | published | source | model (interval) | tolerance: band "
+            "| within |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for c in doc["cases"]:
+            lines.append(
+                f"| `{c['id']}`{' †' if c['calibrated'] else ''} | {c['title']} "
+                f"| {format_published(c)} | {c['source']['key']} | {format_model(c)} "
+                f"| {format_tolerance(c)} | {'yes' if c['within'] else '**no**'} |"
+            )
+        return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
         """Build the ``straitsim validate --json`` document."""

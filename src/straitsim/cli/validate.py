@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,39 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from straitsim.analysis.validation import format_model, format_published, format_tolerance
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, SeedOpt, progress_bar
-
-
-def _fmt(x: float | None, share: bool) -> str:
-    if x is None:
-        return "n/a"
-    if share:
-        return f"{x:.0%}" if abs(x) >= 0.095 or x == 0 else f"{x:.1%}"
-    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.2g}"
-
-
-def _published(c: dict[str, Any], share: bool) -> str:
-    p = c["published"]
-    if "count" in p:
-        return f"{p['count']} of {p['of']} game" + ("s" if p["of"] != 1 else "")
-    if p["low"] == p["high"]:
-        return _fmt(p["low"], share)
-    return f"{_fmt(p['low'], share)}-{_fmt(p['high'], share)}"
-
-
-def _tolerance(c: dict[str, Any], share: bool) -> str:
-    t = c["tolerance"]
-    if t["kind"] == "rel":
-        rule = f"±{t['value']:.0%}"
-    elif t["kind"] == "wilson":
-        rule = f"{t['value']:.0%} Wilson"
-    elif not t["value"]:
-        rule = "as published"
-    else:
-        rule = f"±{t['value'] * 100:g} pts" if share else f"±{t['value']:g}"
-    lo, hi = c["band"]
-    return f"{rule} ({t['policy']}): {_fmt(lo, share)}-{_fmt(hi, share)}"
 
 
 @app.command()
@@ -65,6 +36,9 @@ def validate(
     rationale: Annotated[
         bool, typer.Option("--rationale", help="Add each case's tolerance rationale to the table.")
     ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the results as a Markdown table.")
+    ] = False,
 ) -> None:
     """Run the model on published games' assumptions and compare with their published results.
 
@@ -75,7 +49,7 @@ def validate(
 
     ids = [x for x in cases.split(",") if x.strip()] if cases else None
     n_runs = count_runs(ids, file)
-    bar, advance = progress_bar(reps * n_runs, quiet=json_)
+    bar, advance = progress_bar(reps * n_runs, quiet=json_ or markdown)
     if bar is not None:
         with bar:
             report = run_validation(reps, seed, ids, file, advance)
@@ -84,13 +58,15 @@ def validate(
     doc = report.to_dict()
     if json_:
         print_json(doc)
+    elif markdown:
+        sys.stdout.write(report.to_markdown())
     else:
-        _print_report(doc, {r.case.id: r.is_share for r in report.results}, rationale)
+        _print_report(doc, rationale)
     if strict and report.n_within < len(report.results):
         raise typer.Exit(1)
 
 
-def _print_report(doc: dict[str, Any], shares: dict[str, bool], rationale: bool) -> None:
+def _print_report(doc: dict[str, Any], rationale: bool) -> None:
     t = Table(
         title="Validation: the model against published results",
         title_justify="left",
@@ -109,21 +85,15 @@ def _print_report(doc: dict[str, Any], shares: dict[str, bool], rationale: bool)
         if c["group"] != group:
             group = c["group"]
             t.add_row(f"[bold]{group}[/]", *[""] * (len(t.columns) - 1))
-        share = shares[c["id"]]
-        m = c["model"]
-        what = "p" if m["statistic"] == "probability" else "median"
-        model = (
-            f"{what} {_fmt(m['value'], share)} ({_fmt(m['low'], share)}-{_fmt(m['high'], share)})"
-        )
         src = c["source"]["key"] + (
             " (" + c["source"]["kind"] + ")" if c["source"]["kind"] != "primary" else ""
         )
         row = [
             c["id"] + (" †" if c["calibrated"] else ""),
             c["title"],
-            escape(f"{_published(c, share)} [{src}]"),
-            model,
-            _tolerance(c, share),
+            escape(f"{format_published(c)} [{src}]"),
+            format_model(c),
+            format_tolerance(c),
             "[green]yes[/]" if c["within"] else "[red]no[/]",
         ]
         if rationale:
