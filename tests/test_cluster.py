@@ -60,18 +60,47 @@ def dask_cluster(tmp_path_factory):
     address = f"tcp://127.0.0.1:{port}"
     log = open(tmp_path_factory.mktemp("dask") / "dask.log", "w")  # noqa: SIM115 - closed in finally
     scheduler = subprocess.Popen(
-        [*_dask(), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", "127.0.0.1:0",
-         "--idle-timeout", "300"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            *_dask(),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--idle-timeout",
+            "300",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     workers: list[subprocess.Popen] = []
     try:
         for i in range(2):
-            workers.append(subprocess.Popen(
-                [*_dask(), "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
-                 "--no-dashboard", "--name", f"w{i}", "--death-timeout", "60", "--memory-limit", "0"],
-                stdout=log, stderr=subprocess.STDOUT,
-            ))
+            workers.append(
+                subprocess.Popen(
+                    [
+                        *_dask(),
+                        "worker",
+                        address,
+                        "--host",
+                        "127.0.0.1",
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--name",
+                        f"w{i}",
+                        "--death-timeout",
+                        "60",
+                        "--memory-limit",
+                        "0",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         with Client(address, timeout="60s", set_as_default=False) as c:
             c.wait_for_workers(2, timeout=60)
         yield address, workers
@@ -95,9 +124,21 @@ def _rows(db_path):
 def test_sweep_cli_on_the_cluster(dask_cluster, tmp_path):
     address, _ = dask_cluster
     grid = tmp_path / "grid.toml"
-    grid.write_text('[set]\nprc_lift_scale = [0.8, 1.2]\n')
-    common = ["sweep", "csis-2026", "--grid", str(grid), "--reps", "20", "--chunk-size", "10", "--days", str(DAYS),
-              "--json", "-q"]
+    grid.write_text("[set]\nprc_lift_scale = [0.8, 1.2]\n")
+    common = [
+        "sweep",
+        "csis-2026",
+        "--grid",
+        str(grid),
+        "--reps",
+        "20",
+        "--chunk-size",
+        "10",
+        "--days",
+        str(DAYS),
+        "--json",
+        "-q",
+    ]
     r = cli.invoke(app, [*common, "--db", str(tmp_path / "c.duckdb"), "--cluster", address])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
@@ -122,14 +163,25 @@ def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path)
             killed["at"] = done
 
     t0 = time.monotonic()
-    res = sweep("csis-2026", grid, reps=40, seed=11, db=tmp_path / "dask.duckdb", chunk_size=10, days=DAYS,
-                cluster=address, progress=kill_one)
+    res = sweep(
+        "csis-2026",
+        grid,
+        reps=40,
+        seed=11,
+        db=tmp_path / "dask.duckdb",
+        chunk_size=10,
+        days=DAYS,
+        cluster=address,
+        progress=kill_one,
+    )
     elapsed = time.monotonic() - t0
     workers[0].wait(timeout=10)
     assert killed and workers[0].returncode == -signal.SIGKILL
     assert res.runner == "dask" and res.chunks_computed == res.chunks_total == 16
     assert all(v["complete"] for v in res.variants)
-    local = sweep("csis-2026", grid, reps=40, seed=11, db=tmp_path / "local.duckdb", chunk_size=10, days=DAYS)
+    sweep(
+        "csis-2026", grid, reps=40, seed=11, db=tmp_path / "local.duckdb", chunk_size=10, days=DAYS
+    )
     a, b = _rows(tmp_path / "dask.duckdb"), _rows(tmp_path / "local.duckdb")
     for t in ("replications", "losses", "munitions"):
         assert a[t].equals(b[t]), t  # bit for bit
@@ -151,10 +203,26 @@ def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path)
 )
 def test_unreachable_or_malformed_cluster_address_exit_2(address, needle, tmp_path):
     grid = tmp_path / "grid.toml"
-    grid.write_text('[set]\nprc_lift_scale = [0.8]\n')
+    grid.write_text("[set]\nprc_lift_scale = [0.8]\n")
     db = tmp_path / "r.duckdb"
-    r = cli.invoke(app, ["sweep", "csis-2026", "--grid", str(grid), "--reps", "5", "--db", str(db),
-                         "--cluster", address.format(port=_free_port()), "--connect-timeout", "0.5", "-q"])
+    r = cli.invoke(
+        app,
+        [
+            "sweep",
+            "csis-2026",
+            "--grid",
+            str(grid),
+            "--reps",
+            "5",
+            "--db",
+            str(db),
+            "--cluster",
+            address.format(port=_free_port()),
+            "--connect-timeout",
+            "0.5",
+            "-q",
+        ],
+    )
     assert r.exit_code == 2, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "--cluster" in lines[0]

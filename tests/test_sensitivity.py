@@ -56,8 +56,11 @@ def test_uncertain_params_cover_every_range_and_distribution(csis):
     df = uncertain_params(csis)
     for name, p in csis.params.items():
         has = p.range is not None or p.dist is not None
-        assert (name in df.index) == (has and (p.range or (p.dist.low, p.dist.high))[0] < (
-            p.range or (p.dist.low, p.dist.high))[1]), name
+        assert (name in df.index) == (
+            has
+            and (p.range or (p.dist.low, p.dist.high))[0]
+            < (p.range or (p.dist.low, p.dist.high))[1]
+        ), name
     for name, row in df.iterrows():
         p = csis.params[name]
         lo, hi = p.range if p.range is not None else (p.dist.low, p.dist.high)
@@ -94,24 +97,47 @@ def test_excursions_equal_direct_runs_with_the_same_seed(csis):
     assert base == pytest.approx(direct(), rel=1e-12)
     row = df.set_index("knob")
     assert row.loc["us_entry_delay_days", "values"] == pytest.approx(
-        [direct(sets={"us_entry_delay_days": 0}), direct(sets={"us_entry_delay_days": 14})], rel=1e-12)
+        [direct(sets={"us_entry_delay_days": 0}), direct(sets={"us_entry_delay_days": 14})],
+        rel=1e-12,
+    )
     assert row.loc["role JPN", "values"] == pytest.approx(
-        [direct(roles={"JPN": "neutral"}), direct(roles={"JPN": "full"})], rel=1e-12)
+        [direct(roles={"JPN": "neutral"}), direct(roles={"JPN": "full"})], rel=1e-12
+    )
     assert row.loc["munitions.usa-lrasm.n", "values"] == pytest.approx(
-        [direct(sets={"munitions.usa-lrasm.n": 0}), direct(sets={"munitions.usa-lrasm.n": 900})], rel=1e-12)
+        [direct(sets={"munitions.usa-lrasm.n": 0}), direct(sets={"munitions.usa-lrasm.n": 900})],
+        rel=1e-12,
+    )
     assert list(df["swing"]) == sorted(df["swing"], reverse=True)
     assert (df["swing"] == df["high"] - df["low"]).all()
 
 
 def test_sensitivity_cli_sobol_small_n(tmp_path):
-    args = ["sensitivity", "csis-2026", "--method", "sobol", "--params", "us_entry_delay_days,roc_will_to_resist",
-            "--n", "4", "--reps", "8", "--days", str(DAYS), "--no-roles", "--json"]
+    args = [
+        "sensitivity",
+        "csis-2026",
+        "--method",
+        "sobol",
+        "--params",
+        "us_entry_delay_days,roc_will_to_resist",
+        "--n",
+        "4",
+        "--reps",
+        "8",
+        "--days",
+        str(DAYS),
+        "--no-roles",
+        "--json",
+    ]
     r = cli.invoke(app, [*args, "--out", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["method"] == "sobol" and {i["name"] for i in doc["indices"]} == {"us_entry_delay_days",
-                                                                                  "roc_will_to_resist"}
-    assert doc["n_evaluations"] == 4 * (2 + 2) + 1 + 2 * 2  # design, base, two excursions of two settings
+    assert doc["method"] == "sobol" and {i["name"] for i in doc["indices"]} == {
+        "us_entry_delay_days",
+        "roc_will_to_resist",
+    }
+    assert (
+        doc["n_evaluations"] == 4 * (2 + 2) + 1 + 2 * 2
+    )  # design, base, two excursions of two settings
     assert [e["rank"] for e in doc["excursions"]] == [1, 2]
     png = (tmp_path / "out" / "tornado.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
@@ -121,12 +147,39 @@ def test_sensitivity_cli_sobol_small_n(tmp_path):
 
 
 def test_sensitivity_cli_oat_table_and_morris_api():
-    r = cli.invoke(app, ["sensitivity", "csis-2026", "--method", "oat", "--params", "us_entry_delay_days",
-                         "--reps", "6", "--days", str(DAYS), "-x", "munitions.usa-lrasm.n=0,900"])
+    r = cli.invoke(
+        app,
+        [
+            "sensitivity",
+            "csis-2026",
+            "--method",
+            "oat",
+            "--params",
+            "us_entry_delay_days",
+            "--reps",
+            "6",
+            "--days",
+            str(DAYS),
+            "-x",
+            "munitions.usa-lrasm.n=0,900",
+        ],
+    )
     assert r.exit_code == 0, r.output
-    assert "One-at-a-time excursions" in r.stdout and "role JPN" in r.stdout and "usa-lrasm" in r.stdout
-    res = sensitivity("csis-2026", "morris", ["us_entry_delay_days", "prc_lift_scale"], "prc_ships_sunk", reps=6,
-                      n=2, days=DAYS, role_excursions=False)
+    assert (
+        "One-at-a-time excursions" in r.stdout
+        and "role JPN" in r.stdout
+        and "usa-lrasm" in r.stdout
+    )
+    res = sensitivity(
+        "csis-2026",
+        "morris",
+        ["us_entry_delay_days", "prc_lift_scale"],
+        "prc_ships_sunk",
+        reps=6,
+        n=2,
+        days=DAYS,
+        role_excursions=False,
+    )
     assert list(res.indices.columns[:5]) == ["rank", "mu", "mu_star", "mu_star_conf", "sigma"]
     assert res.n_evaluations == 2 * 3 + 1 + 4
 

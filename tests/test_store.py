@@ -130,7 +130,9 @@ def test_export_writes_parquet_in_key_order(small_run, db_path, tmp_path):
     got = losses[(losses.country == "CHN") & (losses.metric == "ships")]["value"].to_numpy()
     np.testing.assert_array_equal(got, direct["CHN.ships"].to_numpy())
     for p in again:
-        pd.testing.assert_frame_equal(pd.read_parquet(p), pd.read_parquet(tmp_path / "out" / p.name))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(p), pd.read_parquet(tmp_path / "out" / p.name)
+        )
     assert not list((tmp_path / "out").glob(".straitsim-export-*"))  # no temporary folder left
 
 
@@ -144,15 +146,23 @@ def test_results_cli_list_show_summary_export(small_run, db_path, tmp_path):
     r = cli.invoke(app, ["results", "show", run_id[:8], "--db", str(db_path)])
     assert r.exit_code == 0, r.output
     assert "Defence prevails" in r.stdout and run_id in r.stdout
-    a = cli.invoke(app, ["results", "summary", "--db", str(db_path), "--json", "-m", "prc_ships_sunk"])
-    b = cli.invoke(app, ["results", "summary", "--db", str(db_path), "--json", "-m", "prc_ships_sunk"])
+    a = cli.invoke(
+        app, ["results", "summary", "--db", str(db_path), "--json", "-m", "prc_ships_sunk"]
+    )
+    b = cli.invoke(
+        app, ["results", "summary", "--db", str(db_path), "--json", "-m", "prc_ships_sunk"]
+    )
     assert a.exit_code == 0, a.output
     assert a.stdout == b.stdout  # deterministic: same results, same bytes
     doc = json.loads(a.stdout)
-    assert list(doc) == sorted(doc) and "created_at" not in a.stdout and "written_at" not in a.stdout
+    assert (
+        list(doc) == sorted(doc) and "created_at" not in a.stdout and "written_at" not in a.stdout
+    )
     mean = doc["runs"][0]["metrics"]["prc_ships_sunk"]["mean"]
     assert mean == pytest.approx(small_run.trajectory.losses["CHN"]["ships"].mean(), rel=1e-12)
-    r = cli.invoke(app, ["results", "export", "--db", str(db_path), "--out", str(tmp_path / "x"), "--json"])
+    r = cli.invoke(
+        app, ["results", "export", "--db", str(db_path), "--out", str(tmp_path / "x"), "--json"]
+    )
     assert r.exit_code == 0 and len(json.loads(r.stdout)["files"]) == 7
 
 
@@ -183,8 +193,10 @@ def test_results_cli_unknown_run_and_not_a_database(small_run, db_path, tmp_path
 def test_second_writer_gets_a_clear_error(db_path):
     with ResultsStore(db_path):
         code = (
-            "import sys\nfrom straitsim.store import ResultsStore\nfrom straitsim.errors import UserError\n"
-            f"try:\n    ResultsStore({str(db_path)!r})\nexcept UserError as e:\n    print(e); sys.exit(2)\n"
+            "import sys\nfrom straitsim.store import ResultsStore\n"
+            "from straitsim.errors import UserError\n"
+            f"try:\n    ResultsStore({str(db_path)!r})\n"
+            "except UserError as e:\n    print(e); sys.exit(2)\n"
         )
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2, p.stderr

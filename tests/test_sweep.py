@@ -71,7 +71,9 @@ def test_grid_expands_to_every_combination(grid_file):
     assert v.scenario.roles["JPN"] == "neutral" and v.scenario.horizon_days == DAYS
     assert v.scenario.params["us_entry_delay_days"].value == 7
     assert v.scenario_hash == ss.scenario_hash(
-        ss.load_scenario("csis-2026", {"JPN": "neutral"}, {"us_entry_delay_days": 7, "horizon_days": DAYS})
+        ss.load_scenario(
+            "csis-2026", {"JPN": "neutral"}, {"us_entry_delay_days": 7, "horizon_days": DAYS}
+        )
     )
 
 
@@ -111,7 +113,9 @@ def test_bad_grid_files_get_one_line_and_exit_2(text, needle, tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text(text)
     db = tmp_path / "r.duckdb"
-    r = cli.invoke(app, ["sweep", "csis-2026", "--grid", str(p), "--reps", "5", "--db", str(db), "-q"])
+    r = cli.invoke(
+        app, ["sweep", "csis-2026", "--grid", str(p), "--reps", "5", "--db", str(db), "-q"]
+    )
     assert r.exit_code == 2, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and str(p) in lines[0], r.stderr
@@ -126,18 +130,33 @@ def test_missing_grid_file_is_a_user_error(tmp_path):
 
 # ---------------------------------------------------------------------------- results
 def test_chunking_does_not_change_results_and_matches_run(grid_file, tmp_path):
-    a = sweep("csis-2026", grid_file, reps=60, seed=5, db=tmp_path / "a.duckdb", chunk_size=60, days=DAYS)
-    b = sweep("csis-2026", grid_file, reps=60, seed=5, db=tmp_path / "b.duckdb", chunk_size=25, days=DAYS)
+    a = sweep(
+        "csis-2026", grid_file, reps=60, seed=5, db=tmp_path / "a.duckdb", chunk_size=60, days=DAYS
+    )
+    b = sweep(
+        "csis-2026", grid_file, reps=60, seed=5, db=tmp_path / "b.duckdb", chunk_size=25, days=DAYS
+    )
     assert a.chunks_computed == 4 and b.chunks_computed == 12
     for t in ROW_TABLES:
-        cols = ["scenario_hash", "replication", *(c for c in ("country", "metric", "weapon") if t != "replications")]
+        cols = [
+            "scenario_hash",
+            "replication",
+            *(c for c in ("country", "metric", "weapon") if t != "replications"),
+        ]
         ta = stored_rows(tmp_path / "a.duckdb")[t].drop(columns=["chunk_offset", "chunk_size"])
         tb = stored_rows(tmp_path / "b.duckdb")[t].drop(columns=["chunk_offset", "chunk_size"])
         ta = ta.sort_values([c for c in cols if c in ta]).reset_index(drop=True)
         tb = tb.sort_values([c for c in cols if c in tb]).reset_index(drop=True)
         assert ta.equals(tb), t
     # a variant equals `straitsim run` of the same resolved scenario, seed and replications
-    ref = ss.run("csis-2026", reps=60, seed=5, roles={"JPN": "bases"}, sets={"us_entry_delay_days": 7}, days=DAYS)
+    ref = ss.run(
+        "csis-2026",
+        reps=60,
+        seed=5,
+        roles={"JPN": "bases"},
+        sets={"us_entry_delay_days": 7},
+        days=DAYS,
+    )
     v = a.variants[3]
     assert v["label"] == "JPN=bases, us_entry_delay_days=7"
     assert v["outcome"] == json.loads(json.dumps(ref.summary(traces=False)["outcome"]))
@@ -157,7 +176,16 @@ def test_rerun_is_idempotent_and_interrupted_sweep_resumes(grid_file, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        sweep("csis-2026", grid_file, reps=40, seed=2, db=broken, chunk_size=20, days=DAYS, progress=stop_after_three)
+        sweep(
+            "csis-2026",
+            grid_file,
+            reps=40,
+            seed=2,
+            db=broken,
+            chunk_size=20,
+            days=DAYS,
+            progress=stop_after_three,
+        )
     with ResultsStore(broken, read_only=True) as db:
         assert len(db.table("chunks")) == 3
     res = sweep("csis-2026", grid_file, reps=40, seed=2, db=broken, chunk_size=20, days=DAYS)
@@ -168,14 +196,32 @@ def test_rerun_is_idempotent_and_interrupted_sweep_resumes(grid_file, tmp_path):
 def test_sigkill_mid_sweep_then_rerun_equals_clean_run(tmp_path):
     """A real `straitsim sweep` process killed with SIGKILL, then the same command again."""
     grid = tmp_path / "grid.toml"
-    grid.write_text('[set]\nus_entry_delay_days = [0, 3, 7, 14]\nprc_lift_scale = [0.8, 1.0]\n')
+    grid.write_text("[set]\nus_entry_delay_days = [0, 3, 7, 14]\nprc_lift_scale = [0.8, 1.0]\n")
     db = tmp_path / "killed.duckdb"
-    args = ["sweep", "csis-2026", "--grid", str(grid), "--reps", "60", "--seed", "4", "--chunk-size", "12",
-            "--days", str(DAYS), "--db", str(db)]
+    args = [
+        "sweep",
+        "csis-2026",
+        "--grid",
+        str(grid),
+        "--reps",
+        "60",
+        "--seed",
+        "4",
+        "--chunk-size",
+        "12",
+        "--days",
+        str(DAYS),
+        "--db",
+        str(db),
+    ]
     n_chunks = 8 * 5
     code = "import sys\nfrom straitsim.cli import main\nsys.exit(main())"
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         written = 0
@@ -214,9 +260,25 @@ def test_sigkill_mid_sweep_then_rerun_equals_clean_run(tmp_path):
 
 
 def test_local_worker_processes_give_identical_results(grid_file, tmp_path):
-    one = sweep("csis-2026", grid_file, reps=30, seed=9, db=tmp_path / "one.duckdb", chunk_size=15, days=DAYS)
-    two = sweep("csis-2026", grid_file, reps=30, seed=9, db=tmp_path / "two.duckdb", chunk_size=15, days=DAYS,
-                workers=2)
+    one = sweep(
+        "csis-2026",
+        grid_file,
+        reps=30,
+        seed=9,
+        db=tmp_path / "one.duckdb",
+        chunk_size=15,
+        days=DAYS,
+    )
+    two = sweep(
+        "csis-2026",
+        grid_file,
+        reps=30,
+        seed=9,
+        db=tmp_path / "two.duckdb",
+        chunk_size=15,
+        days=DAYS,
+        workers=2,
+    )
     assert one.runner == "local" and two.runner == "processes" and two.n_workers == 2
     assert_same_rows(stored_rows(tmp_path / "one.duckdb"), stored_rows(tmp_path / "two.duckdb"))
     with ResultsStore(tmp_path / "two.duckdb", read_only=True) as db:
@@ -226,13 +288,45 @@ def test_local_worker_processes_give_identical_results(grid_file, tmp_path):
 
 def test_sweep_cli_json_and_table(grid_file, tmp_path):
     db = tmp_path / "r.duckdb"
-    r = cli.invoke(app, ["sweep", "csis-2026", "--grid", str(grid_file), "--reps", "10", "--days", str(DAYS),
-                         "--db", str(db), "--json", "-q"])
+    r = cli.invoke(
+        app,
+        [
+            "sweep",
+            "csis-2026",
+            "--grid",
+            str(grid_file),
+            "--reps",
+            "10",
+            "--days",
+            str(DAYS),
+            "--db",
+            str(db),
+            "--json",
+            "-q",
+        ],
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert len(doc["variants"]) == 4 and doc["chunks"]["computed"] == 4 and doc["runner"]["kind"] == "local"
-    r = cli.invoke(app, ["sweep", "csis-2026", "--grid", str(grid_file), "--reps", "10", "--days", str(DAYS),
-                         "--db", str(db)])
+    assert (
+        len(doc["variants"]) == 4
+        and doc["chunks"]["computed"] == 4
+        and doc["runner"]["kind"] == "local"
+    )
+    r = cli.invoke(
+        app,
+        [
+            "sweep",
+            "csis-2026",
+            "--grid",
+            str(grid_file),
+            "--reps",
+            "10",
+            "--days",
+            str(DAYS),
+            "--db",
+            str(db),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "4 already stored" in r.stdout and "JPN=bases" in r.stdout
     r = cli.invoke(app, ["results", "list", "--db", str(db), "--json"])

@@ -48,7 +48,7 @@ Progress = Callable[[int], None]
 
 # ---------------------------------------------------------------------------- parameters
 def uncertain_params(sc: Scenario, names: Sequence[str] | None = None) -> pd.DataFrame:
-    """The scenario's uncertain parameters and their bounds, one row per parameter.
+    """List the scenario's uncertain parameters and their bounds, one row per parameter.
 
     Parameters
     ----------
@@ -76,29 +76,55 @@ def uncertain_params(sc: Scenario, names: Sequence[str] | None = None) -> pd.Dat
             continue
         if hi <= lo:
             continue
-        rows.append({"name": name, "value": p.value, "low": lo, "high": hi, "kind": kind, "unit": p.unit,
-                     "doc": p.doc})
-    df = pd.DataFrame(rows, columns=["name", "value", "low", "high", "kind", "unit", "doc"]).set_index("name")
+        rows.append(
+            {
+                "name": name,
+                "value": p.value,
+                "low": lo,
+                "high": hi,
+                "kind": kind,
+                "unit": p.unit,
+                "doc": p.doc,
+            }
+        )
+    df = pd.DataFrame(
+        rows, columns=["name", "value", "low", "high", "kind", "unit", "doc"]
+    ).set_index("name")
     if names is None:
         return df
     missing = [n for n in names if n not in df.index]
     if missing:
         bad = missing[0]
-        why = "unknown parameter" if bad not in sc.params else "parameter without a range or distribution"
-        raise UserError(why, key="params", expected="uncertain parameters: " + ", ".join(df.index[:8]) + ", ...",
-                        found=repr(bad))
+        why = (
+            "unknown parameter"
+            if bad not in sc.params
+            else "parameter without a range or distribution"
+        )
+        raise UserError(
+            why,
+            key="params",
+            expected="uncertain parameters: " + ", ".join(df.index[:8]) + ", ...",
+            found=repr(bad),
+        )
     if len(set(names)) != len(names):
-        raise UserError("parameter listed twice", key="params", expected="each name once", found=", ".join(names))
+        raise UserError(
+            "parameter listed twice",
+            key="params",
+            expected="each name once",
+            found=", ".join(names),
+        )
     return df.loc[list(names)]
 
 
 def switch_params(sc: Scenario) -> list[str]:
     """Parameters that are on/off switches (unit ``bool``, no range): excursions 0 and 1."""
-    return [k for k, p in sc.params.items() if p.unit == "bool" and p.range is None and p.dist is None]
+    return [
+        k for k, p in sc.params.items() if p.unit == "bool" and p.range is None and p.dist is None
+    ]
 
 
 def fix_params(sc: Scenario, values: Mapping[str, float]) -> Scenario:
-    """A copy of ``sc`` with parameters fixed at ``values`` (their distributions removed).
+    """Copy ``sc`` with parameters fixed at ``values`` (their distributions removed).
 
     The same as ``--set NAME=VALUE``; no re-validation is needed since only scalar values
     change.
@@ -118,11 +144,17 @@ def _salib_seed(seed: int) -> int:
 
 
 def _problem(bounds: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
-    return {"num_vars": len(bounds), "names": list(bounds), "bounds": [list(map(float, b)) for b in bounds.values()]}
+    return {
+        "num_vars": len(bounds),
+        "names": list(bounds),
+        "bounds": [list(map(float, b)) for b in bounds.values()],
+    }
 
 
-def salib_sample(bounds: Mapping[str, tuple[float, float]], method: str, n: int, seed: int = 0) -> np.ndarray:
-    """The SALib design for ``method``: Sobol (Saltelli) or Morris trajectories.
+def salib_sample(
+    bounds: Mapping[str, tuple[float, float]], method: str, n: int, seed: int = 0
+) -> np.ndarray:
+    """Build the SALib design for ``method``: Sobol (Saltelli) or Morris trajectories.
 
     Sobol: ``n`` base samples (a power of two is best), ``n (d + 2)`` rows (first and total
     order). Morris: ``n`` trajectories on a 4-level grid, ``n (d + 1)`` rows.
@@ -141,9 +173,13 @@ def salib_sample(bounds: Mapping[str, tuple[float, float]], method: str, n: int,
 
 
 def salib_analyze(
-    bounds: Mapping[str, tuple[float, float]], method: str, X: np.ndarray, Y: np.ndarray, seed: int = 0
+    bounds: Mapping[str, tuple[float, float]],
+    method: str,
+    X: np.ndarray,
+    Y: np.ndarray,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """Indices from a design ``X`` and model outputs ``Y``, ranked (most influential first).
+    """Compute indices from a design ``X`` and outputs ``Y``, ranked (most influential first).
 
     Sobol: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (ranked by ``ST``). Morris: ``mu``,
     ``mu_star``, ``mu_star_conf``, ``sigma`` (ranked by ``mu_star``). ``*_conf`` are half
@@ -161,14 +197,20 @@ def salib_analyze(
         if method == "sobol":
             from SALib.analyze import sobol
 
-            si = sobol.analyze(problem, Y, calc_second_order=False, num_resamples=200, conf_level=0.95, seed=seed)
+            si = sobol.analyze(
+                problem, Y, calc_second_order=False, num_resamples=200, conf_level=0.95, seed=seed
+            )
             cols, rank_by = ("S1", "S1_conf", "ST", "ST_conf"), "ST"
         else:
             from SALib.analyze import morris
 
-            si = morris.analyze(problem, X, Y, num_resamples=200, conf_level=0.95, num_levels=4, seed=seed)
+            si = morris.analyze(
+                problem, X, Y, num_resamples=200, conf_level=0.95, num_levels=4, seed=seed
+            )
             cols, rank_by = ("mu", "mu_star", "mu_star_conf", "sigma"), "mu_star"
-    df = pd.DataFrame({c: np.nan_to_num(np.asarray(si[c], dtype=np.float64)) for c in cols}, index=list(bounds))
+    df = pd.DataFrame(
+        {c: np.nan_to_num(np.asarray(si[c], dtype=np.float64)) for c in cols}, index=list(bounds)
+    )
     df.index.name = "name"
     df = df.sort_values(rank_by, ascending=False, kind="stable")
     df.insert(0, "rank", np.arange(1, len(df) + 1))
@@ -226,8 +268,13 @@ class _Evaluator:
             from straitsim.store.schema import ChunkKey
 
             version = code_version()
-            jobs = [(ChunkKey(f"s{i}", self.seed, 0, self.reps, version), compile_params(s, None, self.days))
-                    for i, s in enumerate(scenarios)]
+            jobs = [
+                (
+                    ChunkKey(f"s{i}", self.seed, 0, self.reps, version),
+                    compile_params(s, None, self.days),
+                )
+                for i, s in enumerate(scenarios)
+            ]
             with PoolRunner(self.workers) as pool:
                 for key, traj, _ in pool.imap(jobs):
                     out[int(key.scenario_hash[1:])] = float(np.mean(fn(traj)))
@@ -271,7 +318,7 @@ class Excursion:
 def default_excursions(
     sc: Scenario, params: pd.DataFrame, roles: bool = True, switches: bool = True
 ) -> list[Excursion]:
-    """The named knobs: parameters at their bounds, on/off switches, allies' role ladders."""
+    """List the named knobs: parameters at their bounds, on/off switches, role ladders."""
     out = []
     for name, row in params.iterrows():
         lo, hi = float(row["low"]), float(row["high"])
@@ -294,7 +341,9 @@ def parse_excursion(text: str) -> Excursion:
     key, raw = parse_assignment(text, "--excursion")
     vals = [parse_value(v.strip()) for v in raw.split(",") if v.strip()]
     if len(vals) < 2:
-        raise UserError("bad excursion", key=key, expected="KEY=LOW,HIGH (two or more values)", found=repr(text))
+        raise UserError(
+            "bad excursion", key=key, expected="KEY=LOW,HIGH (two or more values)", found=repr(text)
+        )
     return Excursion(key, "set", tuple(str(v) for v in vals), tuple(vals))
 
 
@@ -312,7 +361,9 @@ def run_excursions(
 
     base_roles = profile_roles(ev.sc, None)
     role_ex = [e for e in excursions if e.kind == "role"]
-    profiles = [base_roles] + [{**base_roles, e.knob.split()[-1]: r} for e in role_ex for r in e.values]
+    profiles = [base_roles] + [
+        {**base_roles, e.knob.split()[-1]: r} for e in role_ex for r in e.values
+    ]
     prof_vals = ev.profiles(profiles)
     base = float(prof_vals[0])
     role_vals = iter(prof_vals[1:])
@@ -322,8 +373,11 @@ def run_excursions(
             scen += [fix_params(ev.sc, {e.knob: v}) for v in e.values]
         elif e.kind == "set":
             if scenario_ref is None:
-                raise UserError("excursions of data keys need a scenario name or path", key="excursion",
-                                found=e.knob)
+                raise UserError(
+                    "excursions of data keys need a scenario name or path",
+                    key="excursion",
+                    found=e.knob,
+                )
             from straitsim.api import load_scenario
 
             base_sets = dict(sets) if isinstance(sets, Mapping) else _sets_dict(sets)
@@ -333,20 +387,36 @@ def run_excursions(
     for e in excursions:
         ys = [float(next(role_vals if e.kind == "role" else vals)) for _ in e.values]
         i_lo, i_hi = int(np.argmin(ys)), int(np.argmax(ys))
-        rows.append({
-            "knob": e.knob,
-            "kind": e.kind,
-            "settings": list(e.settings),
-            "values": ys,
-            "low": ys[i_lo],
-            "high": ys[i_hi],
-            "setting_low": e.settings[i_lo],
-            "setting_high": e.settings[i_hi],
-            "swing": ys[i_hi] - ys[i_lo],
-        })
-    df = pd.DataFrame(rows, columns=["knob", "kind", "settings", "values", "low", "high", "setting_low",
-                                     "setting_high", "swing"])
-    df = df.sort_values(["swing", "knob"], ascending=[False, True], kind="stable").reset_index(drop=True)
+        rows.append(
+            {
+                "knob": e.knob,
+                "kind": e.kind,
+                "settings": list(e.settings),
+                "values": ys,
+                "low": ys[i_lo],
+                "high": ys[i_hi],
+                "setting_low": e.settings[i_lo],
+                "setting_high": e.settings[i_hi],
+                "swing": ys[i_hi] - ys[i_lo],
+            }
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "knob",
+            "kind",
+            "settings",
+            "values",
+            "low",
+            "high",
+            "setting_low",
+            "setting_high",
+            "swing",
+        ],
+    )
+    df = df.sort_values(["swing", "knob"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     return base, df
 
@@ -377,7 +447,7 @@ class SensitivityResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``straitsim sensitivity --json`` document (deterministic for the same inputs)."""
+        """Return the ``straitsim sensitivity --json`` document (deterministic for its inputs)."""
         from straitsim.store.schema import SCHEMA_VERSION
 
         doc: dict[str, Any] = {
@@ -395,11 +465,15 @@ class SensitivityResult:
                 {"name": str(k), **{c: _py(v) for c, v in row.items() if c != "doc"}}
                 for k, row in self.params.iterrows()
             ],
-            "excursions": [{c: _py(v) for c, v in row.items()} for _, row in self.excursions.iterrows()],
+            "excursions": [
+                {c: _py(v) for c, v in row.items()} for _, row in self.excursions.iterrows()
+            ],
         }
         if self.indices is not None:
-            doc["indices"] = [{"name": str(k), **{c: _py(v) for c, v in row.items()}}
-                              for k, row in self.indices.iterrows()]
+            doc["indices"] = [
+                {"name": str(k), **{c: _py(v) for c, v in row.items()}}
+                for k, row in self.indices.iterrows()
+            ]
         return doc
 
     def plot(self, path: str | Path | None = None, top: int = 20) -> Any:
@@ -407,8 +481,14 @@ class SensitivityResult:
         from straitsim.report.sensitivity_plots import tornado
 
         label = f"{describe_metric(self.metric)} ({self.metric})"
-        return tornado(self.excursions, self.base_value, label, path=path, top=top,
-                       title=f"{self.scenario['title']}: one-at-a-time excursions")
+        return tornado(
+            self.excursions,
+            self.base_value,
+            label,
+            path=path,
+            top=top,
+            title=f"{self.scenario['title']}: one-at-a-time excursions",
+        )
 
 
 def _py(v: Any) -> Any:
@@ -471,30 +551,47 @@ def sensitivity(
     from straitsim.api import load_scenario, scenario_hash
 
     if method not in METHODS:
-        raise UserError("unknown method", key="method", expected="one of " + ", ".join(METHODS), found=repr(method))
+        raise UserError(
+            "unknown method",
+            key="method",
+            expected="one of " + ", ".join(METHODS),
+            found=repr(method),
+        )
     get_metric(metric)
     if reps < 1:
-        raise UserError("bad replication count", key="reps", expected="an integer >= 1", found=str(reps))
+        raise UserError(
+            "bad replication count", key="reps", expected="an integer >= 1", found=str(reps)
+        )
     if days is not None and not 1 <= days <= 365:
         raise UserError("bad horizon", key="days", expected="1 to 365", found=str(days))
     ref = None if not isinstance(scenario, str | Path) else scenario
     sc = load_scenario(scenario, roles, sets)
     table = uncertain_params(sc, params)
     if table.empty and method != "oat":
-        raise UserError("no uncertain parameters", key="params", expected="parameters with a range or dist",
-                        found="none")
+        raise UserError(
+            "no uncertain parameters",
+            key="params",
+            expected="parameters with a range or dist",
+            found="none",
+        )
     n_eff = int(n if n is not None else DEFAULT_N[method])
     if method in ("morris", "sobol") and n_eff < 2:
         raise UserError("bad sample size", key="n", expected="an integer >= 2", found=str(n_eff))
     ex = default_excursions(sc, table, roles=role_excursions, switches=params is None)
     ex += [e if isinstance(e, Excursion) else parse_excursion(e) for e in excursions]
     d = len(table)
-    n_design = n_eff * (d + 2) if method == "sobol" else n_eff * (d + 1) if method == "morris" else 0
+    n_design = (
+        n_eff * (d + 2) if method == "sobol" else n_eff * (d + 1) if method == "morris" else 0
+    )
     n_ex = 1 + sum(len(e.values) for e in ex)
     total = n_design + n_ex
     if total > MAX_EVALUATIONS:
-        raise UserError("too many evaluations", key="n", expected=f"at most {MAX_EVALUATIONS}",
-                        found=f"{total} ({n_eff} x {d} parameters)")
+        raise UserError(
+            "too many evaluations",
+            key="n",
+            expected=f"at most {MAX_EVALUATIONS}",
+            found=f"{total} ({n_eff} x {d} parameters)",
+        )
     done = [0]
 
     def tick(k: int) -> None:

@@ -27,6 +27,7 @@ class SweepProgress:
     def __call__(
         self, chunks_done: int, chunks_total: int, reps_done: int, reps_total: int
     ) -> None:
+        """Show progress (the ``progress`` callback of :func:`straitsim.runners.sweep.sweep`)."""
         if self.quiet:
             return
         if self.plain:
@@ -36,7 +37,8 @@ class SweepProgress:
                 )
             else:
                 sys.stderr.write(
-                    f"sweep: chunk {chunks_done}/{chunks_total} written ({reps_done}/{reps_total} replications)\n"
+                    f"sweep: chunk {chunks_done}/{chunks_total} written "
+                    f"({reps_done}/{reps_total} replications)\n"
                 )
             sys.stderr.flush()
             return
@@ -96,7 +98,8 @@ def sweep(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     connect_timeout: Annotated[
-        float, typer.Option("--connect-timeout", min=0.1, help="Seconds to wait for the Dask scheduler.")
+        float,
+        typer.Option("--connect-timeout", min=0.1, help="Seconds to wait for the Dask scheduler."),
     ] = 10.0,
 ) -> None:
     """Run every variant of a grid and store the results; rerun the same command to resume."""
@@ -114,12 +117,14 @@ def sweep(
         return
     where = res.runner if res.runner != "processes" else f"{res.n_workers} local processes"
     console.print(
-        f"[bold]sweep {res.sweep_id}[/] of {res.scenario}: {len(res.variants)} variants x {res.reps} replications, "
+        f"[bold]sweep {res.sweep_id}[/] of {res.scenario}: {len(res.variants)} variants "
+        f"x {res.reps} replications, "
         f"seed {res.seed}, chunks of {res.chunk_size}"
     )
     console.print(
         f"chunks: {res.chunks_total} in all, {res.chunks_stored_before} already stored, "
-        f"{res.chunks_computed} computed ({where}, {res.elapsed_s:.1f} s, {res.reps_per_s:,.0f} replications/s)"
+        f"{res.chunks_computed} computed ({where}, {res.elapsed_s:.1f} s, "
+        f"{res.reps_per_s:,.0f} replications/s)"
     )
     t = Table(title=f"Variants (stored in {res.db})", title_justify="left")
     for c in ("#", "variant", "run id", "defence prevails (95%)", "PRC victory"):

@@ -56,7 +56,14 @@ def tornado(
         lo, hi = float(r["low"]), float(r["high"])
         left_lo = min(lo, base_value)
         ax.barh(yi, base_value - left_lo, left=left_lo, color=LOW_COLOUR, alpha=0.85, height=0.62)
-        ax.barh(yi, max(hi, base_value) - base_value, left=base_value, color=HIGH_COLOUR, alpha=0.85, height=0.62)
+        ax.barh(
+            yi,
+            max(hi, base_value) - base_value,
+            left=base_value,
+            color=HIGH_COLOUR,
+            alpha=0.85,
+            height=0.62,
+        )
         if hi > lo:
             ax.text(lo, yi, f"{r['setting_low']} ", va="center", ha="right", fontsize=7.5)
             ax.text(hi, yi, f" {r['setting_high']}", va="center", ha="left", fontsize=7.5)

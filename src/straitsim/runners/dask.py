@@ -35,6 +35,11 @@ def check_address(address: str) -> str:
     return a
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _worker_version() -> str:
     return code_version()
 
@@ -69,7 +74,7 @@ class DaskRunner:
                 "cannot reach the Dask scheduler",
                 key="--cluster",
                 expected=EXPECTED,
-                found=f"{self.address}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                found=f"{self.address}: {_first_line(exc)}",
             ) from None
         try:
             try:

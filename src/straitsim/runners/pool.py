@@ -27,7 +27,7 @@ Done = tuple[ChunkKey, Trajectory, dict[str, Any]]
 
 
 def code_version() -> str:
-    """The straitsim version of this process (part of every chunk's key)."""
+    """Return the straitsim version of this process (part of every chunk's key)."""
     from straitsim.api import __version__
 
     return __version__

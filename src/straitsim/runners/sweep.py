@@ -149,7 +149,7 @@ def load_grid(path: str | Path) -> Grid:
 
 
 def lhs_points(grid: Grid, seed: int) -> list[dict[str, float | int]]:
-    """The Latin-hypercube points of ``grid`` (seeded from ``seed``; integer bounds give integers)."""
+    """Draw the Latin-hypercube points of ``grid`` (seeded; integer bounds give integers)."""
     if not grid.lhs_n:
         return [{}]
     from scipy.stats import qmc
@@ -316,7 +316,7 @@ class SweepResult:
         return pd.DataFrame(rows).set_index("variant")
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``straitsim sweep --json`` document."""
+        """Return the ``straitsim sweep --json`` document."""
         return {
             "schema_version": SCHEMA_VERSION,
             "sweep_id": self.sweep_id,

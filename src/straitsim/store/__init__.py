@@ -1,4 +1,4 @@
-"""Results store: an embedded DuckDB database keyed by scenario hash, seed, chunk and code version."""
+"""Results store: embedded DuckDB keyed by scenario hash, seed, chunk and code version."""
 
 from straitsim.store.db import DEFAULT_DB, ResultsStore, sorted_doc
 from straitsim.store.schema import SCHEMA_VERSION, ChunkKey, RunSpec

@@ -82,7 +82,7 @@ class ResultsStore:
                 raise UserError(
                     "results database is in use by another process",
                     file=str(self.path),
-                    expected="one writer at a time (wait for the running sweep, or use another --db)",
+                    expected="one writer at a time (wait for the sweep, or use another --db)",
                     found=msg.split("Conflicting lock is held in")[-1].strip()[:80],
                 ) from None
             raise UserError(
@@ -166,7 +166,8 @@ class ResultsStore:
     def add_run(self, spec: RunSpec) -> str:
         """Record a run (idempotent: a run with the same identity keeps its first label)."""
         self._q(
-            "INSERT INTO runs (run_id, scenario_hash, seed, n_reps, chunk_size, code_version, label, settings_json) "
+            "INSERT INTO runs (run_id, scenario_hash, seed, n_reps, chunk_size, code_version, "
+            "label, settings_json) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 spec.run_id,
@@ -198,7 +199,8 @@ class ResultsStore:
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(
-                "INSERT INTO sweeps (sweep_id, scenario, grid_json, seed, n_reps, chunk_size, code_version, "
+                "INSERT INTO sweeps (sweep_id, scenario, grid_json, seed, n_reps, chunk_size, "
+                "code_version, "
                 "n_variants) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     sweep_id,
@@ -218,7 +220,8 @@ class ResultsStore:
                 self.con.register("_sweep_runs", tbl)
                 try:
                     self.con.execute(
-                        "INSERT INTO sweep_runs SELECT ?, variant, run_id FROM _sweep_runs ON CONFLICT DO NOTHING",
+                        "INSERT INTO sweep_runs SELECT ?, variant, run_id FROM _sweep_runs "
+                        "ON CONFLICT DO NOTHING",
                         [sweep_id],
                     )
                 finally:
@@ -298,7 +301,8 @@ class ResultsStore:
         con.execute("BEGIN TRANSACTION")
         try:
             exists = con.execute(
-                "SELECT count(*) FROM chunks WHERE scenario_hash = ? AND seed = ? AND chunk_offset = ? "
+                "SELECT count(*) FROM chunks WHERE scenario_hash = ? AND seed = ? "
+                "AND chunk_offset = ? "
                 "AND chunk_size = ? AND code_version = ?",
                 k,
             ).fetchall()[0][0]
@@ -306,7 +310,8 @@ class ResultsStore:
                 con.execute("ROLLBACK")
                 return False
             con.execute(
-                "INSERT INTO chunks (scenario_hash, seed, chunk_offset, chunk_size, code_version, elapsed_s, worker) "
+                "INSERT INTO chunks (scenario_hash, seed, chunk_offset, chunk_size, code_version, "
+                "elapsed_s, worker) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 k + [elapsed_s, worker],
             )
@@ -333,7 +338,8 @@ class ResultsStore:
         """Store (or replace) the summary document of a run."""
         blob = json.dumps(doc, sort_keys=True, allow_nan=False)
         self._q(
-            "INSERT INTO summaries VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET summary_json = excluded.summary_json",
+            "INSERT INTO summaries VALUES (?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET summary_json = excluded.summary_json",
             [run_id, blob],
         )
 
@@ -369,7 +375,8 @@ class ResultsStore:
         """One row per run: identity, label, chunks stored out of planned, and completeness."""
         df = self._df(
             f"""
-            SELECT r.run_id, r.label, s.name AS scenario, r.scenario_hash, r.seed, r.n_reps, r.chunk_size,
+            SELECT r.run_id, r.label, s.name AS scenario, r.scenario_hash, r.seed, r.n_reps,
+                   r.chunk_size,
                    r.code_version, r.settings_json,
                    CAST(ceil(r.n_reps / r.chunk_size) AS BIGINT) AS chunks_total,
                    count(c.chunk_offset) AS chunks_done
@@ -384,7 +391,7 @@ class ResultsStore:
         return df
 
     def resolve_run(self, ref: str) -> str:
-        """The run id starting with ``ref`` (a unique prefix is enough)."""
+        """Return the run id starting with ``ref`` (a unique prefix is enough)."""
         rows = self._q(
             "SELECT run_id FROM runs WHERE starts_with(run_id, ?) ORDER BY run_id", [ref]
         )
@@ -428,7 +435,7 @@ class ResultsStore:
         }
 
     def scenario(self, scenario_hash: str) -> Scenario:
-        """The resolved scenario stored under ``scenario_hash``."""
+        """Return the resolved scenario stored under ``scenario_hash``."""
         from straitsim.scenario.schema import Scenario
 
         rows = self._q(
@@ -441,12 +448,13 @@ class ResultsStore:
     def _run_rows(self, table: str, run_id: str, columns: str) -> pd.DataFrame:
         order = ", ".join(f"t.{c}" for c in ROW_TABLES[table])
         return self._df(
-            f"SELECT {columns} FROM {table} t JOIN runs r ON {in_plan('t', 'r')} WHERE r.run_id = ? ORDER BY {order}",
+            f"SELECT {columns} FROM {table} t JOIN runs r ON {in_plan('t', 'r')} "
+            f"WHERE r.run_id = ? ORDER BY {order}",
             [run_id],
         )
 
     def load(self, run_id: str) -> Trajectory:
-        """The stored replications of a run as a :class:`Trajectory` (one profile, no traces).
+        """Load the stored replications of a run as a :class:`Trajectory` (no traces).
 
         Metric functions (:mod:`straitsim.analysis.metrics`) and summaries accept it. Only the
         stored chunks are included: an incomplete run gives fewer replications.
@@ -529,7 +537,7 @@ class ResultsStore:
         return sorted_doc({"schema_version": SCHEMA_VERSION, "runs": out})
 
     def replications(self, run_id: str) -> pd.DataFrame:
-        """One row per stored replication of a run: outcome, decided day, ``COUNTRY.metric`` columns."""
+        """Tabulate a run's stored replications: outcome, decided day, ``COUNTRY.metric``."""
         import pandas as pd
 
         traj = self.load(run_id)
@@ -562,7 +570,8 @@ class ResultsStore:
             "runs": f"SELECT r.* FROM runs r{run_filter} ORDER BY r.run_id",
             "scenarios": "SELECT * FROM scenarios WHERE scenario_hash IN "
             f"(SELECT r.scenario_hash FROM runs r{run_filter}) ORDER BY scenario_hash",
-            "chunks": f"SELECT DISTINCT t.* FROM chunks t JOIN runs r ON {in_plan('t', 'r')}{run_filter} "
+            "chunks": "SELECT DISTINCT t.* FROM chunks t "
+            f"JOIN runs r ON {in_plan('t', 'r')}{run_filter} "
             "ORDER BY t.scenario_hash, t.seed, t.code_version, t.chunk_offset, t.chunk_size",
             "summaries": "SELECT * FROM summaries WHERE run_id IN "
             f"(SELECT r.run_id FROM runs r{run_filter}) ORDER BY run_id",
@@ -570,8 +579,10 @@ class ResultsStore:
         for table, order in ROW_TABLES.items():
             cols = ", ".join(f"t.{c}" for c in order)
             queries[table] = (
-                f"SELECT DISTINCT t.* FROM {table} t JOIN runs r ON {in_plan('t', 'r')}{run_filter} "
-                f"ORDER BY t.scenario_hash, t.seed, t.code_version, t.chunk_offset, t.chunk_size, {cols}"
+                f"SELECT DISTINCT t.* FROM {table} t "
+                f"JOIN runs r ON {in_plan('t', 'r')}{run_filter} "
+                "ORDER BY t.scenario_hash, t.seed, t.code_version, t.chunk_offset, t.chunk_size, "
+                f"{cols}"
             )
         tmp = Path(tempfile.mkdtemp(prefix=".straitsim-export-", dir=out))
         written = []
@@ -592,7 +603,7 @@ class ResultsStore:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def table(self, name: str) -> pd.DataFrame:
-        """A whole table as a DataFrame, ordered by its key columns (for inspection and tests)."""
+        """Return a whole table as a DataFrame, ordered by its key columns."""
         allowed = {
             "meta",
             "scenarios",
@@ -638,7 +649,7 @@ def _mean_se(a: np.ndarray) -> dict[str, float]:
 
 
 def sorted_doc(doc: Any) -> Any:
-    """A copy of a JSON-like document with every mapping's keys sorted (deterministic output)."""
+    """Copy a JSON-like document with every mapping's keys sorted (deterministic output)."""
     if isinstance(doc, dict):
         return {str(k): sorted_doc(doc[k]) for k in sorted(doc, key=str)}
     if isinstance(doc, list | tuple):

@@ -111,7 +111,7 @@ KEY_COLUMNS = ("scenario_hash", "seed", "chunk_offset", "chunk_size", "code_vers
 
 
 def in_plan(row: str, run: str) -> str:
-    """SQL condition: the chunk columns of ``row`` belong to the chunk plan of run ``run``.
+    """Return the SQL condition "the chunk of ``row`` belongs to the chunk plan of ``run``".
 
     The plan of ``n_reps`` replications in chunks of ``chunk_size`` is the chunks at offsets
     ``0, chunk_size, 2 chunk_size, ...``, the last one shorter.
@@ -164,7 +164,7 @@ class RunSpec:
         )
 
     def chunk_keys(self) -> list[ChunkKey]:
-        """The chunks of this run's plan, in order."""
+        """List the chunks of this run's plan, in order."""
         size = max(1, int(self.chunk_size))
         return [
             ChunkKey(
