@@ -149,3 +149,24 @@ def test_base_status_applies_the_strike_rules():
             assert rec["in_missile_range"]
         if not rec["in_missile_range"]:
             assert not rec["struck"]
+
+
+def test_optional_attribution_and_deterrence_sections(tmp_path):
+    rep = write_report(
+        "csis-2026", tmp_path / "r", reps=20, seed=1, allies=["JPN", "KOR"], lattice_reps=12
+    )
+    assert {"shapley", "deterrence"} <= set(rep.figures)
+    md = rep.markdown.read_text()
+    assert "## Who contributes what (Shapley values)" in md and "## Deterrence" in md
+    assert "No fighting rung, left out: KOR" in md  # Korea's ladder only releases US units
+    html = rep.html.read_bytes()
+    assert not URL.search(html)
+    assert html.count(b"data:image/png;base64,") == 6
+    # efficiency: the Shapley values in the table add up to all-in minus none
+    section = md.split("## Who contributes what")[1].split("\n## ")[0]
+    rows = [ln for ln in section.splitlines() if ln.startswith(("| Japan |", "| S. Korea |"))]
+    assert len(rows) == 2
+    total = sum(float(r.split("|")[3]) for r in rows)
+    head = next(ln for ln in md.splitlines() if ln.startswith("Each ally moves"))
+    v_all, v_none = (float(x) for x in re.findall(r"(?:in|none): ([0-9]+\.[0-9]+)", head))
+    assert total == pytest.approx(v_all - v_none, abs=2e-3)  # table rounds to 3 decimals

@@ -20,6 +20,16 @@ def report(
     seed: SeedOpt = 0,
     role: RoleOpt = None,
     set_: SetOpt = None,
+    ally: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ally", help="Add Shapley and deterrence sections for these allies (repeatable)."
+        ),
+    ] = None,
+    lattice_reps: Annotated[
+        int | None,
+        typer.Option("--lattice-reps", min=2, help="Replications per role profile there."),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Write report.html (self-contained, offline), figures/*.png, summary.md and summary.json."""
@@ -28,9 +38,13 @@ def report(
     bar, advance = progress_bar(reps, quiet=json_)
     if bar is not None:
         with bar:
-            rep = write_report(scenario, out, reps, seed, role or [], set_ or [], progress=advance)
+            rep = write_report(
+                scenario, out, reps, seed, role or [], set_ or [], advance, ally or [], lattice_reps
+            )
     else:
-        rep = write_report(scenario, out, reps, seed, role or [], set_ or [])
+        rep = write_report(
+            scenario, out, reps, seed, role or [], set_ or [], None, ally or [], lattice_reps
+        )
     files = {
         "html": str(rep.html),
         "markdown": str(rep.markdown),

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from typing import Any
 from straitsim import api
 from straitsim.errors import UserError
 from straitsim.report.bases import base_status
-from straitsim.report.html import render_html
+from straitsim.report.extras import Section, attribution_section, deterrence_section
+from straitsim.report.html import data_uri, render_html
 from straitsim.report.markdown import render_markdown
 from straitsim.report.sources import cited_sources
 
@@ -45,6 +46,8 @@ def write_report(
     roles: Mapping[str, str] | Iterable[str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Callable[[int], None] | None = None,
+    allies: Sequence[str] = (),
+    lattice_reps: int | None = None,
 ) -> Report:
     """Run ``scenario`` and write ``report.html``, ``summary.md``, ``summary.json``, ``figures/``.
 
@@ -62,6 +65,11 @@ def write_report(
         ``--set`` overrides.
     progress : callable, optional
         Called with the number of replications just finished.
+    allies : sequence of str
+        Allies for the optional sections: Shapley values of their roles and Beijing's
+        deterrence curves (none: the sections are left out).
+    lattice_reps : int, optional
+        Replications per role profile for those sections (default ``min(reps, 300)``).
 
     Returns
     -------
@@ -91,14 +99,28 @@ def write_report(
     try:
         fig_paths = save_run_figures(doc, bases, tmp / "figures")
         rel = {k: f"figures/{p.name}" for k, p in fig_paths.items()}
+        sections = _sections(
+            res.scenario, allies, lattice_reps or min(reps, 300), seed, tmp / "figures"
+        )
+        md_sections = [(x.title, x.markdown) for x in sections]
+        html_sections = [
+            (
+                x.title,
+                x.html
+                + "".join(f'<img alt="{k}" src="{data_uri(p)}">' for k, p in x.figures.items()),
+            )
+            for x in sections
+        ]
+        for x in sections:
+            fig_paths.update(x.figures)
         (tmp / "summary.json").write_text(
             json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
         (tmp / "summary.md").write_text(
-            render_markdown(doc, bases, sources, n_assumed, rel), encoding="utf-8"
+            render_markdown(doc, bases, sources, n_assumed, rel, md_sections), encoding="utf-8"
         )
         (tmp / "report.html").write_text(
-            render_html(doc, bases, sources, n_assumed, fig_paths), encoding="utf-8"
+            render_html(doc, bases, sources, n_assumed, fig_paths, html_sections), encoding="utf-8"
         )
         _move_into(
             tmp,
@@ -116,6 +138,19 @@ def write_report(
         figures={k: out / "figures" / p.name for k, p in fig_paths.items()},
         summary=doc,
     )
+
+
+def _sections(
+    sc: api.Scenario, allies: Sequence[str], reps: int, seed: int, fig_dir: Path
+) -> list[Section]:
+    if not allies:
+        return []
+    allies = list(dict.fromkeys(a.strip().upper() for a in allies))
+    out = [attribution_section(sc, allies, reps, seed, fig_dir)]
+    det = deterrence_section(sc, allies, reps, seed, fig_dir)
+    if det is not None:
+        out.append(det)
+    return out
 
 
 def _move_into(src: Path, dst: Path, names: list[str]) -> None:
