@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
 from straitsim.errors import UserError
 from straitsim.scenario.compile import profile_roles
@@ -286,11 +287,16 @@ class BurdenResult:
                 if r.get(k)
             }
         )
+        from straitsim.api import SCHEMA_VERSION, __version__, scenario_hash
+
         return {
+            "schema_version": SCHEMA_VERSION,
+            "straitsim_version": __version__,
             "scenario": {
                 "name": ra.scenario.name,
                 "title": ra.scenario.title,
                 "year": ra.scenario.year,
+                "hash": scenario_hash(ra.scenario),
             },
             "allies": list(ra.moves),
             "to": ra.to,
@@ -298,6 +304,8 @@ class BurdenResult:
             "reps": ra.reps,
             "seed": ra.seed,
             "metric": ra.lattice.metric,
+            "metric_description": describe_metric(ra.lattice.metric),
+            "higher_is_better": higher_is_better(ra.lattice.metric),
             "v_all": sh.v_all,
             "v_none": sh.v_none,
             "v_all_minus_none_se": sh.se_all_minus_none,

@@ -232,6 +232,7 @@ class RoleAnalysis:
     def to_dict(self) -> dict[str, object]:
         """Build the ``straitsim roles --json`` document (schema in docs/roles.md)."""
         from straitsim.analysis.metrics import describe_metric, higher_is_better
+        from straitsim.api import SCHEMA_VERSION, __version__, scenario_hash
         from straitsim.engine.state import OUTCOMES
 
         lat = self.lattice
@@ -251,10 +252,13 @@ class RoleAnalysis:
             )
         sh = self.shapley
         return {
+            "schema_version": SCHEMA_VERSION,
+            "straitsim_version": __version__,
             "scenario": {
                 "name": self.scenario.name,
                 "title": self.scenario.title,
                 "year": self.scenario.year,
+                "hash": scenario_hash(self.scenario),
             },
             "allies": list(lat.allies),
             "to": self.to,
