@@ -22,6 +22,7 @@ never reads paths or code from clients: scenarios are built-in names.
 import json
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from importlib.resources import files
@@ -68,32 +69,46 @@ def to_json(doc: Any) -> bytes:
 
 
 class Evaluator:
-    """Runs model requests one at a time and keeps the last few answers (serialised)."""
+    """Runs model requests one at a time and keeps the last few answers (serialised).
+
+    Each answer carries a ``Server-Timing`` header: ``model`` (wall) and ``cpu`` (this
+    thread's CPU time) in milliseconds for a fresh computation, ``cache`` for a cached one.
+    """
 
     def __init__(self, cache_size: int = 32) -> None:
         self.lock = threading.Lock()
-        self.cache: OrderedDict[str, bytes] = OrderedDict()
+        self.cache: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self.cache_size = cache_size
 
     def __call__(self, kind: str, body: Any, fn: Callable[[], Any]) -> Response:
         """Answer ``(kind, body)`` from the cache or compute it under the lock."""
         key = kind + json.dumps(body.model_dump(mode="json"), sort_keys=True)
         with self.lock:
-            if key not in self.cache:
-                try:
-                    doc = fn()
-                except (ArithmeticError, MemoryError) as exc:
-                    raise UserError(
-                        "the model cannot evaluate these overrides",
-                        key="set",
-                        expected="parameters inside their valid domain (see `straitsim show`)",
-                        found=f"{type(exc).__name__}: {exc}",
-                    ) from None
-                self.cache[key] = to_json(doc)
-                while len(self.cache) > self.cache_size:
-                    self.cache.popitem(last=False)
-            self.cache.move_to_end(key)
-            return Response(self.cache[key], media_type="application/json")
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                content = self.cache[key][0]
+                return Response(
+                    content, media_type="application/json", headers={"Server-Timing": "cache"}
+                )
+            t0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                doc = fn()
+            except (ArithmeticError, MemoryError) as exc:
+                raise UserError(
+                    "the model cannot evaluate these overrides",
+                    key="set",
+                    expected="parameters inside their valid domain (see `straitsim show`)",
+                    found=f"{type(exc).__name__}: {exc}",
+                ) from None
+            content = to_json(doc)
+            wall_ms, cpu_ms = 1000 * (time.perf_counter() - t0), 1000 * (time.thread_time() - c0)
+            timing = f"model;dur={wall_ms:.0f}, cpu;dur={cpu_ms:.0f}"
+            self.cache[key] = (content, timing)
+            while len(self.cache) > self.cache_size:
+                self.cache.popitem(last=False)
+            return Response(
+                content, media_type="application/json", headers={"Server-Timing": timing}
+            )
 
 
 def check_finite(doc: Any, path: str = "") -> None:

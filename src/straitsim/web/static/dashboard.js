@@ -23,7 +23,7 @@ const TRACES = [
 ];
 const NAMES = { CHN: "PRC", TWN: "Taiwan", USA: "US", JPN: "Japan", AUS: "Australia", PHL: "Philippines", KOR: "S. Korea" };
 
-const state = { meta: null, lastRun: null };
+const state = { meta: null, lastRun: null, timing: "" };
 const $ = (id) => document.getElementById(id);
 const pct = (x) => (100 * x).toFixed(1) + "%";
 const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -39,6 +39,7 @@ async function api(path, body) {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
   };
   const resp = await fetch(path, opts);
+  state.timing = resp.headers.get("Server-Timing") || "";
   const doc = await resp.json().catch(() => ({}));
   if (!resp.ok) {
     let msg = doc.detail;
@@ -138,9 +139,11 @@ async function run() {
   try {
     const doc = await api("api/run", body);
     const secs = (performance.now() - t0) / 1000;
+    const model = /model;dur=([0-9.]+)/.exec(state.timing);
     state.lastRun = doc;
     showRun(doc);
-    setStatus("status", `done in ${secs.toFixed(2)} s`);
+    setStatus("status", `done in ${secs.toFixed(2)} s` +
+      (model ? ` (model ${(Number(model[1]) / 1000).toFixed(2)} s)` : state.timing === "cache" ? " (cached)" : ""));
     await refreshBases();
   } catch (e) {
     showError(e.message);
