@@ -386,7 +386,8 @@ def run_excursions(
     rows = []
     for e in excursions:
         ys = [float(next(role_vals if e.kind == "role" else vals)) for _ in e.values]
-        i_lo, i_hi = int(np.argmin(ys)), int(np.argmax(ys))
+        # first setting reaching the minimum, last reaching the maximum (so ties read low -> high)
+        i_lo, i_hi = int(np.argmin(ys)), len(ys) - 1 - int(np.argmax(ys[::-1]))
         rows.append(
             {
                 "knob": e.knob,

@@ -50,7 +50,12 @@ def list_(db: DbOpt = None, json_: JsonOpt = False) -> None:
         return
     t = Table(title=f"Runs in {db or 'straitsim-results.duckdb'}", title_justify="left")
     for c in ("run id", "scenario", "variant", "seed", "reps", "chunks", "version"):
-        t.add_column(c, justify="right" if c in ("seed", "reps", "chunks") else "left")
+        t.add_column(
+            c,
+            justify="right" if c in ("seed", "reps", "chunks") else "left",
+            overflow="fold",
+            no_wrap=c == "run id",
+        )
     for r in df.itertuples():
         chunks = f"{r.chunks_done}/{r.chunks_total}" + (
             "" if r.complete else " [yellow](incomplete)[/]"
@@ -124,7 +129,12 @@ def summary(
         "PRC victory",
         *(metric or []),
     ):
-        t.add_column(c, justify="left" if c in ("run id", "variant") else "right")
+        t.add_column(
+            c,
+            justify="left" if c in ("run id", "variant") else "right",
+            overflow="fold",
+            no_wrap=c == "run id",
+        )
     for r in doc["runs"]:
         dp = r.get("defence_prevails")
         pv = (r.get("outcome") or {}).get("prc_victory")

@@ -134,7 +134,7 @@ def sensitivity(
             title_justify="left",
         )
         t.add_column("#", justify="right")
-        t.add_column("parameter")
+        t.add_column("parameter", overflow="fold")
         t.add_column("range", justify="right")
         if res.method == "sobol":
             for c in ("S1 (first order)", "ST (total)"):
@@ -159,7 +159,7 @@ def sensitivity(
         console.print(t)
     t = Table(title="One-at-a-time excursions (ranked by swing)", title_justify="left")
     for c in ("#", "knob", "lowest (setting)", "highest (setting)", "swing"):
-        t.add_column(c, justify="left" if c == "knob" else "right")
+        t.add_column(c, justify="left" if c == "knob" else "right", overflow="fold")
     for _, r in res.excursions.head(top).iterrows():
         t.add_row(
             str(r["rank"]),

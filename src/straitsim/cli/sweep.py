@@ -128,7 +128,12 @@ def sweep(
     )
     t = Table(title=f"Variants (stored in {res.db})", title_justify="left")
     for c in ("#", "variant", "run id", "defence prevails (95%)", "PRC victory"):
-        t.add_column(c, justify="right" if c not in ("variant", "run id") else "left")
+        t.add_column(
+            c,
+            justify="right" if c not in ("variant", "run id") else "left",
+            overflow="fold",
+            no_wrap=c == "run id",
+        )
     for v in res.variants:
         dp = v.get("defence_prevails")
         pv = (v.get("outcome") or {}).get("prc_victory")
