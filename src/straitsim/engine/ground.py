@@ -43,8 +43,8 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     With ``P`` PRC battalions ashore and ``R`` ROC battalion-equivalents engaged
     (``(active + roc_reserve_quality x reserve) x engaged share``), the square law
     ``dP/dt = -b R``, ``dR/dt = -a P`` runs for a day with ``a = k_ground e_prc``,
-    ``b = k_ground e_roc``. Territory held moves by ``territory_rate x (force ratio - 1)``,
-    force ratio ``a P / (b R)``, and never below the beachhead ``P x territory_per_battalion``;
+    ``b = k_ground e_roc``. Territory held moves by ``territory_rate x tanh(force ratio - 1)``
+    (force ratio ``a P / (b R)``; the advance saturates at ``territory_rate`` a day), and never below the beachhead ``P x territory_per_battalion``;
     a port is held above ``port_capture_share``. The lodgement
     consumes ``t_supply_per_bn_day`` per battalion.
     """
@@ -66,7 +66,7 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     roc_reserve = xp.maximum(s["roc_reserve"] - dR * (1.0 - act_share) / q, 0.0)
     ratio = safe_div(a * P1, b * R1, xp, 10.0)
     ratio = xp.where(P1 > 0.05, xp.minimum(ratio, 10.0), 0.0)
-    terr = xp.clip(s["territory"] + v["territory_rate"] * (ratio - 1.0), 0.0, 1.0)
+    terr = xp.clip(s["territory"] + v["territory_rate"] * xp.tanh(ratio - 1.0), 0.0, 1.0)
     terr = xp.maximum(terr, xp.minimum(P1 * v["territory_per_battalion"], 1.0))
     terr = xp.where(P1 > 0.05, terr, 0.0)
     port = (terr >= v["port_capture_share"]).astype(np.float64)
