@@ -170,3 +170,25 @@ def test_optional_attribution_and_deterrence_sections(tmp_path):
     head = next(ln for ln in md.splitlines() if ln.startswith("Each ally moves"))
     v_all, v_none = (float(x) for x in re.findall(r"(?:in|none): ([0-9]+\.[0-9]+)", head))
     assert total == pytest.approx(v_all - v_none, abs=2e-3)  # table rounds to 3 decimals
+
+
+def test_html_strips_urls_even_from_user_text(report):
+    from straitsim.report.html import render_html
+
+    doc = json.loads(report.summary_json.read_text())
+    doc["scenario"]["title"] = "My case, see https://example.org/x and HTTP://example.net"
+    src = [
+        {
+            "key": "k",
+            "title": "t http://a.b/c",
+            "author": "a",
+            "publisher": "p",
+            "year": 2024,
+            "url": "https://example.org/paper",
+            "kind": "primary",
+            "n_values": 1,
+        }
+    ]
+    html = render_html(doc, [], src, 0, {"map": report.figures["map"]})
+    assert not URL.search(html.encode())
+    assert "example.org/paper" in html and "data:image/png;base64," in html

@@ -38,6 +38,7 @@ li { margin: .2rem 0; } .small { font-size: .85rem; color: #566573; }
 """
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_SCHEME_ANYWHERE = re.compile(r"\b(?:https?|ftp)://", re.IGNORECASE)
 
 
 def plain_url(url: str) -> str:
@@ -209,4 +210,6 @@ def render_html(
         '<span class="small">www.naturalearthdata.com</span></li>'
     )
     parts.append("</ul></body></html>")
-    return "\n".join(parts)
+    # the guarantee: no http(s) reference survives, even from text in a user's own scenario
+    # (data URIs are base64, which has no ':', so they are untouched)
+    return _SCHEME_ANYWHERE.sub("", "\n".join(parts))

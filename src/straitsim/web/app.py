@@ -19,6 +19,7 @@ never reads paths or code from clients: scenarios are built-in names.
 
 # No ``from __future__ import annotations``: FastAPI reads the request models from the route
 # signatures at definition time, and those models are built per app in create_app.
+import functools
 import json
 import math
 import threading
@@ -207,6 +208,10 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     @app.get("/api/scenarios", responses=ERRORS)
     def scenarios() -> dict[str, Any]:
         """Built-in scenarios with their role ladders and knobs, the metrics and the limits."""
+        return catalogue()
+
+    @functools.cache
+    def catalogue() -> dict[str, Any]:
         return {
             "scenarios": [scenario_info(n) for n in api.list_scenarios()],
             "metrics": {

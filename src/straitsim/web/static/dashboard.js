@@ -89,7 +89,10 @@ function buildControls() {
     const label = document.createElement("label");
     label.title = p.doc + (p.range ? ` (range ${p.range[0]} to ${p.range[1]})` : "");
     const name = document.createElement("span");
-    name.innerHTML = `${key} <span class="unit">${p.unit}</span>`;
+    const unit = document.createElement("span");
+    unit.className = "unit";
+    unit.textContent = p.unit;
+    name.append(`${key} `, unit);
     const input = document.createElement("input");
     input.type = "number";
     input.step = "any";
