@@ -55,9 +55,10 @@ def main() -> None:
     grid.write_text(GRID)
     common = dict(reps=args.reps, seed=1, chunk_size=args.chunk_size, days=args.days)
     total = 4 * args.reps
+    horizon = f"{args.days} days" if args.days else "the scenario's"
     print(
         f"sweep of {args.scenario}: 4 variants x {args.reps} replications = {total} "
-        f"(chunks of {args.chunk_size}, horizon {args.days or 'default'} days), "
+        f"(chunks of {args.chunk_size}, horizon {horizon}), "
         f"{os.cpu_count()} CPUs"
     )
     rows = []

@@ -31,6 +31,7 @@ def tornado(
 
     Each bar runs from the lowest to the highest metric value the knob reached; its two ends
     are labelled with the settings that produced them. The vertical line is the base case.
+    Knobs that did not move the metric are counted in the title, not drawn.
 
     Parameters
     ----------
@@ -48,7 +49,9 @@ def tornado(
     title
         Figure title.
     """
-    df = excursions.sort_values("swing", ascending=False, kind="stable").head(top).iloc[::-1]
+    moved = excursions[excursions["swing"] > 0]
+    n_still = len(excursions) - len(moved)
+    df = moved.sort_values("swing", ascending=False, kind="stable").head(top).iloc[::-1]
     n = max(1, len(df))
     fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.38 * n))
     y = list(range(len(df)))
@@ -70,6 +73,8 @@ def tornado(
     ax.axvline(base_value, color="black", lw=1.0)
     ax.set_yticks(y)
     ax.set_yticklabels([str(k) for k in df["knob"]], fontsize=8.5)
+    if n_still:
+        title += f"\n({n_still} knob{'s' if n_still > 1 else ''} that changed nothing not shown)"
     ax.set_title(title, fontsize=10)
     if len(df):
         span_lo = min(float(df["low"].min()), base_value)
