@@ -58,7 +58,7 @@ def base_status(sc: Scenario, roles: Mapping[str, str] | None = None) -> list[di
     onehot = p.base_onehot[0]  # (U, B)
     ac = n_unit @ onehot
     us = (n_unit * (p.unit_actor == p.i_usa) * ~p.unit_carrier) @ onehot
-    in_range = (p.land_in_range & (p.land_n0 > 0)[:, None]).any(axis=0)
+    in_range = np.asarray((p.land_in_range & (p.land_n0 > 0)[:, None]).any(axis=0), dtype=bool)
     # host at war on its own account: forces that fight from day 0 or once attacked
     fights = np.zeros(A, dtype=bool)
     for code, rung in prof.items():

@@ -22,6 +22,7 @@ from straitsim.report.extras import Section, attribution_section, deterrence_sec
 from straitsim.report.html import data_uri, render_html
 from straitsim.report.markdown import render_markdown
 from straitsim.report.sources import cited_sources
+from straitsim.scenario.schema import Scenario
 
 FIGURES = ("outcomes", "losses", "traces", "map")
 
@@ -39,7 +40,7 @@ class Report:
 
 
 def write_report(
-    scenario: str | Path | api.Scenario,
+    scenario: str | Path | Scenario,
     out: str | Path,
     reps: int = 2000,
     seed: int = 0,
@@ -141,7 +142,7 @@ def write_report(
 
 
 def _sections(
-    sc: api.Scenario, allies: Sequence[str], reps: int, seed: int, fig_dir: Path
+    sc: Scenario, allies: Sequence[str], reps: int, seed: int, fig_dir: Path
 ) -> list[Section]:
     if not allies:
         return []

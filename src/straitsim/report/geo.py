@@ -11,6 +11,7 @@ import json
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def topojson_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _topology() -> tuple[dict, list[np.ndarray]]:
+def _topology() -> tuple[dict[str, Any], list[np.ndarray]]:
     with open(topojson_path(), encoding="utf-8") as fh:
         topo = json.load(fh)
     tr = topo.get("transform")
@@ -45,7 +46,7 @@ def _ring(indices: list[int], arcs: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts, axis=0) if parts else np.zeros((0, 2))
 
 
-def _lines(geom: dict, arcs: list[np.ndarray]) -> list[np.ndarray]:
+def _lines(geom: dict[str, Any], arcs: list[np.ndarray]) -> list[np.ndarray]:
     kind, a = geom.get("type"), geom.get("arcs", [])
     if kind == "LineString":
         return [_ring(a, arcs)]

@@ -36,6 +36,7 @@ from fastapi.staticfiles import StaticFiles
 
 from straitsim import api
 from straitsim.errors import UserError
+from straitsim.scenario.schema import Scenario
 from straitsim.web.models import Limits, build_models, ladders
 
 STATIC_DIR = Path(str(files("straitsim.web").joinpath("static")))
@@ -202,7 +203,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             status_code=400,
         )
 
-    def load(body: Any) -> api.Scenario:
+    def load(body: Any) -> Scenario:
         return api.load_scenario(body.scenario, body.role_map(), body.set_map())
 
     @app.get("/api/scenarios", responses=ERRORS)
@@ -227,8 +228,8 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             },
         }
 
-    @app.post("/api/run", responses=ERRORS)
-    def run(body: RunRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+    @app.post("/api/run", responses=ERRORS, response_model=dict[str, Any])
+    def run(body: RunRequest) -> Response:  # type: ignore[valid-type]
         """Run a scenario: the same JSON document as `straitsim run --json`."""
 
         def job() -> dict[str, Any]:
@@ -239,8 +240,8 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         return evaluate("run", body, job)
 
-    @app.post("/api/bases", responses=ERRORS)
-    def bases(body: BasesRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+    @app.post("/api/bases", responses=ERRORS, response_model=dict[str, Any])
+    def bases(body: BasesRequest) -> Response:  # type: ignore[valid-type]
         """Bases at their data-pack coordinates, aircraft and exposure under the chosen roles."""
 
         def job() -> dict[str, Any]:
@@ -251,8 +252,8 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         return evaluate("bases", body, job)
 
-    @app.post("/api/roles", responses=ERRORS)
-    def roles(body: RolesRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+    @app.post("/api/roles", responses=ERRORS, response_model=dict[str, Any])
+    def roles(body: RolesRequest) -> Response:  # type: ignore[valid-type]
         """Shapley values of the allies' roles and the value of each step up each ladder."""
 
         def job() -> dict[str, Any]:
@@ -268,8 +269,8 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         return evaluate("roles", body, job)
 
-    @app.post("/api/deterrence", responses=ERRORS)
-    def deterrence(body: DeterrenceRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+    @app.post("/api/deterrence", responses=ERRORS, response_model=dict[str, Any])
+    def deterrence(body: DeterrenceRequest) -> Response:  # type: ignore[valid-type]
         """Beijing's perceived value of a quantity as P(ally fights) varies, one ally at a time."""
 
         def job() -> dict[str, Any]:
