@@ -79,6 +79,9 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     amph_left = (ships * xp.asarray(mx["prc_amphib"])).sum(-1)
     esc_left = (ships * xp.asarray(mx["prc_escort"])).sum(-1) * exposed
     # nothing to shoot at (fleet sunk, escorts withdrawn): no anti-ship launches
+    if not bool(((amph_left + esc_left) > 0.01).any()):
+        # the same state the full path gives a replication with nothing to shoot at
+        return {"interceptors": _reload(s["interceptors"], p, v, mx, xp)}
     effort = s["effort"] * ((amph_left + esc_left) > 0.01)[..., None]
     here_g = present(p.group_arrival, day)
     # coastal launchers: owner at war; US launchers also need basing on the host
@@ -149,8 +152,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     used = engaged * k
     per_ship = safe_div(used, esc.sum(-1), xp)
     interceptors = s["interceptors"] - col(per_ship) * xp.asarray(mx["prc_escort"])
-    full = xp.asarray(p.group_int)
-    interceptors = interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(mx["prc_escort"])
+    interceptors = _reload(interceptors, p, v, mx, xp)
     ships_after, sunk = allocate_hits(ships, hits, v, p, mx, xp, exposed)
     out: State = {
         "stock": left,
@@ -164,6 +166,12 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     if mainland_share > 0:
         out.update(mainland_strike(s, p, v, to_mainland, day, rng, out))
     return out
+
+
+def _reload(interceptors: Any, p: Params, v: dict[str, Any], mx: dict[str, Any], xp: Any) -> Any:
+    """PRC escorts reload a share of their spent interceptors each day."""
+    full = xp.asarray(p.group_int)
+    return interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(mx["prc_escort"])
 
 
 def crew_killed(sunk: Any, p: Params, v: dict[str, Any], xp: Any) -> Any:

@@ -40,6 +40,9 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     ascm = air_launch
     prc_subs = (ships * xp.asarray(mx["prc_sub"])).sum(-1)
     ascm = xp.where(any_target, ascm + prc_subs * v["prc_sub_ascm_per_day"], 0.0)
+    if not bool(((asbm + ascm) > 0).any()):
+        # the same state the full path gives a replication at which nothing is fired
+        return {"interceptors": _reload(s["interceptors"], p, v, surf, xp)}
     # split across groups
     e_car, e_sc = expo * car, expo * (1.0 - car)
     n_car, n_sc = e_car.sum(-1), e_sc.sum(-1)
@@ -76,9 +79,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     held_a = xp.take(by_actor(held_g, owner, A, xp), xp.asarray(owner), axis=-1)
     used_g = xp.take(used_a, xp.asarray(owner), axis=-1) * safe_div(held_g, held_a, xp)
     per_ship_used = safe_div(used_g, in_fight, xp)
-    interceptors = xp.maximum(s["interceptors"] - per_ship_used, 0.0)
-    full = xp.asarray(p.group_int)
-    interceptors = interceptors + (full - interceptors) * v["allied_magazine_reload_per_day"] * surf
+    interceptors = _reload(xp.maximum(s["interceptors"] - per_ship_used, 0.0), p, v, surf, xp)
     # carrier air wings go down with their carriers
     usa_car = car * (p.group_actor == p.i_usa)
     car_here = (ships * here * xp.asarray(usa_car)).sum(-1)
@@ -95,3 +96,9 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         "lost_ground": s["lost_ground"] + by_actor(wing_lost, p.unit_actor, A, xp),
         "killed": s["killed"] + killed,
     }
+
+
+def _reload(interceptors: Any, p: Params, v: dict[str, Any], surf: Any, xp: Any) -> Any:
+    """Allied surface ships reload a share of their spent interceptors each day."""
+    full = xp.asarray(p.group_int)
+    return interceptors + (full - interceptors) * v["allied_magazine_reload_per_day"] * surf

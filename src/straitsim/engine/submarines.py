@@ -32,9 +32,12 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     amph, esc = ships * amph_m, ships * esc_m * col(escorts_exposed(s, p, v, xp))
     n_amph, n_esc = amph.sum(-1), esc.sum(-1)
     x = n_amph + n_esc
+    if not bool(((x > 0) & (y > 0)).any()):
+        return {}
     noise = rng.lognormal("submarines", day, 1, v["salvo_sigma"])[:, 0]
     x1, y1 = linear_step(x, y, v["sub_kill_rate"] * noise, v["sub_loss_rate"], 1.0, xp)
-    dx, dy = x - x1, y - y1
+    engaged = (x > 0) & (y > 0)
+    dx, dy = xp.where(engaged, x - x1, 0.0), xp.where(engaged, y - y1, 0.0)
     d_amph = xp.minimum(dx * v["sub_amphib_share"], n_amph)
     d_amph = xp.where(n_esc > 0, d_amph, xp.minimum(dx, n_amph))
     d_esc = xp.minimum(dx - d_amph, n_esc)
