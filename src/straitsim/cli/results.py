@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from straitsim.cli.app import app, console, print_json, user_errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from straitsim.store import ResultsStore
 
 results_app = typer.Typer(
     name="results",
@@ -29,7 +32,7 @@ RunsArg = Annotated[
 ]
 
 
-def _open(db: Path | None):  # noqa: ANN202 - a ResultsStore
+def _open(db: Path | None) -> ResultsStore:
     from straitsim.store import DEFAULT_DB, ResultsStore
 
     return ResultsStore(db or DEFAULT_DB, read_only=True)

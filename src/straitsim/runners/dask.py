@@ -60,7 +60,9 @@ class DaskRunner:
     name = "dask"
 
     def __init__(self, address: str, timeout_s: float = 10.0, window_per_worker: int = 4) -> None:
-        from distributed import Client
+        from distributed import Client as _Client
+
+        Client: Any = _Client  # distributed is untyped
 
         self.address = check_address(address)
         self.window_per_worker = window_per_worker
@@ -108,7 +110,9 @@ class DaskRunner:
 
     def imap(self, jobs: Iterable[Job]) -> Iterator[Done]:
         """Submit jobs in a sliding window; yield ``(key, trajectory, info)`` as they finish."""
-        from distributed import as_completed
+        from distributed import as_completed as _as_completed
+
+        as_completed: Any = _as_completed
 
         it = iter(jobs)
         mine = code_version()

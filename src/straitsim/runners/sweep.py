@@ -252,7 +252,7 @@ def expand(
             expected=f"at most {MAX_VARIANTS} variants",
             found=f"{n} variants",
         )
-    out = []
+    out: list[Variant] = []
     for rc, scombo, pt in itertools.product(role_combos, set_combos, points):
         roles = dict(zip(grid.roles, rc, strict=True))
         sets = {**dict(zip(grid.sets, scombo, strict=True)), **pt}

@@ -513,7 +513,8 @@ class ResultsStore:
             doc["decided_day"] = sm.quantiles(
                 np.nan_to_num(traj.decided_day[0], nan=info["days"] - 1)
             )
-        return sorted_doc(doc)
+        result: dict[str, Any] = sorted_doc(doc)
+        return result
 
     def summaries(
         self, run_ids: Sequence[str] | None = None, metrics: Sequence[str] = ()
@@ -534,7 +535,8 @@ class ResultsStore:
                 traj = self.load(rid)
                 doc["metrics"] = {m: _mean_se(f(traj)[0]) for m, f in fns.items()}
             out.append(sorted_doc(doc))
-        return sorted_doc({"schema_version": SCHEMA_VERSION, "runs": out})
+        result: dict[str, Any] = sorted_doc({"schema_version": SCHEMA_VERSION, "runs": out})
+        return result
 
     def replications(self, run_id: str) -> pd.DataFrame:
         """Tabulate a run's stored replications: outcome, decided day, ``COUNTRY.metric``."""
