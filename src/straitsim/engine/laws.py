@@ -27,7 +27,7 @@ def square_step(x: Any, y: Any, a: Any, b: Any, dt: float = 1.0, xp: Any = np) -
     """
     a = xp.maximum(a, _EPS)
     b = xp.maximum(b, _EPS)
-    r = xp.sqrt(a * b) * dt
+    r = xp.minimum(xp.sqrt(a * b) * dt, 50.0)  # beyond this one side is gone either way
     ch, sh = xp.cosh(r), xp.sinh(r)
     x1 = x * ch - y * xp.sqrt(b / a) * sh
     y1 = y * ch - x * xp.sqrt(a / b) * sh

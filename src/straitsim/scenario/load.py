@@ -249,6 +249,7 @@ def validate(d: dict[str, Any], origins: Origins, label: str) -> Scenario:
             raise UserError("missing key", file=where, key=".".join(map(str, loc)), expected="a value", found="nothing") from None
         raise UserError("invalid value", file=where, key=".".join(map(str, loc)), expected=msg.lower(), found=_found(err.get("input"))) from None
     check_references(sc, origins, label)
+    check_param_domains(sc, origins, label)
     return sc
 
 
@@ -359,7 +360,61 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
             fail(f"ground.{c}", "unknown actor", "an actor code", c)
 
 
-REQUIRED_PARAMS: tuple[str, ...] = ()
+UNIT_DOMAINS: dict[str, tuple[float, float]] = {
+    "probability": (0.0, 1.0),
+    "share": (0.0, 1.0),
+    "share per day": (0.0, 1.0),
+    "share of territory": (0.0, 1.0),
+    "share of territory per battalion": (0.0, 1.0),
+    "bool": (0.0, 1.0),
+    "log-sd": (0.0, 3.0),
+}
+# Parameters the engine divides by, or that scale every force, must be strictly positive.
+POSITIVE = frozenset(
+    {
+        "prc_missile_days_to_expend",
+        "dur_runway_repair_days",
+        "prc_asbm_days_to_expend",
+        "amphib_cycle_days",
+        "roc_mobilisation_days",
+        "cruise_kmh",
+        "missiles_per_runway_cut",
+        "coalition_air_enabler",
+        "quality_per_generation",
+        "roc_reserve_quality",
+        "t_per_battalion",
+        "sortie_hours_per_day",
+        "troops_per_battalion",
+        "interceptors_per_missile",
+        "sortie_rate_max",
+        "bomber_sortie_rate_max",
+    }
+)
+# Rate coefficients above one per day would remove more than a whole force in a day.
+AT_MOST_ONE = frozenset({"k_air", "k_ground", "sub_kill_rate", "sub_loss_rate"})
+
+
+def check_param_domains(sc: Scenario, origins: Origins, label: str) -> None:
+    """Each parameter's value (and its distribution's support) lies in its domain."""
+    for name, prm in sc.params.items():
+        lo, hi = UNIT_DOMAINS.get(prm.unit, (0.0, float("inf")))
+        if name in AT_MOST_ONE:
+            hi = min(hi, 1.0)
+        strict = name in POSITIVE
+        cands = [("value", prm.value)]
+        if prm.dist is not None:
+            cands += [("dist.low", prm.dist.low), ("dist.high", prm.dist.high)]
+        for field, x in cands:
+            bad = not (lo <= x <= hi) or (strict and x <= 0) or x != x
+            if bad:
+                expected = f"a number > 0{'' if hi == float('inf') else f' and <= {hi:g}'}" if strict else f"a number in [{lo:g}, {hi:g}]"
+                path = f"params.{name}.{field}"
+                where = _origin(tuple(path.split(".")), origins) or label
+                raise UserError("invalid value", file=where, key=path, expected=expected, found=_found(x))
+        if prm.unit == "bool" and prm.value not in (0.0, 1.0):
+            path = f"params.{name}.value"
+            where = _origin(tuple(path.split(".")), origins) or label
+            raise UserError("invalid value", file=where, key=path, expected="0 or 1 (or false/true)", found=_found(prm.value))
 
 
 def resolve(
