@@ -64,7 +64,12 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     fire = fired
     defended = (host_war | us_ops).astype(xp.float64)
     arrive = sent * col(v["missile_reliability"], 1) * (1.0 - v["base_missile_defence"] * defended)
-    arrive = arrive * rng.lognormal("missiles", day, len(p.base_ids), v["salvo_sigma"])
+    # salvo luck for the bases that can ever be struck (a fixed set: chunk-invariant draws)
+    reach = np.flatnonzero(p.base_strikeable & p.land_in_range.any(axis=0))
+    luck = xp.ones(arrive.shape[-2:])
+    if reach.size:
+        luck[:, reach] = rng.lognormal("missiles", day, int(reach.size), v["salvo_sigma"])
+    arrive = arrive * luck
 
     shelters = xp.asarray(p.base_shelters)
     apron = xp.asarray(p.base_apron_km2)

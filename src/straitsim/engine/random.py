@@ -51,6 +51,8 @@ class Streams:
         self.xp = xp
         self.n_reps = n_reps
         self._rep = xp.arange(rep_offset, rep_offset + n_reps, dtype=xp.uint64)
+        with np.errstate(over="ignore"):
+            self._rep_gamma = (self._rep * _GAMMA)[:, None]  # counter part of each replication
         self._keys: dict[str, np.uint64] = {}
 
     def key(self, name: str) -> np.uint64:
@@ -67,10 +69,10 @@ class Streams:
         if not (0 <= day < MAX_DAYS and 0 < k <= MAX_SLOTS):
             raise ValueError("day or slot count out of range")
         slots = xp.arange(k, dtype=xp.uint64)
-        hi = (np.uint64(day) * np.uint64(MAX_SLOTS) + slots) << np.uint64(32)
-        counter = hi[None, :] + self._rep[:, None] + np.uint64(1)
+        hi = ((np.uint64(day) * np.uint64(MAX_SLOTS) + slots) << np.uint64(32)) + np.uint64(1)
         with np.errstate(over="ignore"):
-            z = self.key(name) + counter * _GAMMA
+            # key + GAMMA * (hi + rep): the per-slot part once, the per-replication part cached
+            z = (self.key(name) + hi * _GAMMA)[None, :] + self._rep_gamma
             z = (z ^ (z >> _S30)) * _M1
             z = (z ^ (z >> _S27)) * _M2
             z = z ^ (z >> _S31)
