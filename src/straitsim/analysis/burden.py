@@ -169,9 +169,9 @@ def spending_table(iso3: Sequence[str] | None = None, year: int | None = None) -
 def latest_common_year(econ: Economics, countries: Sequence[str]) -> int:
     """Latest year with a SIPRI (comparable) figure for every country."""
     sp = econ.spending[econ.spending["basis"] == "sipri"]
-    years = None
+    years: set[int] | None = None
     for c in countries:
-        ys = set(sp.loc[sp["iso3"] == c, "year"].astype(int))
+        ys = {int(y) for y in sp.loc[sp["iso3"] == c, "year"]}
         if not ys:
             raise UserError(
                 "no spending data",

@@ -90,7 +90,8 @@ class Lattice:
 
     def mean(self) -> np.ndarray:
         """Mean metric per profile."""
-        return self.values.mean(axis=1)
+        out: np.ndarray = self.values.mean(axis=1)
+        return out
 
     def with_metric(self, name: str) -> Lattice:
         """Evaluate the same lattice on another metric (no new simulation)."""

@@ -70,7 +70,8 @@ def coalition_masks(n_players: int) -> np.ndarray:
 def coalition_index(mask: np.ndarray) -> np.ndarray:
     """Table row of each boolean coalition mask (last axis = players)."""
     m = np.asarray(mask, dtype=bool)
-    return (m.astype(np.int64) << np.arange(m.shape[-1], dtype=np.int64)).sum(axis=-1)
+    out: np.ndarray = (m.astype(np.int64) << np.arange(m.shape[-1], dtype=np.int64)).sum(axis=-1)
+    return out
 
 
 def shapley_matrix(n_players: int) -> np.ndarray:
@@ -318,7 +319,8 @@ def _sem(a: np.ndarray, axis: int) -> np.ndarray:
     k = a.shape[axis]
     if k < 2:
         return np.zeros(np.delete(a.shape, axis))
-    return a.std(axis=axis, ddof=1) / np.sqrt(k)
+    out: np.ndarray = a.std(axis=axis, ddof=1) / np.sqrt(k)
+    return out
 
 
 def _n_from_rows(rows: int) -> int:
