@@ -15,7 +15,7 @@ import straitsim as ss
 from straitsim.cli import app
 from straitsim.engine.campaign import simulate
 from straitsim.scenario.compile import compile_params
-from straitsim.store import ChunkKey, ResultsStore, RunSpec
+from straitsim.store import ChunkKey, ResultsStore, RunSpec, code_version
 
 cli = CliRunner()
 DAYS = 20
@@ -47,7 +47,9 @@ def test_round_trip_reproduces_run_summary_exactly(small_run, db_path):
     for key in ("outcome", "defence_prevails", "losses", "munitions_spent", "decided_day"):
         assert doc[key] == ref[key], key
     assert doc["complete"] and doc["reps_stored"] == 40 and doc["seed"] == 7
-    assert doc["code_version"] == ss.__version__
+    assert doc["code_version"] == code_version() and code_version().startswith(
+        ss.__version__ + "+src."
+    )
     # the stored scenario carries the horizon actually run, so its hash says what was run
     assert doc["days"] == DAYS
     np.testing.assert_array_equal(stored.outcome, small_run.trajectory.outcome)
@@ -60,7 +62,7 @@ def test_chunk_writes_are_idempotent_and_complete_a_run(csis, db_path):
     sc = csis.model_copy(update={"horizon_days": DAYS})
     with ResultsStore(db_path) as db:
         h = db.add_scenario(sc)
-        spec = RunSpec(h, 3, 50, 20, ss.__version__, "test")
+        spec = RunSpec(h, 3, 50, 20, code_version(), "test")
         db.add_run(spec)
         keys = spec.chunk_keys()
         assert [(k.chunk_offset, k.chunk_size) for k in keys] == [(0, 20), (20, 20), (40, 10)]
@@ -83,7 +85,7 @@ def test_chunk_writes_are_idempotent_and_complete_a_run(csis, db_path):
 
 def test_a_failure_inside_a_chunk_write_leaves_nothing(csis, db_path, monkeypatch):
     sc = csis.model_copy(update={"horizon_days": DAYS})
-    key = ChunkKey(ss.scenario_hash(sc), 1, 0, 15, ss.__version__)
+    key = ChunkKey(ss.scenario_hash(sc), 1, 0, 15, code_version())
     traj = _chunk(sc, key)
     with ResultsStore(db_path) as db:
         db.add_scenario(sc)

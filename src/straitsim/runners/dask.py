@@ -6,7 +6,7 @@ that dies mid-chunk loses nothing: the scheduler reruns its tasks elsewhere, and
 chunk's results depend only on (scenario, seed, replication range), the rerun gives the same
 numbers bit for bit.
 
-Every worker must run the same straitsim version as the client (the version is part of each
+Every worker must run the same straitsim code as the client (the code version is part of each
 chunk's key); the runner checks that on connection and again on every result.
 """
 
@@ -94,9 +94,9 @@ class DaskRunner:
             if bad:
                 w, v = sorted(bad.items())[0]
                 raise UserError(
-                    "a Dask worker runs another straitsim version",
+                    "a Dask worker runs other straitsim code",
                     key="--cluster",
-                    expected=f"straitsim {mine} on every worker",
+                    expected=f"code version {mine} on every worker",
                     found=f"{v} on {w}",
                 )
         except BaseException:
@@ -144,9 +144,9 @@ class DaskRunner:
                 fut.release()
                 if info.get("code_version") != mine:
                     raise UserError(
-                        "a Dask worker runs another straitsim version",
+                        "a Dask worker runs other straitsim code",
                         key="--cluster",
-                        expected=f"straitsim {mine} on every worker",
+                        expected=f"code version {mine} on every worker",
                         found=f"{info.get('code_version')} on {info.get('worker')}",
                     )
                 yield key, traj, info

@@ -21,16 +21,15 @@ from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
 from straitsim.store.schema import ChunkKey
+from straitsim.store.schema import code_version as schema_code_version
 
 Job = tuple[ChunkKey, Params]
 Done = tuple[ChunkKey, Trajectory, dict[str, Any]]
 
 
 def code_version() -> str:
-    """Return the straitsim version of this process (part of every chunk's key)."""
-    from straitsim.api import __version__
-
-    return __version__
+    """Return this process's code version (part of every chunk's key; see the store schema)."""
+    return schema_code_version()
 
 
 def compute_chunk(params: Params, key: ChunkKey) -> tuple[Trajectory, dict[str, Any]]:

@@ -349,7 +349,7 @@ class ResultsStore:
         Returns the run id. A run made with ``days`` shorter than the scenario's horizon is
         stored with that horizon in its resolved scenario, so its hash says what was run.
         """
-        from straitsim.api import __version__
+        from straitsim.store.schema import code_version
 
         sc = res.scenario
         if res.days != sc.horizon_days:
@@ -360,7 +360,7 @@ class ResultsStore:
             res.seed,
             res.reps,
             res.reps,
-            __version__,
+            code_version(),
             label or sc.name,
             {"roles": res.roles, "sets": list(res.overrides)},
         )

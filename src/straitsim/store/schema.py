@@ -13,9 +13,11 @@ scenario and seed, cut into chunks of ``chunk_size``; its rows are the chunks of
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -177,3 +179,30 @@ class RunSpec:
 def digest(*parts: Any) -> str:
     """Short SHA-256 digest of JSON-serialisable parts (sweep identifiers)."""
     return _digest(*parts)
+
+
+# Source files whose code decides a chunk's numbers (the scenario's data is in its hash).
+_RESULT_SOURCES = ("engine/*.py", "scenario/compile.py")
+
+
+@functools.cache
+def code_version() -> str:
+    """Return the code version in every chunk's key: the package version plus a source digest.
+
+    ``straitsim.__version__`` alone does not change while the engine is edited in a source
+    checkout; the digest of the engine's source files (and the scenario compiler) does, so a
+    resumed sweep never mixes numbers from two states of the code, and a Dask worker running
+    other engine code is refused. Form: ``0.1.0+src.1a2b3c4d`` (a PEP 440 local version).
+    """
+    from straitsim.api import __version__
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted(p for pattern in _RESULT_SOURCES for p in root.glob(pattern))
+    if not files:  # pragma: no cover - installed without sources
+        return __version__
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+    return f"{__version__}+src.{h.hexdigest()[:8]}"
