@@ -566,6 +566,26 @@ def module_contributions(
     v["_mx"] = derived(p)
     s = initial_state(p, reps)
     s["today_air_sup"] = np.full(s["territory"].shape, 0.5)
+    from straitsim.engine.common import by_actor
+
+    A = len(p.actors)
+    crew_share = np.asarray(v["crew_killed_share"])[..., None]
+    aircrew = np.asarray(v["aircrew_killed_per_air_loss"])[..., None]
+
+    def ledger(st: dict[str, Any]) -> dict[str, np.ndarray]:
+        """The ledger as the engine reports it: per actor, crews and aircrew in killed."""
+        air = by_actor(np.asarray(st["lost_air"]), p.unit_actor, A)
+        ground = by_actor(np.asarray(st["lost_ground"]), p.unit_actor, A)
+        sunk = np.asarray(p.group_n0) - np.asarray(st["ships"])
+        crews = by_actor(sunk * p.group_crew, p.group_actor, A) * crew_share
+        return {
+            "ships": np.asarray(st["ships"]),
+            "lost_air": air,
+            "lost_ground": ground,
+            "killed": np.asarray(st["killed"]) + crews + air * aircrew,
+            "bn_landed": np.asarray(st["bn_landed"]),
+        }
+
     acc: dict[tuple[str, str], np.ndarray] = {}
     for day in range(p.n_days):
         old = s
@@ -573,10 +593,11 @@ def module_contributions(
         s["today_amph_sunk"] = 0.0
         live = old["outcome"] == UNDECIDED
         for module in campaign.MODULES:
-            before = {k: s[k] for k in _TRACKED}
+            before = ledger(s)
             s.update(module(s, p, v, day, rng))
+            after = ledger(s)
             for k in _TRACKED:
-                d = np.asarray(s[k]) - np.asarray(before[k])
+                d = after[k] - before[k]
                 d = np.where(live.reshape(live.shape + (1,) * (d.ndim - 2)), d, 0.0)
                 key = (module.__name__, k)
                 acc[key] = acc.get(key, 0.0) + d
@@ -590,10 +611,11 @@ def module_contributions(
             break
     ref = campaign.simulate(p, reps, seed)
     lost_ships = np.asarray(p.group_n0) - s["ships"]
+    end, start = ledger(s), ledger(initial_state(p, reps))
     ok = all(
         np.allclose(
             sum(acc.get((m.__name__, k), 0.0) for m in campaign.MODULES),
-            s[k] - initial_state(p, reps)[k],
+            end[k] - start[k],
             atol=1e-6,
         )
         for k in _TRACKED
@@ -601,11 +623,11 @@ def module_contributions(
     for c, ms in ref.losses.items():
         a = p.actors.index(c)
         ok &= np.allclose(ms["ships"], (lost_ships * (p.group_actor == a)).sum(-1), atol=1e-6)
-        ok &= np.allclose(ms["aircraft_on_ground"], s["lost_ground"][..., a], atol=1e-6)
+        ok &= np.allclose(ms["aircraft_on_ground"], end["lost_ground"][..., a], atol=1e-6)
         ok &= np.allclose(
-            ms["aircraft"], s["lost_air"][..., a] + s["lost_ground"][..., a], atol=1e-6
+            ms["aircraft"], end["lost_air"][..., a] + end["lost_ground"][..., a], atol=1e-6
         )
-        ok &= np.allclose(ms["personnel_killed"], s["killed"][..., a], atol=1e-6)
+        ok &= np.allclose(ms["personnel_killed"], end["killed"][..., a], atol=1e-6)
     ok &= np.allclose(ref.losses["CHN"]["battalions_landed"], s["bn_landed"], atol=1e-6)
     if not ok:
         raise RuntimeError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from straitsim.engine.common import by_actor, safe_div
+from straitsim.engine.common import safe_div
 from straitsim.engine.laws import square_step
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -67,9 +67,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     air_sup = safe_div(QX1, QX1 + QY1, xp, 0.5)
     return {
         "n_ac": s["n_ac"] - lost,
-        "lost_air": s["lost_air"] + by_actor(lost, p.unit_actor, len(p.actors), xp),
-        "killed": s["killed"]
-        + by_actor(lost, p.unit_actor, len(p.actors), xp) * v["aircrew_killed_per_air_loss"],
+        "lost_air": s["lost_air"] + lost,
         "today_air_sup": air_sup,
         "today_strike_sorties": s_st,
         "today_h6_missiles": h6_missiles,

@@ -98,7 +98,7 @@ def simulate(
             break
     for k in traces:
         traces[k][:, last_day + 1 :, :] = traces[k][:, last_day : last_day + 1, :]
-    return _trajectory(s, p, traces, rep_offset)
+    return _trajectory(s, p, v, traces, rep_offset)
 
 
 def _record(
@@ -120,7 +120,12 @@ def _np(a: Any) -> np.ndarray:
     return np.asarray(a.get() if hasattr(a, "get") else a)
 
 
-def _trajectory(s: State, p: Params, traces: dict[str, np.ndarray], rep_offset: int) -> Trajectory:
+def _trajectory(s: State, p: Params, v: dict[str, Any], traces: dict[str, np.ndarray], rep_offset: int) -> Trajectory:
+    """The losses ledger, aggregated to countries once, at the end.
+
+    Personnel killed = killed ashore and at sea (troops) + crews of sunk ships
+    (``crew_killed_share``) + aircrew of aircraft lost in the air (``aircrew_killed_per_air_loss``).
+    """
     A = len(p.actors)
     lost_ships = np.asarray(p.group_n0) - _np(s["ships"])  # (P, R, G)
     by_cls = {}
@@ -129,8 +134,11 @@ def _trajectory(s: State, p: Params, traces: dict[str, np.ndarray], rep_offset: 
         by_cls[name] = by_actor(lost_ships * mask, p.group_actor, A)
     amph_mask = np.isin(p.group_class, AMPHIB).astype(float)
     amph_lost = by_actor(lost_ships * amph_mask, p.group_actor, A)
-    lost_air, lost_ground = _np(s["lost_air"]), _np(s["lost_ground"])
-    killed = _np(s["killed"])
+    lost_air = by_actor(_np(s["lost_air"]), p.unit_actor, A)
+    lost_ground = by_actor(_np(s["lost_ground"]), p.unit_actor, A)
+    crews = by_actor(lost_ships * p.group_crew, p.group_actor, A) * _np(np.asarray(v["crew_killed_share"]))[..., None]
+    aircrew = lost_air * _np(np.asarray(v["aircrew_killed_per_air_loss"]))[..., None]
+    killed = _np(s["killed"]) + crews + aircrew
     losses: dict[str, dict[str, np.ndarray]] = {}
     for a, code in enumerate(p.actors):
         d = {

@@ -160,7 +160,6 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         "ships": ships_after,
         "interceptors": xp.maximum(interceptors, 0.0),
         "today_amph_sunk": sunk * xp.asarray(mx["prc_amphib"]),
-        "killed": s["killed"] + crew_killed(sunk, p, v, xp),
     }
     # ---- strikes on mainland airbases (when allowed)
     if mainland_share > 0:
@@ -172,11 +171,6 @@ def _reload(interceptors: Any, p: Params, v: dict[str, Any], mx: dict[str, Any],
     """PRC escorts reload a share of their spent interceptors each day."""
     full = xp.asarray(p.group_int)
     return interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(mx["prc_escort"])
-
-
-def crew_killed(sunk: Any, p: Params, v: dict[str, Any], xp: Any) -> Any:
-    """Crew killed per actor when ``sunk`` (P, R, G) ships go down (troops aboard are counted by landing)."""
-    return by_actor(sunk * xp.asarray(p.group_crew), p.group_actor, len(p.actors), xp) * v["crew_killed_share"]
 
 
 def allocate_hits(
@@ -213,7 +207,7 @@ def mainland_strike(
     lost = n_ac * (ub.to_units(share, xp) * chn)
     return {
         "n_ac": n_ac - lost,
-        "lost_ground": s["lost_ground"] + by_actor(lost, p.unit_actor, len(p.actors), xp),
+        "lost_ground": s["lost_ground"] + lost,
         "closed": closed,
     }
 

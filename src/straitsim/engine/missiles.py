@@ -83,7 +83,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     attacked_day = xp.where(struck & xp.isinf(s["attacked_day"]), float(day), s["attacked_day"])
     return {
         "n_ac": n_ac - lost,
-        "lost_ground": s["lost_ground"] + by_actor(lost, p.unit_actor, len(p.actors), xp),
+        "lost_ground": s["lost_ground"] + lost,
         "closed": closed,
         "land_inv": s["land_inv"] - fire,
         "attacked_day": attacked_day,

@@ -86,15 +86,13 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     car_frac = safe_div((sunk * xp.asarray(usa_car)).sum(-1), car_here, xp)
     wing = xp.asarray(p.unit_carrier, dtype=xp.float64)
     wing_lost = s["n_ac"] * col(car_frac) * wing
-    killed = by_actor(sunk * xp.asarray(p.group_crew), owner, A, xp) * v["crew_killed_share"]
     return {
         "ships": ships - sunk,
         "interceptors": interceptors,
         "asbm_inv": s["asbm_inv"] - asbm,
         "ascm_inv": s["ascm_inv"] - air_launch,
         "n_ac": s["n_ac"] - wing_lost,
-        "lost_ground": s["lost_ground"] + by_actor(wing_lost, p.unit_actor, A, xp),
-        "killed": s["killed"] + killed,
+        "lost_ground": s["lost_ground"] + wing_lost,
     }
 
 

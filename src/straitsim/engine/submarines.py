@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from straitsim.engine.common import escorts_exposed, present, safe_div
-from straitsim.engine.maritime import crew_killed
 from straitsim.engine.laws import linear_step
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -46,6 +45,5 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     sunk_amph = sunk * amph_m
     return {
         "ships": ships - sunk - sub_lost,
-        "killed": s["killed"] + crew_killed(sunk + sub_lost, p, v, xp),
         "today_amph_sunk": s.get("today_amph_sunk", 0.0) + sunk_amph,
     }
