@@ -65,3 +65,15 @@ def test_chunking_invariance_with_mixed_profiles_and_decision_days(csis):
     first = ss.simulate(csis, reps=8, seed=77, profiles=profiles, days=45)
     _same(first, ss.simulate(csis, reps=8, seed=77, profiles=profiles, days=45, chunk_size=1))
     np.testing.assert_array_equal(first.outcome, whole.outcome[:, :8])
+
+
+def test_setting_decided_replications_aside_changes_nothing(csis, monkeypatch):
+    """The loop computes only undecided replications once most are decided: same results."""
+    from straitsim.engine import campaign
+
+    profiles = [{}, {"JPN": "neutral"}]
+    fast = ss.simulate(csis, reps=80, seed=12, profiles=profiles, days=50)
+    monkeypatch.setattr(campaign, "COMPACT_MIN_REPS", 10**9)
+    slow = ss.simulate(csis, reps=80, seed=12, profiles=profiles, days=50)
+    _same(fast, slow)
+    np.testing.assert_array_equal(fast.decided_day, slow.decided_day)

@@ -14,8 +14,10 @@ Each day runs these modules, in this order (each ``state, params, rng -> state``
 9. :func:`~straitsim.engine.outcome.outcome` - decide replications.
 
 Arrays carry a leading (profile, replication) batch; a decided replication is frozen (its
-state stops changing) but stays in the batch. The loop ends early once every replication
-is decided.
+state stops changing) and stays in the results. Once at least half the replications in the
+batch are decided in every profile, those are set aside and the loop computes only the rest
+(every operation is row-wise, so this changes nothing but the time taken); the loop ends
+once every replication is decided.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from straitsim.engine.random import Streams
 from straitsim.engine.state import PERSISTENT, UNDECIDED, State, initial_state, sample_values
 from straitsim.engine.submarines import submarine_war
 from straitsim.engine.trajectory import TRACES, Trajectory
+
+# Set aside decided replications once the batch has at least this many and half are decided.
+COMPACT_MIN_REPS = 32
 
 MODULES: tuple[Callable[..., State], ...] = (
     escalation,
@@ -74,7 +79,11 @@ def simulate(
     traces = {k: np.zeros((p.n_profiles, T, n_reps), dtype=np.float32) for k in TRACES}
     stock0 = max(float(np.sum(p.stock_n0)), 1e-9)
     prc0 = max(float(np.sum(p.land_n0) + p.asbm_n0), 1e-9)
-    last_day = 0
+    # Replications whose every profile is decided leave the computation (not the results):
+    # `idx` holds the batch positions still computed, `final` the state of those that left.
+    idx = np.arange(n_reps)
+    final: State = {}
+    done_day = np.full(n_reps, T - 1)
     for day in range(T):
         old = s
         s = dict(s)
@@ -90,30 +99,77 @@ def simulate(
                 a = s[k]
                 f = frozen.reshape(frozen.shape + (1,) * (a.ndim - 2))
                 s[k] = xp.where(f, old[k], a)
-        _record(traces, day, s, p, v, xp, stock0, prc0)
-        last_day = day
+        _record(traces, day, s, p, v, xp, stock0, prc0, idx if idx.size < n_reps else None)
         if on_day is not None:
             on_day(day)
-        if not (s["outcome"] == UNDECIDED).any():
+        alive = _np((s["outcome"] == UNDECIDED).any(axis=0))
+        if not alive.any():
+            done_day[idx] = day
             break
+        if alive.size >= COMPACT_MIN_REPS and alive.sum() <= alive.size // 2:
+            gone = np.flatnonzero(~alive)
+            _keep_final(final, s, idx[gone], gone, n_reps, xp)
+            done_day[idx[gone]] = day
+            keep = np.flatnonzero(alive)
+            R = alive.size
+            s = {k: _take_reps(a, keep, R, xp) for k, a in s.items()}
+            v = {k: (_take_reps(a, keep, R, xp) if k != "_mx" else a) for k, a in v.items()}
+            rng = rng.subset(keep)
+            idx = idx[keep]
+    _keep_final(final, s, idx, np.arange(idx.size), n_reps, xp)
     for k in traces:
-        traces[k][:, last_day + 1 :, :] = traces[k][:, last_day : last_day + 1, :]
-    return _trajectory(s, p, v, traces, rep_offset)
+        a = traces[k]
+        for d in np.unique(done_day):
+            if d < T - 1:
+                cols = np.flatnonzero(done_day == d)
+                a[:, d + 1 :, cols] = a[:, d : d + 1, cols]
+    return _trajectory(final, p, v, traces, rep_offset)
+
+
+def _per_rep(a: Any, R: int) -> bool:
+    """True for batch arrays with a replication axis of length ``R`` (axis 1)."""
+    return not isinstance(a, float | int) and getattr(a, "ndim", 0) >= 2 and a.shape[1] == R
+
+
+def _take_reps(a: Any, keep: np.ndarray, R: int, xp: Any) -> Any:
+    """Rows ``keep`` of the replication axis of a batch array; anything else as it is."""
+    return a[:, xp.asarray(keep)] if _per_rep(a, R) else a
+
+
+def _keep_final(final: State, s: State, positions: np.ndarray, rows: np.ndarray, n_reps: int, xp: Any) -> None:
+    """Copy the state of batch ``rows`` into full-size arrays at replication ``positions``."""
+    R = int(s["outcome"].shape[1])
+    for k, a in s.items():
+        if not _per_rep(a, R):
+            continue
+        if k not in final:
+            final[k] = xp.zeros(a.shape[:1] + (n_reps,) + a.shape[2:], dtype=a.dtype)
+        final[k][:, xp.asarray(positions)] = a[:, xp.asarray(rows)]
 
 
 def _record(
-    traces: dict[str, np.ndarray], day: int, s: State, p: Params, v: dict[str, Any], xp: Any, stock0: float, prc0: float
+    traces: dict[str, np.ndarray],
+    day: int,
+    s: State,
+    p: Params,
+    v: dict[str, Any],
+    xp: Any,
+    stock0: float,
+    prc0: float,
+    idx: np.ndarray | None = None,
 ) -> None:
+    """Write today's traces (for batch positions ``idx``; all when None)."""
+    cols = slice(None) if idx is None else idx
     lift0 = s["lift0"]
     lift = lift_capacity(s, p, v, xp)
     ok = lift0 > 0
     share = np.where(ok, lift / np.where(ok, lift0, 1.0), 1.0)
-    traces["lift_share"][:, day] = _np(share)
-    traces["battalions_ashore"][:, day] = _np(s["bn_ashore"])
-    traces["air_superiority"][:, day] = _np(s["today_air_sup"])
-    traces["allied_munitions_share"][:, day] = _np(s["stock"].sum(-1) / stock0)
-    traces["prc_missiles_share"][:, day] = _np((s["land_inv"].sum(-1) + s["asbm_inv"]) / prc0)
-    traces["territory_share"][:, day] = _np(s["territory"])
+    traces["lift_share"][:, day, cols] = _np(share)
+    traces["battalions_ashore"][:, day, cols] = _np(s["bn_ashore"])
+    traces["air_superiority"][:, day, cols] = _np(s["today_air_sup"])
+    traces["allied_munitions_share"][:, day, cols] = _np(s["stock"].sum(-1) / stock0)
+    traces["prc_missiles_share"][:, day, cols] = _np((s["land_inv"].sum(-1) + s["asbm_inv"]) / prc0)
+    traces["territory_share"][:, day, cols] = _np(s["territory"])
 
 
 def _np(a: Any) -> np.ndarray:

@@ -62,6 +62,7 @@ def derived(p: Params) -> dict[str, Any]:
         "prc_sub": (prc & (cls == 5)).astype(float),
         "allied_sub": (~prc & (cls == 5)).astype(float),
         "allied_surface": (~prc & np.isin(cls, (0, 1))).astype(float),
+        "surface_idx": np.flatnonzero(~prc & np.isin(cls, (0, 1))),
         "carrier": (cls == 0).astype(float),
         "mainland": (p.base_kind == 3).astype(float),
     }

@@ -25,70 +25,62 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     """
     xp = rng.xp
     mx = v["_mx"]
-    ships = s["ships"]
-    here = present(p.group_arrival, day)
-    eff_g = xp.take(s["effort"], xp.asarray(p.group_actor), axis=-1)
-    surf = xp.asarray(mx["allied_surface"])
-    car = xp.asarray(mx["carrier"])
-    expo = ships * here * eff_g * surf  # (P, R, G)
+    sg = mx["surface_idx"]  # the allied surface groups: everything below works on them only
+    ships_all = s["ships"]
+    ships = xp.take(ships_all, xp.asarray(sg), axis=-1)
+    inter = xp.take(s["interceptors"], xp.asarray(sg), axis=-1)
+    owner = p.group_actor[sg]
+    here = present(p.group_arrival[sg], day)
+    eff_g = xp.take(s["effort"], xp.asarray(owner), axis=-1)
+    car = xp.asarray(p.group_class[sg] == 0, dtype=xp.float64)
+    expo = ships * here * eff_g  # (P, R, Gs)
     any_target = expo.sum(-1) > 0
     # missiles fired today
     asbm = xp.where(any_target, xp.minimum(s["asbm_inv"], p.asbm_n0 / v["prc_asbm_days_to_expend"]), 0.0)
     air_sup = s["today_air_sup"]
     air_launch = xp.minimum(s["today_h6_missiles"] * (1.0 - air_sup), s["ascm_inv"])
     air_launch = xp.where(any_target, air_launch, 0.0)
-    ascm = air_launch
-    prc_subs = (ships * xp.asarray(mx["prc_sub"])).sum(-1)
-    ascm = xp.where(any_target, ascm + prc_subs * v["prc_sub_ascm_per_day"], 0.0)
+    prc_subs = (ships_all * xp.asarray(mx["prc_sub"])).sum(-1)
+    ascm = xp.where(any_target, air_launch + prc_subs * v["prc_sub_ascm_per_day"], 0.0)
     if not bool(((asbm + ascm) > 0).any()):
         # the same state the full path gives a replication at which nothing is fired
-        return {"interceptors": _reload(s["interceptors"], p, v, surf, xp)}
+        return {"interceptors": _put(s["interceptors"], sg, _reload(inter, p.group_int[sg], v, xp), xp)}
     # split across groups
     e_car, e_sc = expo * car, expo * (1.0 - car)
     n_car, n_sc = e_car.sum(-1), e_sc.sum(-1)
     c_share = xp.where(n_car > 0, xp.where(n_sc > 0, v["carrier_target_share"], 1.0), 0.0)
     split = col(c_share) * safe_div(e_car, col(n_car), xp) + col(1.0 - c_share) * safe_div(e_sc, col(n_sc), xp)
-    near = xp.asarray(p.group_actor == p.i_twn)
+    near = xp.asarray(owner == p.i_twn)
     track = xp.where(near, v["near_fleet_exposure"], col(v["prc_targeting"]))
-    arr_b = col(asbm) * split * track  # (P, R, G)
+    arr_b = col(asbm) * split * track  # (P, R, Gs)
     arr_c = col(ascm) * split * track
     # pooled area defence per navy
     A = len(p.actors)
-    owner = p.group_actor
-    in_fight = ships * here * surf * (eff_g > 0)
-    cap_a = by_actor(in_fight * xp.asarray(p.group_eng), owner, A, xp) * v["ship_defence_scale"]
+    in_fight = ships * here * (eff_g > 0)
+    cap_a = by_actor(in_fight * xp.asarray(p.group_eng[sg]), owner, A, xp) * v["ship_defence_scale"]
     k = v["interceptors_per_missile"]
-    mag_a = by_actor(in_fight * s["interceptors"], owner, A, xp) / k
-    ab_a, ac_a = by_actor(arr_b, owner, A, xp), by_actor(arr_c, owner, A, xp)
-    total_a = ab_a + ac_a
-    engaged_a = xp.minimum(xp.minimum(total_a, cap_a), mag_a)
-    frac_eng = safe_div(engaged_a, total_a, xp)
+    held_g = in_fight * inter
+    held_a = by_actor(held_g, owner, A, xp)
+    total_a = by_actor(arr_b + arr_c, owner, A, xp)
+    engaged_a = xp.minimum(xp.minimum(total_a, cap_a), held_a / k)
+    frac_eng = xp.take(safe_div(engaged_a, total_a, xp), xp.asarray(owner), axis=-1)
     pk_c = 1.0 - (1.0 - v["pk_interceptor"]) ** k
     pk_b = 1.0 - (1.0 - v["pk_interceptor_ballistic"]) ** k
-    leak_c = 1.0 - frac_eng * pk_c
-    leak_b = 1.0 - frac_eng * pk_b
     noise = rng.lognormal("navy", day, 1, v["salvo_sigma"])
     gfail = 1.0 - v["p_guidance_failure"]
-    leak_c_g = xp.take(leak_c, xp.asarray(owner), axis=-1)
-    leak_b_g = xp.take(leak_b, xp.asarray(owner), axis=-1)
-    hits = (arr_c * leak_c_g * (1.0 - v["p_terminal_defence_supersonic"]) + arr_b * leak_b_g) * gfail
+    hits = (arr_c * (1.0 - frac_eng * pk_c) * (1.0 - v["p_terminal_defence_supersonic"]) + arr_b * (1.0 - frac_eng * pk_b)) * gfail
     hits = hits * noise[:, :1]
-    sunk = xp.minimum(hits / xp.asarray(p.group_htk), ships * here * surf)
-    used_a = engaged_a * k
-    held_g = in_fight * s["interceptors"]
-    held_a = xp.take(by_actor(held_g, owner, A, xp), xp.asarray(owner), axis=-1)
-    used_g = xp.take(used_a, xp.asarray(owner), axis=-1) * safe_div(held_g, held_a, xp)
-    per_ship_used = safe_div(used_g, in_fight, xp)
-    interceptors = _reload(xp.maximum(s["interceptors"] - per_ship_used, 0.0), p, v, surf, xp)
+    sunk = xp.minimum(hits / xp.asarray(p.group_htk[sg]), ships * here)
+    used_g = xp.take(engaged_a * k, xp.asarray(owner), axis=-1) * safe_div(held_g, xp.take(held_a, xp.asarray(owner), axis=-1), xp)
+    inter = _reload(xp.maximum(inter - safe_div(used_g, in_fight, xp), 0.0), p.group_int[sg], v, xp)
     # carrier air wings go down with their carriers
-    usa_car = car * (p.group_actor == p.i_usa)
-    car_here = (ships * here * xp.asarray(usa_car)).sum(-1)
-    car_frac = safe_div((sunk * xp.asarray(usa_car)).sum(-1), car_here, xp)
+    usa_car = car * xp.asarray(owner == p.i_usa)
+    car_frac = safe_div((sunk * usa_car).sum(-1), (ships * here * usa_car).sum(-1), xp)
     wing = xp.asarray(p.unit_carrier, dtype=xp.float64)
     wing_lost = s["n_ac"] * col(car_frac) * wing
     return {
-        "ships": ships - sunk,
-        "interceptors": interceptors,
+        "ships": _put(ships_all, sg, ships - sunk, xp),
+        "interceptors": _put(s["interceptors"], sg, inter, xp),
         "asbm_inv": s["asbm_inv"] - asbm,
         "ascm_inv": s["ascm_inv"] - air_launch,
         "n_ac": s["n_ac"] - wing_lost,
@@ -96,7 +88,14 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     }
 
 
-def _reload(interceptors: Any, p: Params, v: dict[str, Any], surf: Any, xp: Any) -> Any:
+def _put(full: Any, cols: Any, values: Any, xp: Any) -> Any:
+    """A copy of ``full`` with its last-axis columns ``cols`` replaced by ``values``."""
+    out = full.copy()
+    out[..., xp.asarray(cols)] = values
+    return out
+
+
+def _reload(interceptors: Any, full: Any, v: dict[str, Any], xp: Any) -> Any:
     """Allied surface ships reload a share of their spent interceptors each day."""
-    full = xp.asarray(p.group_int)
-    return interceptors + (full - interceptors) * v["allied_magazine_reload_per_day"] * surf
+    full = xp.asarray(full)
+    return interceptors + (full - interceptors) * v["allied_magazine_reload_per_day"]

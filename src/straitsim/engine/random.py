@@ -55,6 +55,15 @@ class Streams:
             self._rep_gamma = (self._rep * _GAMMA)[:, None]  # counter part of each replication
         self._keys: dict[str, np.uint64] = {}
 
+    def subset(self, rows: Any) -> Streams:
+        """The same streams for a subset of this object's replications (rows of its batch)."""
+        out = object.__new__(Streams)
+        out.seed, out.xp, out._keys = self.seed, self.xp, self._keys
+        out._rep = self._rep[rows]
+        out._rep_gamma = self._rep_gamma[rows]
+        out.n_reps = int(out._rep.shape[0])
+        return out
+
     def key(self, name: str) -> np.uint64:
         """Return (and cache) the key of stream ``name``."""
         k = self._keys.get(name)
@@ -80,11 +89,14 @@ class Streams:
         return ((z >> _S11).astype(xp.float64) + 0.5) * _TO_UNIT
 
     def normal(self, name: str, day: int, k: int = 1) -> Any:
-        """Standard normals, shape ``(n_reps, k)`` (Box-Muller on paired uniforms)."""
+        """Standard normals, shape ``(n_reps, k)``: Box-Muller, two normals per pair of uniforms."""
         xp = self.xp
-        u = self.uniform(name, day, 2 * k)
-        r = xp.sqrt(-2.0 * xp.log(u[:, :k]))
-        return r * xp.cos(2.0 * np.pi * u[:, k:])
+        m = (k + 1) // 2
+        u = self.uniform(name, day, 2 * m)
+        r = xp.sqrt(-2.0 * xp.log(u[:, :m]))
+        theta = (2.0 * np.pi) * u[:, m:]
+        z = xp.concatenate([r * xp.cos(theta), r * xp.sin(theta)], axis=1)
+        return z[:, :k]
 
     def lognormal(self, name: str, day: int, k: int, sigma: Any) -> Any:
         """Mean-one lognormal multipliers ``exp(sigma z - sigma^2 / 2)``, shape ``(n_reps, k)``."""
