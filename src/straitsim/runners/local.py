@@ -12,6 +12,7 @@ from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 
 DEFAULT_CHUNK = 5000
+DEFAULT_LANES = 50_000  # profile x replication cells per engine call (bounds memory)
 
 
 def chunks(n_reps: int, chunk_size: int | None) -> list[tuple[int, int]]:
@@ -35,6 +36,8 @@ def run_local(
     """
     if n_reps < 1:
         raise ValueError("n_reps must be at least 1")
+    if chunk_size is None:
+        chunk_size = max(64, min(DEFAULT_CHUNK, DEFAULT_LANES // max(1, p.n_profiles)))
     parts = []
     for offset, size in chunks(n_reps, chunk_size):
         parts.append(simulate(p, size, seed, rep_offset=offset, xp=xp))
