@@ -110,7 +110,7 @@ def test_schema_rejects_bad_input_with_422(client, body):
             {"scenario": "csis-2026", "reps": 5, "set": {"bases.kadena.shelters": 10.5}},
             "bases.kadena.shelters",
         ),
-        ({"scenario": "csis-2026", "reps": 5, "set": {"cruise_kmh": 0}}, "set"),
+        ({"scenario": "csis-2026", "reps": 5, "set": {"cruise_kmh": 0}}, "params.cruise_kmh.value"),
     ],
 )
 def test_model_rejections_are_one_line_400s(client, body, key):
