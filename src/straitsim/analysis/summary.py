@@ -81,6 +81,14 @@ def summarize(traj: Trajectory, profile: int = 0, traces: bool = True) -> dict[s
         "munitions_spent": {w: quantiles(traj.spent[profile][:, i]) for i, w in enumerate(traj.weapons)},
         "decided_day": quantiles(np.nan_to_num(traj.decided_day[profile], nan=traj.traces["lift_share"].shape[1] - 1)),
     }
+    if "base_ids" in traj.extra:
+        doc["bases"] = {
+            b: {
+                "aircraft_lost_on_ground": quantiles(traj.extra["base_aircraft_lost"][profile][:, i]),
+                "missiles_received": quantiles(traj.extra["base_missiles"][profile][:, i]),
+            }
+            for i, b in enumerate(traj.extra["base_ids"])
+        }
     if traces:
         doc["traces"] = trace_bands(traj, profile)
     return doc

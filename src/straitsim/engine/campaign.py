@@ -212,7 +212,14 @@ def _trajectory(s: State, p: Params, v: dict[str, Any], traces: dict[str, np.nda
             d["amphibious_fleet_sunk_share"] = amph_lost[..., a] / max(n_amph, 1e-9)
             d["battalions_landed"] = _np(s["bn_landed"])
         losses[code] = d
+    ub = v["_mx"]["ub"]
+    extra = {
+        "base_ids": p.base_ids,
+        "base_aircraft_lost": _np(ub.to_bases(np.asarray(s["lost_ground"]), np)),
+        "base_missiles": _np(s["missiles_in"]),
+    }
     return Trajectory(
+        extra=extra,
         outcome=_np(s["outcome"]).astype(np.int8),
         losses=losses,
         traces=traces,

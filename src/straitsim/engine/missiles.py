@@ -86,5 +86,6 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         "lost_ground": s["lost_ground"] + lost,
         "closed": closed,
         "land_inv": s["land_inv"] - fire,
+        "missiles_in": s["missiles_in"] + arrive,
         "attacked_day": attacked_day,
     }

@@ -76,7 +76,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     # carrier air wings go down with their carriers
     usa_car = car * xp.asarray(owner == p.i_usa)
     car_frac = safe_div((sunk * usa_car).sum(-1), (ships * here * usa_car).sum(-1), xp)
-    wing = xp.asarray(p.unit_carrier, dtype=xp.float64)
+    wing = xp.asarray(p.unit_carrier & (p.unit_arrival <= day), dtype=xp.float64)  # wings on deck today
     wing_lost = s["n_ac"] * col(car_frac) * wing
     return {
         "ships": _put(ships_all, sg, ships - sunk, xp),

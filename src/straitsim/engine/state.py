@@ -95,6 +95,7 @@ def initial_state(p: Params, n_reps: int, xp: Any = np) -> State:
         "lost_ground": full((len(p.unit_ids),), 0.0),
         "killed": full((A,), 0.0),
         "spent": full((len(p.weapons),), 0.0),
+        "missiles_in": full((len(p.base_ids),), 0.0),
         "outcome": xp.full(shape, UNDECIDED, dtype=xp.int8),
         "decided_day": full((), np.nan),
     }
@@ -123,4 +124,5 @@ PERSISTENT = (
     "lost_ground",
     "killed",
     "spent",
+    "missiles_in",
 )

@@ -34,7 +34,9 @@ class Trajectory:
 
     ``outcome``: (P, R) int codes indexing :data:`OUTCOMES`. ``losses``: country -> metric ->
     (P, R). ``traces``: name -> (P, T, R) daily values (day 0 .. T-1, decided replications
-    frozen). ``spent``: (P, R, W) allied anti-ship missiles fired by weapon.
+    frozen). ``spent``: (P, R, W) allied anti-ship missiles fired by weapon. ``extra`` holds
+    per-base results: ``base_ids``, ``base_aircraft_lost`` and ``base_missiles`` (P, R, B):
+    aircraft destroyed on the ground at each base and PRC missiles arriving there.
     """
 
     outcome: np.ndarray
@@ -87,6 +89,7 @@ class Trajectory:
             weapons=first.weapons,
             profiles=first.profiles,
             rep_offset=first.rep_offset,
+            extra=_concat_extra([x.extra for x in parts]),
         )
 
     def select(self, profiles: list[int]) -> Trajectory:
@@ -101,4 +104,16 @@ class Trajectory:
             weapons=self.weapons,
             profiles=tuple(self.profiles[i] for i in profiles),
             rep_offset=self.rep_offset,
+            extra={k: (a[idx] if isinstance(a, np.ndarray) and a.ndim >= 2 else a) for k, a in self.extra.items()},
         )
+
+
+def _concat_extra(extras: list[dict[str, Any]]) -> dict[str, Any]:
+    """Join per-replication extras along the replication axis; keep the rest from the first."""
+    out: dict[str, Any] = {}
+    for k, a in extras[0].items():
+        if isinstance(a, np.ndarray) and a.ndim >= 2:
+            out[k] = np.concatenate([e[k] for e in extras], axis=1)
+        else:
+            out[k] = a
+    return out
