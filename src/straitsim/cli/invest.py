@@ -149,23 +149,24 @@ def print_invest(res: InvestmentResult, doc: dict[str, Any]) -> None:
         title="Options ranked by gain per US$ billion (paired 95% intervals; price-year dollars)",
         title_justify="left",
     )
-    for c in ("#", "option", "actor", "cost $bn", "price yr", "avail.", "change in metric"):
-        t.add_column(c, justify="right" if c in ("#", "cost $bn", "price yr", "avail.") else "left")
-    t.add_column("gain per $bn", justify="right")
-    t.add_column("cost basis")
+    t.add_column("#", justify="right")
+    t.add_column("option", no_wrap=True, style="bold")
+    t.add_column("cost $bn\n(year)", justify="right")
+    t.add_column("ready", justify="right")
+    t.add_column("change\n± 95%", justify="right")
+    t.add_column("gain per $bn\n(95% interval)", justify="right")
+    t.add_column("cost\nbasis")
     for oid, r in res.ranking.iterrows():
         basis = r["cost_basis"]
-        basis = "[yellow]assumed[/]" if basis.startswith("assumption") else basis[len("source ") :]
+        basis = "[yellow]assumed[/]" if basis.startswith("assumption") else "cited"
         t.add_row(
             str(r["rank"]),
-            str(oid),
-            r["actor"],
-            _bn(r["cost_usd"]),
-            str(r["price_year"]),
+            f"{oid}\n[dim]{r['actor']}[/]",
+            f"{_bn(r['cost_usd'])}\n[dim]({r['price_year']})[/]",
             str(r["year_available"]),
-            f"{_z(r['delta']):+.3g} ± {1.96 * r['se']:.2g}",
-            f"{_z(r['gain_per_usd_bn']):.3g} ({_z(r['gain_per_usd_bn_lo']):.3g} to "
-            f"{_z(r['gain_per_usd_bn_hi']):.3g})",
+            f"{_z(r['delta']):+.3g}\n[dim]± {1.96 * r['se']:.2g}[/]",
+            f"{_z(r['gain_per_usd_bn']):.3g}\n[dim]({_z(r['gain_per_usd_bn_lo']):.3g} to "
+            f"{_z(r['gain_per_usd_bn_hi']):.3g})[/]",
             basis,
         )
     console.print(t)
