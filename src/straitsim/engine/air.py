@@ -59,7 +59,9 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     b = k * qy / qx * noise[:, 1]
     x1, y1 = square_step(X, Y, a, b, 1.0, xp)
     lx, ly = safe_div(X - x1, X, xp), safe_div(Y - y1, Y, xp)
-    h6_missiles = ((s_h6 * (1.0 - v["prc_engaged_share"] * col(ly))) * xp.asarray(p.unit_ascm_load)).sum(-1)
+    h6_missiles = (
+        (s_h6 * (1.0 - v["prc_engaged_share"] * col(ly))) * xp.asarray(p.unit_ascm_load)
+    ).sum(-1)
     lost = xp.minimum(s_ca * col(lx) + s_prc * col(ly), s["n_ac"])
     bombers = S * (~fighter & chn) * v["prc_engaged_share"]
     lost = lost + xp.minimum(bombers * col(ly), s["n_ac"] - lost)

@@ -127,7 +127,7 @@ def simulate(
 
 
 def _per_rep(a: Any, R: int) -> bool:
-    """True for batch arrays with a replication axis of length ``R`` (axis 1)."""
+    """Return True for batch arrays with a replication axis of length ``R`` (axis 1)."""
     return not isinstance(a, float | int) and getattr(a, "ndim", 0) >= 2 and a.shape[1] == R
 
 
@@ -136,7 +136,9 @@ def _take_reps(a: Any, keep: np.ndarray, R: int, xp: Any) -> Any:
     return a[:, xp.asarray(keep)] if _per_rep(a, R) else a
 
 
-def _keep_final(final: State, s: State, positions: np.ndarray, rows: np.ndarray, n_reps: int, xp: Any) -> None:
+def _keep_final(
+    final: State, s: State, positions: np.ndarray, rows: np.ndarray, n_reps: int, xp: Any
+) -> None:
     """Copy the state of batch ``rows`` into full-size arrays at replication ``positions``."""
     R = int(s["outcome"].shape[1])
     for k, a in s.items():
@@ -176,8 +178,10 @@ def _np(a: Any) -> np.ndarray:
     return np.asarray(a.get() if hasattr(a, "get") else a)
 
 
-def _trajectory(s: State, p: Params, v: dict[str, Any], traces: dict[str, np.ndarray], rep_offset: int) -> Trajectory:
-    """The losses ledger, aggregated to countries once, at the end.
+def _trajectory(
+    s: State, p: Params, v: dict[str, Any], traces: dict[str, np.ndarray], rep_offset: int
+) -> Trajectory:
+    """Build the losses ledger, aggregated to countries once, at the end.
 
     Personnel killed = killed ashore and at sea (troops) + crews of sunk ships
     (``crew_killed_share``) + aircrew of aircraft lost in the air (``aircrew_killed_per_air_loss``).
@@ -192,7 +196,10 @@ def _trajectory(s: State, p: Params, v: dict[str, Any], traces: dict[str, np.nda
     amph_lost = by_actor(lost_ships * amph_mask, p.group_actor, A)
     lost_air = by_actor(_np(s["lost_air"]), p.unit_actor, A)
     lost_ground = by_actor(_np(s["lost_ground"]), p.unit_actor, A)
-    crews = by_actor(lost_ships * p.group_crew, p.group_actor, A) * _np(np.asarray(v["crew_killed_share"]))[..., None]
+    crews = (
+        by_actor(lost_ships * p.group_crew, p.group_actor, A)
+        * _np(np.asarray(v["crew_killed_share"]))[..., None]
+    )
     aircrew = lost_air * _np(np.asarray(v["aircrew_killed_per_air_loss"]))[..., None]
     killed = _np(s["killed"]) + crews + aircrew
     losses: dict[str, dict[str, np.ndarray]] = {}

@@ -12,7 +12,7 @@ _EPS = 1e-12
 
 
 def safe_div(a: Any, b: Any, xp: Any = np, default: float = 0.0) -> Any:
-    """``a / b`` where ``b > 0``, else ``default`` (one pass, no division by zero)."""
+    """Divide ``a`` by ``b`` where ``b > 0``, else ``default`` (one pass, never divides by 0)."""
     a, b = xp.asarray(a, dtype=xp.float64), xp.asarray(b, dtype=xp.float64)
     shape = np.broadcast_shapes(a.shape, b.shape)
     out = xp.full(shape, default, dtype=xp.float64)
@@ -38,7 +38,10 @@ class GroupSum:
         self.size = g.size
 
     def __call__(self, x: Any, xp: Any = np) -> Any:
-        out = xp.zeros(x.shape[:-1] + (self.n_groups,), dtype=x.dtype if x.dtype.kind == "f" else xp.float64)
+        """Sum the last axis of ``x`` into the groups: shape ``x.shape[:-1] + (n_groups,)``."""
+        out = xp.zeros(
+            x.shape[:-1] + (self.n_groups,), dtype=x.dtype if x.dtype.kind == "f" else xp.float64
+        )
         if self.size == 0:
             return out
         xs = xp.take(x, xp.asarray(self.order), axis=-1)
@@ -79,10 +82,19 @@ class UnitBases:
     def __init__(self, unit_base: Any, n_bases: int) -> None:
         ub = np.asarray(unit_base, dtype=np.int64)  # (P, U)
         self.unit_base = ub
-        pairs = sorted({(int(u), int(b)) for b_row in [ub] for u in range(ub.shape[1]) for b in np.unique(b_row[:, u])})
+        pairs = sorted(
+            {
+                (int(u), int(b))
+                for b_row in [ub]
+                for u in range(ub.shape[1])
+                for b in np.unique(b_row[:, u])
+            }
+        )
         self.slot_unit = np.array([u for u, _ in pairs], dtype=np.int64)
         slot_base = np.array([b for _, b in pairs], dtype=np.int64)
-        self.weight = np.stack([(ub[p, self.slot_unit] == slot_base).astype(np.float64) for p in range(ub.shape[0])])
+        self.weight = np.stack(
+            [(ub[p, self.slot_unit] == slot_base).astype(np.float64) for p in range(ub.shape[0])]
+        )
         self.grouper = GroupSum(slot_base, n_bases)
 
     def to_bases(self, x: Any, xp: Any = np) -> Any:
@@ -93,7 +105,9 @@ class UnitBases:
     def to_units(self, xb: Any, xp: Any = np) -> Any:
         """(P, R, B) per-base values -> (P, R, U): each unit sees its operating base's value."""
         P, R = xb.shape[0], xb.shape[1]
-        idx = xp.broadcast_to(xp.asarray(self.unit_base)[:, None, :], (P, R, self.unit_base.shape[1]))
+        idx = xp.broadcast_to(
+            xp.asarray(self.unit_base)[:, None, :], (P, R, self.unit_base.shape[1])
+        )
         return xp.take_along_axis(xb, idx, axis=-1)
 
 

@@ -20,7 +20,9 @@ def roc_engaged_share(v: dict[str, Any], day: int, xp: Any) -> Any:
     """
     t = max(day - float(v["invasion_start_day"]), 0.0)
     local, top = v["roc_local_share"], v["roc_max_engaged_share"]
-    return local + (top - local) * (1.0 - xp.exp(-t / xp.asarray(v["roc_mobilisation_days"], dtype=float)))
+    return local + (top - local) * (
+        1.0 - xp.exp(-t / xp.asarray(v["roc_mobilisation_days"], dtype=float))
+    )
 
 
 def combat_power(s: State, v: dict[str, Any], xp: Any) -> tuple[Any, Any]:
@@ -33,7 +35,9 @@ def combat_power(s: State, v: dict[str, Any], xp: Any) -> tuple[Any, Any]:
     supply_ratio = xp.minimum(safe_div(s["supply_t"], need, xp, 1.0), 1.0)
     air = s["today_air_sup"]
     e_prc = supply_ratio * (1.0 + v["cas_multiplier"] * (1.0 - air))
-    e_roc = v["roc_will_to_resist"] * v["roc_defence_multiplier"] * (1.0 + v["cas_multiplier"] * air)
+    e_roc = (
+        v["roc_will_to_resist"] * v["roc_defence_multiplier"] * (1.0 + v["cas_multiplier"] * air)
+    )
     return e_prc, e_roc
 
 
@@ -44,9 +48,9 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     (``(active + roc_reserve_quality x reserve) x engaged share``), the square law
     ``dP/dt = -b R``, ``dR/dt = -a P`` runs for a day with ``a = k_ground e_prc``,
     ``b = k_ground e_roc``. Territory held moves by ``territory_rate x tanh(force ratio - 1)``
-    (force ratio ``a P / (b R)``; the advance saturates at ``territory_rate`` a day), and never below the beachhead ``P x territory_per_battalion``;
-    a port is held above ``port_capture_share``. The lodgement
-    consumes ``t_supply_per_bn_day`` per battalion.
+    (force ratio ``a P / (b R)``; the advance saturates at ``territory_rate`` a day), and
+    never below the beachhead ``P x territory_per_battalion``; a port is held above
+    ``port_capture_share``. The lodgement consumes ``t_supply_per_bn_day`` per battalion.
     """
     xp = rng.xp
     if day < v["invasion_start_day"]:

@@ -37,8 +37,8 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
 
     Troops aboard amphibious ships sunk today (``loaded_share`` of ``troops`` per ship) are
     lost at sea: ``crew_killed_share`` of them are killed (crews are counted where the ships
-    sink), and their battalions leave the pool. Airborne battalions add ``airborne_bn_per_day x (1 - air superiority)``, up to
-    ``airborne_battalions_max`` in all.
+    sink), and their battalions leave the pool. Airborne battalions add
+    ``airborne_bn_per_day x (1 - air superiority)``, up to ``airborne_battalions_max`` in all.
     """
     xp = rng.xp
     if day < v["invasion_start_day"]:
@@ -52,10 +52,14 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     new_bn = xp.minimum((delivered - supply_in) / v["t_per_battalion"], pool)
     pool = pool - new_bn
     air_left = xp.maximum(v["airborne_battalions_max"] - s["bn_airborne"], 0.0)
-    air = xp.minimum(xp.minimum(v["airborne_bn_per_day"] * (1.0 - s["today_air_sup"]), pool), air_left)
+    air = xp.minimum(
+        xp.minimum(v["airborne_bn_per_day"] * (1.0 - s["today_air_sup"]), pool), air_left
+    )
     pool = pool - air
     landed = new_bn + air
-    supply = s["supply_t"] + supply_in + landed * v["t_supply_per_bn_day"] * v["supply_days_carried"]
+    supply = (
+        s["supply_t"] + supply_in + landed * v["t_supply_per_bn_day"] * v["supply_days_carried"]
+    )
     killed = s["killed"]
     killed_chn = troops_lost * v["crew_killed_share"]
     A = len(p.actors)

@@ -75,8 +75,10 @@ def hughes_losses(
     return xp.minimum(hits / staying_power, defenders)
 
 
-def square_law_closed_form(x0: float, y0: float, a: float, b: float, t: float) -> tuple[float, float]:
-    """Reference solution of the square law at time ``t`` (no truncation at zero)."""
+def square_law_closed_form(
+    x0: float, y0: float, a: float, b: float, t: float
+) -> tuple[float, float]:
+    """Solve the square law in closed form at time ``t`` (reference; no truncation at zero)."""
     r = float(np.sqrt(a * b)) * t
     return (
         x0 * float(np.cosh(r)) - y0 * float(np.sqrt(b / a)) * float(np.sinh(r)),

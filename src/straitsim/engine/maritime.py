@@ -19,7 +19,6 @@ import numpy as np
 from straitsim.engine.common import (
     UnitBases,
     airbase_attack,
-    by_actor,
     escorts_exposed,
     group_sum,
     present,
@@ -32,14 +31,22 @@ from straitsim.engine.state import State, col
 
 def derived(p: Params) -> dict[str, Any]:
     """Index lists and masks computed once per run (no matrix products: see common.GroupSum)."""
-    M, W = len(p.stock_n0), len(p.weapons)
+    W = len(p.weapons)
     U, G, L = len(p.unit_ids), len(p.group_ids), len(p.launcher_rate)
-    stock_of = {(int(a), int(w)): m for m, (a, w) in enumerate(zip(p.stock_actor, p.stock_weapon, strict=True))}
+    stock_of = {
+        (int(a), int(w)): m
+        for m, (a, w) in enumerate(zip(p.stock_actor, p.stock_weapon, strict=True))
+    }
     air_lists = []
     for w in range(W):
-        units = [u for u in range(U) if p.unit_load[u, w] > 0 and (int(p.unit_actor[u]), w) in stock_of]
+        units = [
+            u for u in range(U) if p.unit_load[u, w] > 0 and (int(p.unit_actor[u]), w) in stock_of
+        ]
         air_lists.append(
-            (np.array(units, dtype=np.int64), np.array([stock_of[(int(p.unit_actor[u]), w)] for u in units], dtype=np.int64))
+            (
+                np.array(units, dtype=np.int64),
+                np.array([stock_of[(int(p.unit_actor[u]), w)] for u in units], dtype=np.int64),
+            )
         )
     pair_g, pair_m, pair_rate = [], [], []
     for g in range(G):
@@ -55,7 +62,11 @@ def derived(p: Params) -> dict[str, Any]:
     return {
         "ub": UnitBases(p.unit_base, len(p.base_ids)),
         "air_lists": air_lists,
-        "ship_pairs": (np.array(pair_g, dtype=np.int64), np.array(pair_m, dtype=np.int64), np.array(pair_rate)),
+        "ship_pairs": (
+            np.array(pair_g, dtype=np.int64),
+            np.array(pair_m, dtype=np.int64),
+            np.array(pair_rate),
+        ),
         "launcher_ok": ok_l,
         "prc_escort": (prc & (cls == 1)).astype(float),
         "prc_amphib": (prc & np.isin(cls, AMPHIB)).astype(float),
@@ -93,7 +104,8 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     M = len(p.stock_n0)
     ok_l = mx["launcher_ok"]
     demand = group_sum(
-        xp.take(eff_l, xp.asarray(np.flatnonzero(ok_l)), axis=-1) * xp.asarray(p.launcher_rate[ok_l]),
+        xp.take(eff_l, xp.asarray(np.flatnonzero(ok_l)), axis=-1)
+        * xp.asarray(p.launcher_rate[ok_l]),
         p.launcher_stock[ok_l],
         M,
         xp,
@@ -101,21 +113,27 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     # ship-launched
     eff_g = xp.take(effort, xp.asarray(p.group_actor), axis=-1)
     pg, pm, prate = mx["ship_pairs"]
-    demand = demand + group_sum(xp.take(ships * here_g * eff_g, xp.asarray(pg), axis=-1) * xp.asarray(prate), pm, M, xp)
+    demand = demand + group_sum(
+        xp.take(ships * here_g * eff_g, xp.asarray(pg), axis=-1) * xp.asarray(prate), pm, M, xp
+    )
     # only weapons that may strike ships
     anti_ship_m = xp.asarray(p.weapon_anti_ship[p.stock_weapon], dtype=xp.float64)
     launched = xp.minimum(demand * anti_ship_m, stock)
     left = stock - launched
     # aircraft: weapons in catalogue order
     mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
-    rem = s["today_strike_sorties"] * col(v["allied_targeting"]) * col((amph_left + esc_left) > 0.01)
+    rem = (
+        s["today_strike_sorties"] * col(v["allied_targeting"]) * col((amph_left + esc_left) > 0.01)
+    )
     to_mainland = xp.zeros(stock.shape[:-1])
     load = p.unit_load
     for w in range(len(p.weapons)):
         units, stocks = mx["air_lists"][w]
         if units.size == 0:
             continue
-        mult = (1.0 - mainland_share) * p.weapon_anti_ship[w] + mainland_share * (p.weapons[w] == "jassm_er")
+        mult = (1.0 - mainland_share) * p.weapon_anti_ship[w] + mainland_share * (
+            p.weapons[w] == "jassm_er"
+        )
         if mult <= 0:
             continue
         r_u = xp.take(rem, xp.asarray(units), axis=-1)
@@ -127,7 +145,6 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         launched = launched + got
         if p.weapons[w] == "jassm_er" and mainland_share > 0:
             to_mainland = to_mainland + got.sum(-1) * mainland_share / mult
-    spent_m = launched
     W = len(p.weapons)
     by_w = group_sum(launched, p.stock_weapon, W, xp)  # (P, R, W)
     at_ships = by_w.copy()
@@ -171,21 +188,35 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
 def _reload(interceptors: Any, p: Params, v: dict[str, Any], mx: dict[str, Any], xp: Any) -> Any:
     """PRC escorts reload a share of their spent interceptors each day."""
     full = xp.asarray(p.group_int)
-    return interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(mx["prc_escort"])
+    return interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(
+        mx["prc_escort"]
+    )
 
 
 def allocate_hits(
-    ships: Any, hits: Any, v: dict[str, Any], p: Params, mx: dict[str, Any], xp: Any, esc_exposed: Any = 1.0
+    ships: Any,
+    hits: Any,
+    v: dict[str, Any],
+    p: Params,
+    mx: dict[str, Any],
+    xp: Any,
+    esc_exposed: Any = 1.0,
 ) -> tuple[Any, Any]:
     """Split hits between amphibious ships and escorts, and sink hits / hits_to_kill ships."""
     amph = ships * xp.asarray(mx["prc_amphib"])
-    esc = ships * xp.asarray(mx["prc_escort"]) * col(esc_exposed) if not isinstance(esc_exposed, float) else ships * xp.asarray(mx["prc_escort"])
+    esc = (
+        ships * xp.asarray(mx["prc_escort"]) * col(esc_exposed)
+        if not isinstance(esc_exposed, float)
+        else ships * xp.asarray(mx["prc_escort"])
+    )
     n_amph, n_esc = amph.sum(-1), esc.sum(-1)
     share = xp.where(n_esc > 0, xp.where(n_amph > 0, v["amphib_target_share"], 0.0), 1.0)
     h_amph = hits * share
     h_esc = hits - h_amph
     htk = xp.asarray(p.group_htk)
-    hit_g = col(h_amph) * safe_div(amph, col(n_amph), xp) + col(h_esc) * safe_div(esc, col(n_esc), xp)
+    hit_g = col(h_amph) * safe_div(amph, col(n_amph), xp) + col(h_esc) * safe_div(
+        esc, col(n_esc), xp
+    )
     sunk = xp.minimum(hit_g / htk, amph + esc)
     return ships - sunk, sunk
 
@@ -200,7 +231,9 @@ def mainland_strike(
     n_ac = s["n_ac"]
     ac_at_base = ub.to_bases(n_ac * chn, xp)
     mainland = xp.asarray(mx_mainland(p))
-    arrive = col(missiles) * mainland * (1.0 - v["p_launch_failure"]) * (1.0 - v["base_missile_defence"])
+    arrive = (
+        col(missiles) * mainland * (1.0 - v["p_launch_failure"]) * (1.0 - v["base_missile_defence"])
+    )
     shelters = ac_at_base * v["prc_shelter_share"]
     share, rw = airbase_attack(arrive, ac_at_base, shelters, xp.asarray(p.base_apron_km2), v, xp)
     runways = xp.asarray(p.base_runways)
@@ -215,4 +248,4 @@ def mainland_strike(
 
 def mx_mainland(p: Params) -> np.ndarray:
     """1.0 for mainland bases."""
-    return (p.base_kind == 3).astype(float)
+    return np.asarray(p.base_kind == 3, dtype=float)

@@ -21,8 +21,9 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     them or the host is at war (when ``strike_allied_bases``). Each class's missiles split over
     targets in range in proportion to aircraft present plus ``runway_aim_weight`` per open
     runway. Arrivals: ``missile_reliability`` times one minus ``base_missile_defence`` where the
-    host is at war or the US flies from the base (its own batteries), times mean-one lognormal salvo luck. Damage: :func:`airbase_attack`.
-    Closed runways reopen at rate ``1 / dur_runway_repair_days``.
+    host is at war or the US flies from the base (its own batteries), times mean-one lognormal
+    salvo luck. Damage: :func:`airbase_attack`. Closed runways reopen at rate
+    ``1 / dur_runway_repair_days``.
     """
     xp = rng.xp
     n_ac = s["n_ac"]
@@ -33,7 +34,9 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     host = xp.asarray(p.base_host)
     host_war = xp.take(at_war, host, axis=-1)
     us_units = (p.unit_actor == p.i_usa) & (p.unit_arrival <= day) & ~p.unit_carrier
-    us_present = ub.to_bases(xp.asarray(p.unit_avail * us_units, dtype=xp.float64)[:, None, :], xp) > 0
+    us_present = (
+        ub.to_bases(xp.asarray(p.unit_avail * us_units, dtype=xp.float64)[:, None, :], xp) > 0
+    )
     us_ops = us_present & s["us_at_war"][..., None]
     is_twn = xp.asarray(p.base_host == p.i_twn)
     allied = bool(v.get("strike_allied_bases", 1.0))
@@ -46,7 +49,11 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     if day == 0:
         want = n0 * col(v["prc_opening_salvo_share"], 1)
     else:
-        want = n0 * (1.0 - col(v["prc_opening_salvo_share"], 1)) / col(v["prc_missile_days_to_expend"], 1)
+        want = (
+            n0
+            * (1.0 - col(v["prc_opening_salvo_share"], 1))
+            / col(v["prc_missile_days_to_expend"], 1)
+        )
     fire = xp.minimum(want, s["land_inv"])  # (P, R, C)
     runways = xp.asarray(p.base_runways)
     repair = xp.exp(-1.0 / col(v["dur_runway_repair_days"], 1))

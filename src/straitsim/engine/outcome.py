@@ -22,14 +22,13 @@ def sustain_ratio(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
 def outcome(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams, last: bool) -> State:
     """Decide replications.
 
-    Early: PRC victory once territory reaches ``victory_territory_share``; decisive PRC defeat
-    once, two days after the landing began, fewer than half a battalion is ashore and the lift
-    left cannot land one battalion a day; also once, ``judge_after_days`` after the landing,
-    the lodgement is both cut off and outfought (below). At the horizon, an undecided replication is judged
-    by its trend: with ``s`` the sustainment ratio and ``f`` the force ratio ashore,
-    decisive defeat if ``s < sustain_cut`` and ``f < 1`` (cut off and outfought); stalemate
-    trending against the PRC if either holds; trending toward the PRC if ``s >= 1`` and
-    ``f >= 1``; otherwise indeterminate.
+    Early: PRC victory once territory reaches ``victory_territory_share``; decisive PRC defeat once,
+    two days after the landing began, fewer than half a battalion is ashore and the lift left cannot
+    land one battalion a day; also once, ``judge_after_days`` after the landing, the lodgement is
+    both cut off and outfought (below). At the horizon, an undecided replication is judged by its
+    trend: with ``s`` the sustainment ratio and ``f`` the force ratio ashore, decisive defeat if
+    ``s < sustain_cut`` and ``f < 1`` (cut off and outfought); stalemate trending against the PRC if
+    either holds; trending toward the PRC if ``s >= 1`` and ``f >= 1``; otherwise indeterminate.
     """
     xp = rng.xp
     out = s["outcome"]

@@ -56,7 +56,7 @@ class Streams:
         self._keys: dict[str, np.uint64] = {}
 
     def subset(self, rows: Any) -> Streams:
-        """The same streams for a subset of this object's replications (rows of its batch)."""
+        """Return the same streams for a subset of this object's replications (batch rows)."""
         out = object.__new__(Streams)
         out.seed, out.xp, out._keys = self.seed, self.xp, self._keys
         out._rep = self._rep[rows]
@@ -89,7 +89,7 @@ class Streams:
         return ((z >> _S11).astype(xp.float64) + 0.5) * _TO_UNIT
 
     def normal(self, name: str, day: int, k: int = 1) -> Any:
-        """Standard normals, shape ``(n_reps, k)``: Box-Muller, two normals per pair of uniforms."""
+        """Draw standard normals, shape ``(n_reps, k)``: Box-Muller, two per pair of uniforms."""
         xp = self.xp
         m = (k + 1) // 2
         u = self.uniform(name, day, 2 * m)

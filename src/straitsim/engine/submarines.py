@@ -14,10 +14,11 @@ from straitsim.engine.state import State, col
 def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
     """Random search: ``dx/dt = -a x y`` (ships sunk), ``dy/dt = -b x y`` (submarines lost).
 
-    ``x`` is the PRC invasion fleet (amphibious ships and escorts), ``y`` the allied submarines
-    on station (``sub_on_station_share`` of boats, weighted by their owners' effort), ``a = sub_kill_rate``, ``b = sub_loss_rate``
-    (CSIS: about four ships per boat per 3.5-day turn, 20% squadron attrition per turn).
-    A share ``sub_amphib_share`` of the ships sunk are amphibious, the rest escorts.
+    ``x`` is the PRC invasion fleet (amphibious ships and escorts), ``y`` the allied submarines on
+    station (``sub_on_station_share`` of boats, weighted by their owners' effort),
+    ``a = sub_kill_rate``, ``b = sub_loss_rate`` (CSIS: about four ships per boat per 3.5-day turn,
+    20% squadron attrition per turn). A share ``sub_amphib_share`` of the ships sunk are amphibious,
+    the rest escorts.
     """
     xp = rng.xp
     mx = v["_mx"]
@@ -40,7 +41,9 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     d_amph = xp.minimum(dx * v["sub_amphib_share"], n_amph)
     d_amph = xp.where(n_esc > 0, d_amph, xp.minimum(dx, n_amph))
     d_esc = xp.minimum(dx - d_amph, n_esc)
-    sunk = col(d_amph) * safe_div(amph, col(n_amph), xp) + col(d_esc) * safe_div(esc, col(n_esc), xp)
+    sunk = col(d_amph) * safe_div(amph, col(n_amph), xp) + col(d_esc) * safe_div(
+        esc, col(n_esc), xp
+    )
     sub_lost = col(dy) * safe_div(subs_g, col(y), xp)
     sunk_amph = sunk * amph_m
     return {

@@ -80,10 +80,15 @@ class Trajectory:
         return Trajectory(
             outcome=np.concatenate([x.outcome for x in parts], axis=1),
             losses={
-                c: {m: np.concatenate([x.losses[c][m] for x in parts], axis=1) for m in first.losses[c]}
+                c: {
+                    m: np.concatenate([x.losses[c][m] for x in parts], axis=1)
+                    for m in first.losses[c]
+                }
                 for c in first.losses
             },
-            traces={k: np.concatenate([pad(x.traces[k]) for x in parts], axis=2) for k in first.traces},
+            traces={
+                k: np.concatenate([pad(x.traces[k]) for x in parts], axis=2) for k in first.traces
+            },
             decided_day=np.concatenate([x.decided_day for x in parts], axis=1),
             spent=np.concatenate([x.spent for x in parts], axis=1),
             weapons=first.weapons,
@@ -93,7 +98,7 @@ class Trajectory:
         )
 
     def select(self, profiles: list[int]) -> Trajectory:
-        """The same results restricted to some profiles."""
+        """Return the same results restricted to some profiles."""
         idx = np.asarray(profiles)
         return Trajectory(
             outcome=self.outcome[idx],
@@ -104,7 +109,10 @@ class Trajectory:
             weapons=self.weapons,
             profiles=tuple(self.profiles[i] for i in profiles),
             rep_offset=self.rep_offset,
-            extra={k: (a[idx] if isinstance(a, np.ndarray) and a.ndim >= 2 else a) for k, a in self.extra.items()},
+            extra={
+                k: (a[idx] if isinstance(a, np.ndarray) and a.ndim >= 2 else a)
+                for k, a in self.extra.items()
+            },
         )
 
 
