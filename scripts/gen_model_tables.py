@@ -573,7 +573,7 @@ def module_contributions(
     aircrew = np.asarray(v["aircrew_killed_per_air_loss"])[..., None]
 
     def ledger(st: dict[str, Any]) -> dict[str, np.ndarray]:
-        """The ledger as the engine reports it: per actor, crews and aircrew in killed."""
+        """Compute the ledger as the engine reports it: per actor, crews and aircrew in killed."""
         air = by_actor(np.asarray(st["lost_air"]), p.unit_actor, A)
         ground = by_actor(np.asarray(st["lost_ground"]), p.unit_actor, A)
         sunk = np.asarray(p.group_n0) - np.asarray(st["ships"])

@@ -45,7 +45,7 @@ def load_scenario(
     roles: Mapping[str, str] | Iterable[str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
 ) -> Scenario:
-    """A validated scenario: a built-in name or a TOML path, with role and ``--set`` overrides.
+    """Load a validated scenario: a built-in name or a TOML path, with role and ``--set`` overrides.
 
     ``roles`` is ``{"JPN": "neutral"}`` or ``["JPN=neutral"]``; ``sets`` is
     ``{"us_entry_delay_days": 7}`` or ``["us_entry_delay_days=7"]``.
@@ -55,7 +55,9 @@ def load_scenario(
             return ref
         raise UserError("overrides need a scenario name or path, not a loaded scenario")
     role_map = dict(roles) if isinstance(roles, Mapping) else parse_roles(roles or [])
-    set_list = [f"{k}={_toml(v)}" for k, v in sets.items()] if isinstance(sets, Mapping) else list(sets)
+    set_list = (
+        [f"{k}={_toml(v)}" for k, v in sets.items()] if isinstance(sets, Mapping) else list(sets)
+    )
     return resolve(ref, roles={k.upper(): v for k, v in role_map.items()}, sets=set_list)
 
 
@@ -69,7 +71,9 @@ def _toml(v: Any) -> str:
 
 def scenario_hash(sc: Scenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON (first 16 hex digits)."""
-    blob = json.dumps(sc.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    blob = json.dumps(
+        sc.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -87,7 +91,9 @@ def simulate(
     All profiles share the random numbers of each replication (common random numbers).
     """
     if reps < 1:
-        raise UserError("bad replication count", key="reps", expected="an integer >= 1", found=str(reps))
+        raise UserError(
+            "bad replication count", key="reps", expected="an integer >= 1", found=str(reps)
+        )
     if days is not None and not 1 <= days <= 365:
         raise UserError("bad horizon", key="days", expected="1 to 365", found=str(days))
     p = compile_params(scenario, profiles, days)
@@ -107,7 +113,7 @@ class RunResult:
     overrides: list[str] = field(default_factory=list)
 
     def summary(self, traces: bool = True) -> dict[str, Any]:
-        """The ``straitsim run --json`` document (schema in docs/json.md)."""
+        """Build the ``straitsim run --json`` document (schema in docs/json.md)."""
         doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "straitsim_version": __version__,
@@ -130,7 +136,9 @@ class RunResult:
         """Outcome probabilities with 95% intervals, one row per category."""
         import pandas as pd
 
-        rows = [{"outcome": k, **v} for k, v in summary.outcome_probabilities(self.trajectory).items()]
+        rows = [
+            {"outcome": k, **v} for k, v in summary.outcome_probabilities(self.trajectory).items()
+        ]
         return pd.DataFrame(rows).set_index("outcome")
 
     def losses(self) -> pd.DataFrame:
@@ -165,7 +173,9 @@ class RunResult:
 
         rows = []
         for name, band in summary.trace_bands(self.trajectory).items():
-            for d, (m, lo, hi) in enumerate(zip(band["median"], band["p10"], band["p90"], strict=True)):
+            for d, (m, lo, hi) in enumerate(
+                zip(band["median"], band["p10"], band["p90"], strict=True)
+            ):
                 rows.append({"trace": name, "day": d, "median": m, "p10": lo, "p90": hi})
         return pd.DataFrame(rows)
 

@@ -21,7 +21,10 @@ COALITION = ("TWN", "USA", "JPN", "AUS", "PHL", "KOR")
 
 def _coalition_sum(metric: str) -> Metric:
     def f(t: Trajectory) -> np.ndarray:
-        return sum((t.losses[c][metric] for c in t.losses if c != "CHN"), np.zeros_like(t.outcome, dtype=float))
+        return sum(
+            (t.losses[c][metric] for c in t.losses if c != "CHN"),
+            np.zeros_like(t.outcome, dtype=float),
+        )
 
     return f
 
@@ -33,8 +36,16 @@ METRICS: dict[str, tuple[Metric, str, bool]] = {
         "P(decisive PRC defeat or stalemate trending against the PRC)",
         True,
     ),
-    "prc_decisive_defeat": (lambda t: (t.outcome == 0).astype(float), "P(decisive PRC defeat)", True),
-    "prc_victory": (lambda t: (t.outcome == OUTCOMES.index("prc_victory")).astype(float), "P(PRC victory)", False),
+    "prc_decisive_defeat": (
+        lambda t: (t.outcome == 0).astype(float),
+        "P(decisive PRC defeat)",
+        True,
+    ),
+    "prc_victory": (
+        lambda t: (t.outcome == OUTCOMES.index("prc_victory")).astype(float),
+        "P(PRC victory)",
+        False,
+    ),
     "prc_success": (
         lambda t: (t.outcome >= OUTCOMES.index("stalemate_toward_prc")).astype(float),
         "P(PRC victory or stalemate trending toward the PRC)",
@@ -46,7 +57,11 @@ METRICS: dict[str, tuple[Metric, str, bool]] = {
         "Share of the PRC amphibious fleet sunk",
         True,
     ),
-    "prc_battalions_landed": (lambda t: t.losses["CHN"]["battalions_landed"], "PRC battalions landed", False),
+    "prc_battalions_landed": (
+        lambda t: t.losses["CHN"]["battalions_landed"],
+        "PRC battalions landed",
+        False,
+    ),
     "prc_aircraft_lost": (lambda t: t.losses["CHN"]["aircraft"], "PRC aircraft lost", True),
     "coalition_aircraft_lost": (_coalition_sum("aircraft"), "Coalition aircraft lost", False),
     "coalition_ships_lost": (_coalition_sum("ships"), "Coalition ships lost", False),
@@ -55,9 +70,14 @@ METRICS: dict[str, tuple[Metric, str, bool]] = {
 
 
 def metric(name: str) -> Metric:
-    """The metric function called ``name`` (a clear error lists the choices)."""
+    """Return the metric function called ``name`` (a clear error lists the choices)."""
     if name not in METRICS:
-        raise UserError("unknown metric", key="metric", expected="one of " + ", ".join(METRICS), found=repr(name))
+        raise UserError(
+            "unknown metric",
+            key="metric",
+            expected="one of " + ", ".join(METRICS),
+            found=repr(name),
+        )
     return METRICS[name][0]
 
 
@@ -68,6 +88,6 @@ def describe_metric(name: str) -> str:
 
 
 def higher_is_better(name: str) -> bool:
-    """True when a larger value of the metric is better for the defence."""
+    """Return True when a larger value of the metric is better for the defence."""
     metric(name)
     return METRICS[name][2]

@@ -73,18 +73,24 @@ def trace_bands(traj: Trajectory, profile: int = 0) -> dict[str, dict[str, list[
 
 
 def summarize(traj: Trajectory, profile: int = 0, traces: bool = True) -> dict[str, Any]:
-    """The model-facing part of the ``run --json`` document (see docs/json.md)."""
+    """Build the model-facing part of the ``run --json`` document (see docs/json.md)."""
     doc: dict[str, Any] = {
         "outcome": outcome_probabilities(traj, profile),
         "defence_prevails": defence_prevails(traj, profile),
         "losses": loss_quantiles(traj, profile),
-        "munitions_spent": {w: quantiles(traj.spent[profile][:, i]) for i, w in enumerate(traj.weapons)},
-        "decided_day": quantiles(np.nan_to_num(traj.decided_day[profile], nan=traj.traces["lift_share"].shape[1] - 1)),
+        "munitions_spent": {
+            w: quantiles(traj.spent[profile][:, i]) for i, w in enumerate(traj.weapons)
+        },
+        "decided_day": quantiles(
+            np.nan_to_num(traj.decided_day[profile], nan=traj.traces["lift_share"].shape[1] - 1)
+        ),
     }
     if "base_ids" in traj.extra:
         doc["bases"] = {
             b: {
-                "aircraft_lost_on_ground": quantiles(traj.extra["base_aircraft_lost"][profile][:, i]),
+                "aircraft_lost_on_ground": quantiles(
+                    traj.extra["base_aircraft_lost"][profile][:, i]
+                ),
                 "missiles_received": quantiles(traj.extra["base_missiles"][profile][:, i]),
             }
             for i, b in enumerate(traj.extra["base_ids"])

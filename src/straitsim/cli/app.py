@@ -15,7 +15,10 @@ from straitsim.errors import UserError
 
 app = typer.Typer(
     name="straitsim",
-    help="Open campaign model of a cross-Strait invasion: outcomes, allied roles, attribution, deterrence.",
+    help=(
+        "Open campaign model of a cross-Strait invasion: outcomes, allied roles, attribution,"
+        " deterrence."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

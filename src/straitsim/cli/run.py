@@ -25,18 +25,35 @@ OUTCOME_LABELS = {
     "stalemate_toward_prc": "Stalemate trending toward the PRC",
     "prc_victory": "PRC victory",
 }
-TABLE_METRICS = ("aircraft", "aircraft_on_ground", "carriers", "surface_combatants", "submarines", "personnel_killed")
+TABLE_METRICS = (
+    "aircraft",
+    "aircraft_on_ground",
+    "carriers",
+    "surface_combatants",
+    "submarines",
+    "personnel_killed",
+)
 
-ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name (see `straitsim scenarios`) or path to a TOML file.")]
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        help="Built-in scenario name (see `straitsim scenarios`) or path to a TOML file."
+    ),
+]
 RepsOpt = Annotated[int, typer.Option("--reps", "-n", min=1, max=10_000_000, help="Replications.")]
 SeedOpt = Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed.")]
-RoleOpt = Annotated[list[str] | None, typer.Option("--role", help="ALLY=RUNG, e.g. JPN=neutral (repeatable).")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE override, e.g. us_entry_delay_days=7 (repeatable).")]
+RoleOpt = Annotated[
+    list[str] | None, typer.Option("--role", help="ALLY=RUNG, e.g. JPN=neutral (repeatable).")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="KEY=VALUE override, e.g. us_entry_delay_days=7 (repeatable)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
 def progress_bar(total: int, quiet: bool) -> tuple[Progress | None, Any]:
-    """A Rich progress bar on stderr (none when ``quiet``); returns (bar, advance callback)."""
+    """Make a Rich progress bar on stderr (none when ``quiet``); return (bar, advance callback)."""
     if quiet:
         return None, None
     bar = Progress(
@@ -57,19 +74,37 @@ def run(
     scenario: ScenarioArg,
     reps: RepsOpt = 1000,
     seed: SeedOpt = 0,
-    days: Annotated[int | None, typer.Option("--days", min=1, max=365, help="Horizon in days (default: the scenario's).")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, max=365, help="Horizon in days (default: the scenario's)."),
+    ] = None,
     role: RoleOpt = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE override, e.g. us_entry_delay_days=7 (repeatable).")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE override, e.g. us_entry_delay_days=7 (repeatable)."),
+    ] = None,
     json_: JsonOpt = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Directory for summary.json and replications.parquet.")] = None,
-    chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1, help="Replications per engine call.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory for summary.json and replications.parquet."),
+    ] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option("--chunk-size", min=1, help="Replications per engine call.")
+    ] = None,
 ) -> None:
     """Run a scenario: outcome probabilities with 95% intervals and loss quantiles per country."""
     sc = api.load_scenario(scenario, role or [], set_ or [])
     bar, advance = progress_bar(reps * 1, quiet=json_)
     if bar is not None:
         with bar:
-            res = api.run(sc, reps, seed, days=days, chunk_size=chunk_size or max(250, min(5000, reps // 10 or 1)), progress=advance)
+            res = api.run(
+                sc,
+                reps,
+                seed,
+                days=days,
+                chunk_size=chunk_size or max(250, min(5000, reps // 10 or 1)),
+                progress=advance,
+            )
     else:
         res = api.run(sc, reps, seed, days=days, chunk_size=chunk_size)
     res.overrides = list(set_ or [])
@@ -103,7 +138,9 @@ def print_run(doc: dict[str, Any]) -> None:
     """Rich tables for a run summary."""
     sc = doc["scenario"]
     roles = ", ".join(f"{k}={v}" for k, v in doc["roles"].items())
-    console.print(f"[bold]{sc['title']}[/] ({sc['name']}, {doc['reps']} replications, seed {doc['seed']})")
+    console.print(
+        f"[bold]{sc['title']}[/] ({sc['name']}, {doc['reps']} replications, seed {doc['seed']})"
+    )
     console.print(f"roles: {roles}")
     if doc["overrides"]:
         console.print("overrides: " + ", ".join(doc["overrides"]))
@@ -115,7 +152,9 @@ def print_run(doc: dict[str, Any]) -> None:
         o = doc["outcome"][key]
         t.add_row(OUTCOME_LABELS[key], f"{o['p']:.3f}", f"{o['lo']:.3f} - {o['hi']:.3f}")
     dp = doc["defence_prevails"]
-    t.add_row("[bold]Defence prevails[/]", f"[bold]{dp['p']:.3f}[/]", f"{dp['lo']:.3f} - {dp['hi']:.3f}")
+    t.add_row(
+        "[bold]Defence prevails[/]", f"[bold]{dp['p']:.3f}[/]", f"{dp['lo']:.3f} - {dp['hi']:.3f}"
+    )
     console.print(t)
     lt = Table(title="Losses: median, 10-90% below", title_justify="left")
     lt.add_column("country")
@@ -127,10 +166,11 @@ def print_run(doc: dict[str, Any]) -> None:
         lt.add_row(country, *[_q2(ms[m]) for m in TABLE_METRICS])
     console.print(lt)
     chn = doc["losses"]["CHN"]
+    sunk = chn["amphibious_fleet_sunk_share"]
     console.print(
         "PRC amphibious fleet sunk: "
-        f"{chn['amphibious_fleet_sunk_share']['median']:.0%} "
-        f"({chn['amphibious_fleet_sunk_share']['p10']:.0%}-{chn['amphibious_fleet_sunk_share']['p90']:.0%}); "
+        f"{sunk['median']:.0%} "
+        f"({sunk['p10']:.0%}-{sunk['p90']:.0%}); "
         f"battalions landed {_q(chn['battalions_landed'])}; ships lost {_q(chn['ships'])}"
     )
 
@@ -159,7 +199,9 @@ def scenarios(json_: JsonOpt = False) -> None:
     """List the built-in scenarios."""
     items = api.list_scenarios()
     if json_:
-        print_json([{"name": k, "title": v, "path": str(builtin_scenarios()[k])} for k, v in items.items()])
+        print_json(
+            [{"name": k, "title": v, "path": str(builtin_scenarios()[k])} for k, v in items.items()]
+        )
         return
     t = Table(title="Built-in scenarios", title_justify="left")
     t.add_column("name")

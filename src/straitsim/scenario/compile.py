@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from straitsim.engine.params import BASE_KINDS, FORCES, SHIP_CLASSES, TRIGGERS, Params
+from straitsim.engine.params import BASE_KINDS, SHIP_CLASSES, TRIGGERS, Params
 from straitsim.errors import UserError
 from straitsim.scenario.schema import Scenario
 
@@ -78,7 +78,12 @@ def compile_params(
     P, A = len(profs), len(actors)
 
     # ---- profiles x actors
-    weight_of = {"none": 0.0, "home": v["weight_home"], "regional": v["weight_regional"], "theatre": 1.0}
+    weight_of = {
+        "none": 0.0,
+        "home": v["weight_home"],
+        "regional": v["weight_regional"],
+        "theatre": 1.0,
+    }
     weight_pa = np.zeros((P, A))
     trigger_pa = np.zeros((P, A), dtype=np.int8)
     us_basing_pa = np.zeros((P, A), dtype=bool)
@@ -110,10 +115,16 @@ def compile_params(
     base_shelters = np.array([float(sc.bases[b].shelters) for b in base_ids])
     base_apron = np.array([max(sc.bases[b].apron_area_km2, 1e-3) for b in base_ids])
     dist = np.array(
-        [haversine_km(sc.bases[b].lat, sc.bases[b].lon, th.center_lat, th.center_lon) for b in base_ids]
+        [
+            haversine_km(sc.bases[b].lat, sc.bases[b].lon, th.center_lat, th.center_lon)
+            for b in base_ids
+        ]
     )
     launch_dist = np.array(
-        [haversine_km(sc.bases[b].lat, sc.bases[b].lon, th.launch_lat, th.launch_lon) for b in base_ids]
+        [
+            haversine_km(sc.bases[b].lat, sc.bases[b].lon, th.launch_lat, th.launch_lon)
+            for b in base_ids
+        ]
     )
     strike_hosts = {aidx[h] for h in sc.plan.strike_hosts if h in aidx}
     base_strikeable = np.array(
@@ -129,10 +140,17 @@ def compile_params(
     land_in_range = np.array(
         [[launch_dist[i] <= sc.missile_classes[c].range_km for i in range(B)] for c in land_classes]
     )
-    land_n0 = np.array([sc.missiles[c].n * scale if c in sc.missiles else 0.0 for c in land_classes])
-    asbm_n0 = sum(
-        sc.missiles[c].n for c, m in sc.missile_classes.items() if m.role == "ship" and c in sc.missiles and c != "ascm_air"
-    ) * scale
+    land_n0 = np.array(
+        [sc.missiles[c].n * scale if c in sc.missiles else 0.0 for c in land_classes]
+    )
+    asbm_n0 = (
+        sum(
+            sc.missiles[c].n
+            for c, m in sc.missile_classes.items()
+            if m.role == "ship" and c in sc.missiles and c != "ascm_air"
+        )
+        * scale
+    )
     ascm_air_n0 = (sc.missiles["ascm_air"].n if "ascm_air" in sc.missiles else 0.0) * scale
 
     # ---- air units (civil dispersal splits units at hosts with civil fields)
@@ -147,8 +165,10 @@ def compile_params(
             share = v["dispersal_share"]
             civ = civil_by_host[host]
             units.append((uid, u, u.base, u.fallback, u.n * (1 - share)))
-            for j, ci in enumerate(civ):
-                units.append((f"{uid}@{base_ids[ci]}", u, base_ids[ci], u.fallback, u.n * share / len(civ)))
+            for ci in civ:
+                units.append(
+                    (f"{uid}@{base_ids[ci]}", u, base_ids[ci], u.fallback, u.n * share / len(civ))
+                )
         else:
             units.append((uid, u, u.base, u.fallback, float(u.n)))
     U = len(units)
@@ -160,10 +180,14 @@ def compile_params(
     unit_fighter = np.array([sc.aircraft_types[u.type].role == "fighter" for _, u, *_ in units])
     unit_bomber = ~unit_fighter
     unit_carrier = np.array([u.carrier for _, u, *_ in units])
-    unit_quality = np.array([qpg ** (sc.aircraft_types[u.type].generation - 4.0) for _, u, *_ in units])
+    unit_quality = np.array(
+        [qpg ** (sc.aircraft_types[u.type].generation - 4.0) for _, u, *_ in units]
+    )
     unit_n0 = np.array([n for *_, n in units])
     unit_arrival = np.array([u.arrival_day for _, u, *_ in units])
-    unit_ascm_load = np.array([float(sc.aircraft_types[u.type].anti_ship.get("ascm_air", 0)) for _, u, *_ in units])
+    unit_ascm_load = np.array(
+        [float(sc.aircraft_types[u.type].anti_ship.get("ascm_air", 0)) for _, u, *_ in units]
+    )
     unit_load = np.zeros((U, W))
     for k, (_, u, *_) in enumerate(units):
         for w, n in sc.aircraft_types[u.type].anti_ship.items():
@@ -201,7 +225,9 @@ def compile_params(
         for k in range(U):
             if unit_actor[k] == aidx["USA"] and unit_arrival[k] == 0 and not unit_carrier[k]:
                 usa_ac[unit_base[0, k]] += unit_n0[k]
-        host_ok = np.isin(base_host, [aidx[c] for c in ("JPN", "USA") if c in aidx]) & (base_kind == 0)
+        host_ok = np.isin(base_host, [aidx[c] for c in ("JPN", "USA") if c in aidx]) & (
+            base_kind == 0
+        )
         wgt = usa_ac * host_ok
         if wgt.sum() > 0:
             base_shelters = base_shelters + extra * wgt / wgt.sum()
@@ -222,7 +248,9 @@ def compile_params(
     stock_actor = np.array([k[0] for k in stock_keys], dtype=np.int64)
     stock_weapon = np.array([k[1] for k in stock_keys], dtype=np.int64)
     lau = list(sc.launchers.values())
-    launcher_stock = np.array([stock_keys.get((aidx[x.actor], widx[x.weapon]), -1) for x in lau], dtype=np.int64)
+    launcher_stock = np.array(
+        [stock_keys.get((aidx[x.actor], widx[x.weapon]), -1) for x in lau], dtype=np.int64
+    )
     launcher_actor = np.array([aidx[x.actor] for x in lau], dtype=np.int64)
     launcher_host = np.array([aidx[x.host] for x in lau], dtype=np.int64)
     launcher_rate = np.array([x.n * x.shots_per_day * x.in_range_share for x in lau])
@@ -231,7 +259,9 @@ def compile_params(
     gids = list(sc.ships)
     G = len(gids)
     group_actor = np.array([aidx[sc.ships[g].actor] for g in gids], dtype=np.int64)
-    group_class = np.array([SHIP_CLASSES.index(sc.ships[g].ship_class) for g in gids], dtype=np.int64)
+    group_class = np.array(
+        [SHIP_CLASSES.index(sc.ships[g].ship_class) for g in gids], dtype=np.int64
+    )
     group_n0 = np.array([float(sc.ships[g].n) for g in gids])
     group_arrival = np.array([sc.ships[g].arrival_day for g in gids])
     group_eng = np.array([sc.ships[g].engagements_per_day for g in gids])

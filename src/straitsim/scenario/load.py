@@ -97,7 +97,13 @@ def _record_origins(value: Any, path: tuple[str, ...], origins: Origins, label: 
             _record_origins(v, path + (str(k),), origins, label)
 
 
-def merge(dst: dict[str, Any], src: Mapping[str, Any], origins: Origins, label: str, path: tuple[str, ...] = ()) -> None:
+def merge(
+    dst: dict[str, Any],
+    src: Mapping[str, Any],
+    origins: Origins,
+    label: str,
+    path: tuple[str, ...] = (),
+) -> None:
     """Deep-merge ``src`` into ``dst``; tables merge key by key, anything else replaces.
 
     A bare value written over a parameter (``params.x = 3``) sets its value and removes its
@@ -109,7 +115,12 @@ def merge(dst: dict[str, Any], src: Mapping[str, Any], origins: Origins, label: 
         if isinstance(cur, dict) and isinstance(val, dict):
             merge(cur, val, origins, label, here)
             origins.setdefault(here, label)
-        elif len(path) == 1 and path[0] == "params" and isinstance(cur, dict) and not isinstance(val, dict):
+        elif (
+            len(path) == 1
+            and path[0] == "params"
+            and isinstance(cur, dict)
+            and not isinstance(val, dict)
+        ):
             fixed = {kk: vv for kk, vv in cur.items() if kk != "dist"}
             fixed["value"] = _param_value(val)
             dst[k] = fixed
@@ -128,7 +139,9 @@ def _raw(ref: str | Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], Origin
     data = read_toml(path, label)
     key = str(path.resolve())
     if key in seen:
-        raise UserError("scenario extends itself", file=label, key="extends", found=repr(data.get("extends")))
+        raise UserError(
+            "scenario extends itself", file=label, key="extends", found=repr(data.get("extends"))
+        )
     base_dir = path.parent
     merged: dict[str, Any] = {}
     origins: Origins = {}
@@ -136,21 +149,39 @@ def _raw(ref: str | Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], Origin
     parent = data.get("extends")
     if parent is not None:
         if not isinstance(parent, str):
-            raise UserError("bad 'extends'", file=label, key="extends", expected="a scenario name or path", found=repr(parent))
+            raise UserError(
+                "bad 'extends'",
+                file=label,
+                key="extends",
+                expected="a scenario name or path",
+                found=repr(parent),
+            )
         ref2 = parent
         if parent.endswith(".toml") and not Path(parent).is_absolute():
             ref2 = str(base_dir / parent)
         merged, origins, loaded = _raw(ref2, seen + (key,))
     packs = data.get("packs", [])
     if not isinstance(packs, list) or not all(isinstance(x, str) for x in packs):
-        raise UserError("bad 'packs'", file=label, key="packs", expected="a list of pack names", found=repr(packs))
+        raise UserError(
+            "bad 'packs'",
+            file=label,
+            key="packs",
+            expected="a list of pack names",
+            found=repr(packs),
+        )
     for name in packs:
         if name in loaded:
             continue
         pp = _pack_path(name, base_dir)
         plabel = f"<pack {name}>" if not name.endswith(".toml") else str(pp)
         if not pp.exists():
-            raise UserError("unknown data pack", file=label, key="packs", expected="a built-in pack or a .toml path", found=repr(name))
+            raise UserError(
+                "unknown data pack",
+                file=label,
+                key="packs",
+                expected="a built-in pack or a .toml path",
+                found=repr(name),
+            )
         merge(merged, read_toml(pp, plabel), origins, plabel)
         loaded.append(name)
     merge(merged, {k: v for k, v in data.items() if k != "packs"}, origins, label)
@@ -170,7 +201,7 @@ def parse_assignment(text: str, flag: str) -> tuple[str, str]:
 
 
 def parse_value(text: str) -> Any:
-    """A ``--set`` value: TOML syntax (numbers, true/false, quoted strings, lists) or a bare word."""
+    """Parse a ``--set`` value: TOML (numbers, true/false, quoted strings, lists) or a bare word."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -189,7 +220,10 @@ def apply_sets(d: dict[str, Any], sets: Iterable[str], origins: Origins) -> list
         if len(parts) == 2 and parts[0] == "params":
             if parts[1] not in d.get("params", {}):
                 raise UserError(
-                    "unknown parameter", key=key, expected="a name listed by `straitsim show`", found=repr(parts[1])
+                    "unknown parameter",
+                    key=key,
+                    expected="a name listed by `straitsim show`",
+                    found=repr(parts[1]),
                 )
             if isinstance(val, dict):
                 raise UserError("bad value", key=key, expected="a number", found=repr(raw))
@@ -209,10 +243,18 @@ def apply_sets(d: dict[str, Any], sets: Iterable[str], origins: Origins) -> list
         last = parts[-1]
         if not isinstance(node, dict) or last not in node:
             raise UserError(
-                "unknown key", key=key, expected="a key of the resolved scenario (see `straitsim show`)", found=repr(last)
+                "unknown key",
+                key=key,
+                expected="a key of the resolved scenario (see `straitsim show`)",
+                found=repr(last),
             )
         if isinstance(node[last], dict) and not isinstance(val, dict):
-            raise UserError("cannot replace a table with a value", key=key, expected="a sub-key, e.g. " + key + ".n", found=repr(raw))
+            raise UserError(
+                "cannot replace a table with a value",
+                key=key,
+                expected="a sub-key, e.g. " + key + ".n",
+                found=repr(raw),
+            )
         node[last] = val
         origins[tuple(parts)] = "--set"
         done.append((key, val))
@@ -239,15 +281,35 @@ def validate(d: dict[str, Any], origins: Origins, label: str) -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(x for x in err["loc"] if not str(x).startswith("function-"))
-        loc = tuple(x for x in loc if x not in ("float", "int", "str", "bool", "list", "dict", "tuple"))
+        loc = tuple(
+            x for x in loc if x not in ("float", "int", "str", "bool", "list", "dict", "tuple")
+        )
         where = _origin(loc, origins) or label
         msg = err["msg"]
         kind = err["type"]
         if kind == "extra_forbidden":
-            raise UserError("unknown key", file=where, key=".".join(map(str, loc)), expected="one of the documented keys (see docs/scenarios.md)", found=_found(err.get("input"))) from None
+            raise UserError(
+                "unknown key",
+                file=where,
+                key=".".join(map(str, loc)),
+                expected="one of the documented keys (see docs/scenarios.md)",
+                found=_found(err.get("input")),
+            ) from None
         if kind == "missing":
-            raise UserError("missing key", file=where, key=".".join(map(str, loc)), expected="a value", found="nothing") from None
-        raise UserError("invalid value", file=where, key=".".join(map(str, loc)), expected=msg.lower(), found=_found(err.get("input"))) from None
+            raise UserError(
+                "missing key",
+                file=where,
+                key=".".join(map(str, loc)),
+                expected="a value",
+                found="nothing",
+            ) from None
+        raise UserError(
+            "invalid value",
+            file=where,
+            key=".".join(map(str, loc)),
+            expected=msg.lower(),
+            found=_found(err.get("input")),
+        ) from None
     check_references(sc, origins, label)
     check_param_domains(sc, origins, label)
     return sc
@@ -261,14 +323,28 @@ def _numeric_fields(rec: Cited) -> list[str]:
         val = getattr(rec, name)
         if isinstance(val, bool):
             continue
-        if isinstance(val, int | float) or (isinstance(val, dict) and val and all(isinstance(x, int | float) for x in val.values())):
+        if isinstance(val, int | float) or (
+            isinstance(val, dict) and val and all(isinstance(x, int | float) for x in val.values())
+        ):
             out.append(name)
     return out
 
 
 def iter_records(sc: Scenario) -> Iterable[tuple[str, Cited]]:
     """Every cited data record with its key path."""
-    for table in ("ship_classes", "weapons", "missile_classes", "aircraft_types", "bases", "air_units", "ships", "munitions", "launchers", "missiles", "ground"):
+    for table in (
+        "ship_classes",
+        "weapons",
+        "missile_classes",
+        "aircraft_types",
+        "bases",
+        "air_units",
+        "ships",
+        "munitions",
+        "launchers",
+        "missiles",
+        "ground",
+    ):
         for key, rec in getattr(sc, table).items():
             yield f"{table}.{key}", rec
     yield "theatre", sc.theatre
@@ -294,11 +370,21 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
                 fail(f"{path}.field_sources.{f}", "unknown source key", "a key of [sources]", s)
         for f in list(rec.field_sources) + list(rec.assumed):
             if f not in type(rec).model_fields:
-                fail(f"{path}.assumed", "assumption for an unknown field", "a field of this record", f)
+                fail(
+                    f"{path}.assumed",
+                    "assumption for an unknown field",
+                    "a field of this record",
+                    f,
+                )
         if rec.source is None:
             for f in _numeric_fields(rec):
                 if f not in rec.field_sources and f not in rec.assumed:
-                    fail(f"{path}.{f}", "number without a source", "a 'source' key or an 'assumed' rationale", getattr(rec, f))
+                    fail(
+                        f"{path}.{f}",
+                        "number without a source",
+                        "a 'source' key or an 'assumed' rationale",
+                        getattr(rec, f),
+                    )
     for name, prm in sc.params.items():
         if prm.source is not None and prm.source not in srcs:
             fail(f"params.{name}.source", "unknown source key", "a key of [sources]", prm.source)
@@ -306,11 +392,18 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
         if code not in actors or not sc.actors[code].rungs:
             fail(f"roles.{code}", "unknown ally", "an actor with a role ladder", code)
         if rung not in sc.actors[code].rungs:
-            fail(f"roles.{code}", "unknown rung", "one of " + ", ".join(sc.actors[code].rungs), rung)
+            fail(
+                f"roles.{code}", "unknown rung", "one of " + ", ".join(sc.actors[code].rungs), rung
+            )
     for code, actor in sc.actors.items():
         for rname, r in actor.rungs.items():
             if r.release is not None and r.release not in actors:
-                fail(f"actors.{code}.rungs.{rname}.release", "unknown actor", "an actor code", r.release)
+                fail(
+                    f"actors.{code}.rungs.{rname}.release",
+                    "unknown actor",
+                    "an actor code",
+                    r.release,
+                )
     for h in sc.plan.strike_hosts:
         if h not in actors:
             fail("plan.strike_hosts", "unknown actor", "actor codes", h)
@@ -321,7 +414,12 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
         if u.actor not in actors:
             fail(f"air_units.{uid}.actor", "unknown actor", "an actor code", u.actor)
         if u.type not in sc.aircraft_types:
-            fail(f"air_units.{uid}.type", "unknown aircraft type", "a key of [aircraft_types]", u.type)
+            fail(
+                f"air_units.{uid}.type",
+                "unknown aircraft type",
+                "a key of [aircraft_types]",
+                u.type,
+            )
         for f in ("base", "fallback"):
             if getattr(u, f) not in sc.bases:
                 fail(f"air_units.{uid}.{f}", "unknown base", "a key of [bases]", getattr(u, f))
@@ -331,9 +429,16 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
         if g.actor not in actors:
             fail(f"ships.{gid}.actor", "unknown actor", "an actor code", g.actor)
         if g.ship_class not in sc.ship_classes:
-            fail(f"ships.{gid}.class", "unknown ship class", "a key of [ship_classes]", g.ship_class)
+            fail(
+                f"ships.{gid}.class", "unknown ship class", "a key of [ship_classes]", g.ship_class
+            )
         if g.ship_class not in SHIP_CLASSES:
-            fail(f"ships.{gid}.class", "ship class the engine does not model", "one of " + ", ".join(SHIP_CLASSES), g.ship_class)
+            fail(
+                f"ships.{gid}.class",
+                "ship class the engine does not model",
+                "one of " + ", ".join(SHIP_CLASSES),
+                g.ship_class,
+            )
         for w in g.anti_ship:
             if w not in sc.weapons:
                 fail(f"ships.{gid}.anti_ship", "unknown weapon", "a key of [weapons]", w)
@@ -407,14 +512,26 @@ def check_param_domains(sc: Scenario, origins: Origins, label: str) -> None:
         for field, x in cands:
             bad = not (lo <= x <= hi) or (strict and x <= 0) or x != x
             if bad:
-                expected = f"a number > 0{'' if hi == float('inf') else f' and <= {hi:g}'}" if strict else f"a number in [{lo:g}, {hi:g}]"
+                expected = (
+                    f"a number > 0{'' if hi == float('inf') else f' and <= {hi:g}'}"
+                    if strict
+                    else f"a number in [{lo:g}, {hi:g}]"
+                )
                 path = f"params.{name}.{field}"
                 where = _origin(tuple(path.split(".")), origins) or label
-                raise UserError("invalid value", file=where, key=path, expected=expected, found=_found(x))
+                raise UserError(
+                    "invalid value", file=where, key=path, expected=expected, found=_found(x)
+                )
         if prm.unit == "bool" and prm.value not in (0.0, 1.0):
             path = f"params.{name}.value"
             where = _origin(tuple(path.split(".")), origins) or label
-            raise UserError("invalid value", file=where, key=path, expected="0 or 1 (or false/true)", found=_found(prm.value))
+            raise UserError(
+                "invalid value",
+                file=where,
+                key=path,
+                expected="0 or 1 (or false/true)",
+                found=_found(prm.value),
+            )
 
 
 def resolve(

@@ -94,6 +94,8 @@ class Param(Strict):
 
 
 class ShipClass(Cited):
+    """A ship class of the catalogue: survivability, crew, embarked troops and lift."""
+
     doc: str
     hits_to_kill: Annotated[float, Field(gt=0)]
     crew: NonNegInt
@@ -102,18 +104,24 @@ class ShipClass(Cited):
 
 
 class Weapon(Cited):
+    """An allied anti-ship weapon of the catalogue."""
+
     doc: str
     speed: Literal["subsonic", "supersonic"]
     range_km: NonNeg
 
 
 class MissileClass(Cited):
+    """A PRC missile class: range from the launch area and role (land attack or anti-ship)."""
+
     doc: str
     range_km: NonNeg
     role: Literal["land", "ship"]
 
 
 class AircraftType(Cited):
+    """An aircraft type: generation, role, combat radius and anti-ship load per sortie."""
+
     generation: Annotated[float, Field(ge=3, le=6)]
     role: Literal["fighter", "bomber"]
     combat_radius_km: NonNeg
@@ -124,6 +132,8 @@ Rung = Literal["none", "home", "regional", "theatre"]
 
 
 class RungSpec(Strict):
+    """One rung of an actor's role ladder: basing, forces, entry trigger, releases."""
+
     doc: str
     us_basing: bool
     forces: Rung
@@ -132,6 +142,8 @@ class RungSpec(Strict):
 
 
 class Actor(Strict):
+    """An actor (country) with its side and role ladder, lowest rung first."""
+
     name: str
     side: Literal["prc", "coalition"]
     default: str | None = None
@@ -139,6 +151,8 @@ class Actor(Strict):
 
 
 class Theatre(Cited):
+    """Theatre geometry: centre of the fight and representative PRC launch area."""
+
     center_lat: Annotated[float, Field(ge=-90, le=90)]
     center_lon: Annotated[float, Field(ge=-180, le=180)]
     launch_lat: Annotated[float, Field(ge=-90, le=90)]
@@ -146,6 +160,8 @@ class Theatre(Cited):
 
 
 class Base(Cited):
+    """An airbase, civil airport, carrier operating area or mainland base."""
+
     name: str
     host: str
     lat: Annotated[float, Field(ge=-90, le=90)]
@@ -157,6 +173,8 @@ class Base(Cited):
 
 
 class AirUnit(Cited):
+    """An air unit: owner, aircraft type, operating and fallback bases, size."""
+
     actor: str
     type: str
     base: str
@@ -168,6 +186,8 @@ class AirUnit(Cited):
 
 
 class Ships(Cited):
+    """A group of ships of one class with its area defence and anti-ship missiles."""
+
     actor: str
     # "class" is a Python keyword; the TOML key is `class`.
     ship_class: str = Field(alias="class")
@@ -181,12 +201,16 @@ class Ships(Cited):
 
 
 class Munition(Cited):
+    """An allied stock of one anti-ship weapon (records of one owner and weapon add up)."""
+
     actor: str
     weapon: str
     n: NonNeg
 
 
 class Launcher(Cited):
+    """Ground-based anti-ship launchers deployed on a host's territory."""
+
     actor: str
     host: str
     weapon: str
@@ -196,15 +220,21 @@ class Launcher(Cited):
 
 
 class Missiles(Cited):
+    """A PRC missile inventory of one class."""
+
     n: NonNeg
 
 
 class Ground(Cited):
+    """Ground forces of the PRC (invasion battalions) or Taiwan (active and reserve)."""
+
     battalions: NonNeg
     reserve_battalions: NonNeg = 0.0
 
 
 class Plan(Strict):
+    """The PRC strike plan: whose airbases its missiles may strike."""
+
     strike_hosts: list[str]
     strike_allied_bases: bool = True
     source: str | None = None
