@@ -29,7 +29,10 @@ simulate(p, min(reps, 500), 0)  # warm-up
 times = []
 for i in range(repeat):
     t = time.perf_counter(); simulate(p, reps, i + 1); times.append(time.perf_counter() - t)
-tracemalloc.start(); simulate(p, reps, 99); peak = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()
+tracemalloc.start()
+simulate(p, reps, 99)
+peak = tracemalloc.get_traced_memory()[1]
+tracemalloc.stop()
 print(json.dumps({"median_s": statistics.median(times), "peak_bytes": peak}))
 """
 
@@ -38,7 +41,10 @@ def run_one(scenario: str, reps: int, repeat: int) -> dict[str, float]:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     out = subprocess.run(
         [sys.executable, "-c", CHILD, scenario, str(reps), str(repeat)],
-        capture_output=True, text=True, env=env, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -49,7 +55,10 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=HERE / "configs.toml")
     args = ap.parse_args()
     cfg = tomllib.loads(args.config.read_text())
-    print(f"{'benchmark':24s} {'reps':>7s} {'median s':>9s} {'reps/s':>9s} {'peak MiB':>9s} {'KiB/rep':>8s}")
+    print(
+        f"{'benchmark':24s} {'reps':>7s} {'median s':>9s} "
+        f"{'reps/s':>9s} {'peak MiB':>9s} {'KiB/rep':>8s}"
+    )
     for c in cfg["campaign"]:
         if args.quick and c["reps"] > 10000:
             continue

@@ -19,12 +19,25 @@ def test_run_json_has_stable_keys():
     r = runner.invoke(app, ["run", "csis-2026", "--reps", "200", "--seed", "1", "--json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert set(doc["outcome"]) == {"prc_decisive_defeat", "stalemate_against_prc", "stalemate", "stalemate_toward_prc", "prc_victory"}
+    assert set(doc["outcome"]) == {
+        "prc_decisive_defeat",
+        "stalemate_against_prc",
+        "stalemate",
+        "stalemate_toward_prc",
+        "prc_victory",
+    }
     assert abs(sum(v["p"] for v in doc["outcome"].values()) - 1) < 1e-12
     for v in doc["outcome"].values():
         assert 0 <= v["lo"] <= v["p"] <= v["hi"] <= 1
     for country in ("CHN", "TWN", "USA", "JPN"):
-        for m in ("aircraft", "aircraft_on_ground", "carriers", "surface_combatants", "submarines", "personnel_killed"):
+        for m in (
+            "aircraft",
+            "aircraft_on_ground",
+            "carriers",
+            "surface_combatants",
+            "submarines",
+            "personnel_killed",
+        ):
             q = doc["losses"][country][m]
             assert q["p10"] <= q["median"] <= q["p90"]
     for m in ("amphibious_ships", "amphibious_fleet_sunk_share", "battalions_landed"):
@@ -34,10 +47,15 @@ def test_run_json_has_stable_keys():
 
 def test_run_table_and_roles_change_results():
     a = runner.invoke(app, ["run", "csis-2026", "--reps", "300", "--seed", "2", "--json"])
-    b = runner.invoke(app, ["run", "csis-2026", "--reps", "300", "--seed", "2", "--json", "--role", "JPN=neutral"])
+    b = runner.invoke(
+        app, ["run", "csis-2026", "--reps", "300", "--seed", "2", "--json", "--role", "JPN=neutral"]
+    )
     da, db = json.loads(a.stdout), json.loads(b.stdout)
     assert db["roles"]["JPN"] == "neutral"
-    assert db["losses"]["CHN"]["battalions_landed"]["median"] > da["losses"]["CHN"]["battalions_landed"]["median"]
+    assert (
+        db["losses"]["CHN"]["battalions_landed"]["median"]
+        > da["losses"]["CHN"]["battalions_landed"]["median"]
+    )
     t = runner.invoke(app, ["run", "csis-2026", "--reps", "100"])
     assert t.exit_code == 0 and "Decisive PRC defeat" in t.stdout
 
@@ -59,7 +77,17 @@ def test_scenarios_and_show():
     s = runner.invoke(app, ["show", "csis-2026", "--json"])
     doc = json.loads(s.stdout)
     keys = {p["key"] for p in doc["params"]}
-    for knob in ("roc_will_to_resist", "us_entry_delay_days", "prc_missile_inventory_scale", "jassm_er_maritime", "ship_defence_scale", "extra_shelters", "civil_airports_access", "us_strikes_mainland", "prc_lift_scale"):
+    for knob in (
+        "roc_will_to_resist",
+        "us_entry_delay_days",
+        "prc_missile_inventory_scale",
+        "jassm_er_maritime",
+        "ship_defence_scale",
+        "extra_shelters",
+        "civil_airports_access",
+        "us_strikes_mainland",
+        "prc_lift_scale",
+    ):
         assert knob in keys
     assert any(d["key"] == "munitions.usa-lrasm.n" for d in doc["data"])
 
@@ -67,8 +95,18 @@ def test_scenarios_and_show():
 def test_user_errors_exit_2_one_line_no_traceback(tmp_path: Path):
     bad = tmp_path / "bad.toml"
     bad.write_text('extends = "csis-2026"\n[params]\nk_air = "fast"\n')
-    for args in (["run", str(bad)], ["run", "csis-2026", "--role", "JPN=maybe"], ["run", str(tmp_path / "nope.toml")], ["show", "csis-2026", "--set", "x.y=1"]):
-        p = subprocess.run([sys.executable, "-m", "straitsim.cli", *args], capture_output=True, text=True, timeout=120)
+    for args in (
+        ["run", str(bad)],
+        ["run", "csis-2026", "--role", "JPN=maybe"],
+        ["run", str(tmp_path / "nope.toml")],
+        ["show", "csis-2026", "--set", "x.y=1"],
+    ):
+        p = subprocess.run(
+            [sys.executable, "-m", "straitsim.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert p.returncode == 2, (args, p.stderr)
         assert "Traceback" not in p.stderr
         lines = [x for x in p.stderr.strip().splitlines() if x.strip()]
@@ -76,7 +114,24 @@ def test_user_errors_exit_2_one_line_no_traceback(tmp_path: Path):
 
 
 def test_knobs_each_change_something():
-    base = json.loads(runner.invoke(app, ["run", "csis-2026", "--reps", "100", "--seed", "3", "--json"]).stdout)
-    for flag in (["--set", "prc_lift_scale=0.7"], ["--set", "jassm_er_maritime=0"], ["--set", "extra_shelters=400"], ["--set", "us_entry_delay_days=14"], ["--set", "roc_will_to_resist=0.4"], ["--role", "PHL=access"], ["--set", "civil_airports_access=1"], ["--set", "us_strikes_mainland=1"], ["--set", "prc_missile_inventory_scale=1.5"], ["--set", "ship_defence_scale=0.5"]):
-        doc = json.loads(runner.invoke(app, ["run", "csis-2026", "--reps", "100", "--seed", "3", "--json", *flag]).stdout)
+    base = json.loads(
+        runner.invoke(app, ["run", "csis-2026", "--reps", "100", "--seed", "3", "--json"]).stdout
+    )
+    for flag in (
+        ["--set", "prc_lift_scale=0.7"],
+        ["--set", "jassm_er_maritime=0"],
+        ["--set", "extra_shelters=400"],
+        ["--set", "us_entry_delay_days=14"],
+        ["--set", "roc_will_to_resist=0.4"],
+        ["--role", "PHL=access"],
+        ["--set", "civil_airports_access=1"],
+        ["--set", "us_strikes_mainland=1"],
+        ["--set", "prc_missile_inventory_scale=1.5"],
+        ["--set", "ship_defence_scale=0.5"],
+    ):
+        doc = json.loads(
+            runner.invoke(
+                app, ["run", "csis-2026", "--reps", "100", "--seed", "3", "--json", *flag]
+            ).stdout
+        )
         assert doc["losses"] != base["losses"], flag

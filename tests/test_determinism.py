@@ -31,7 +31,7 @@ def test_different_seeds_differ(csis):
 
 
 def test_profile_results_do_not_depend_on_the_batch(csis):
-    """A profile run alone equals the same profile inside a lattice batch (common random numbers)."""
+    """A profile run alone equals the same profile in a lattice batch (common random numbers)."""
     alone = ss.simulate(csis, reps=80, seed=9, profiles=[{"JPN": "neutral"}])
     batch = ss.simulate(csis, reps=80, seed=9, profiles=[{"JPN": "full"}, {"JPN": "neutral"}, {}])
     _same(alone, batch.select([1]))
@@ -57,10 +57,17 @@ def test_stream_normals_are_standard():
 
 def test_chunking_invariance_with_mixed_profiles_and_decision_days(csis):
     """Profiles that end on different days, and modules that skip idle days, stay exact."""
-    profiles = [{}, {"JPN": "neutral"}, {"USA": "none", "JPN": "neutral"}, {"JPN": "defensive", "AUS": "full"}]
+    profiles = [
+        {},
+        {"JPN": "neutral"},
+        {"USA": "none", "JPN": "neutral"},
+        {"JPN": "defensive", "AUS": "full"},
+    ]
     whole = ss.simulate(csis, reps=60, seed=77, profiles=profiles, days=45)
     for chunk in (7, 25):
-        _same(whole, ss.simulate(csis, reps=60, seed=77, profiles=profiles, days=45, chunk_size=chunk))
+        _same(
+            whole, ss.simulate(csis, reps=60, seed=77, profiles=profiles, days=45, chunk_size=chunk)
+        )
     assert len(set(whole.decided_day.ravel().tolist())) > 2
     first = ss.simulate(csis, reps=8, seed=77, profiles=profiles, days=45)
     _same(first, ss.simulate(csis, reps=8, seed=77, profiles=profiles, days=45, chunk_size=1))

@@ -47,7 +47,10 @@ def _linear_euler(x, y, a, b, t, n=200_000):
     return x, y
 
 
-@pytest.mark.parametrize("x0,y0,a,b", [(150.0, 10.0, 0.0065, 0.00033), (40.0, 60.0, 0.002, 0.003), (50.0, 25.0, 0.001, 0.002)])
+@pytest.mark.parametrize(
+    "x0,y0,a,b",
+    [(150.0, 10.0, 0.0065, 0.00033), (40.0, 60.0, 0.002, 0.003), (50.0, 25.0, 0.001, 0.002)],
+)
 def test_linear_law_matches_fine_integration(x0, y0, a, b):
     x, y = np.array(x0), np.array(y0)
     for _ in range(10):
@@ -70,10 +73,13 @@ def test_hughes_salvo_equation():
     assert hughes_losses(np.array(20.0), np.array(8.0), 1.0, 2.0) == pytest.approx(6.0)
     assert hughes_losses(np.array(5.0), np.array(8.0), 1.0, 2.0) == pytest.approx(0.0)
     assert hughes_losses(np.array(100.0), np.array(8.0), 1.0, 2.0) == pytest.approx(8.0)
-    # Classic homogeneous example: A=10 ships x 4 missiles, B=8 ships defending 2 each, 3 hits to kill.
+    # Classic homogeneous example: A=10 ships x 4 missiles, B=8 ships defending 2 each,
+    # 3 hits to kill.
     assert hughes_losses(np.array(40.0), np.array(8.0), 2.0, 3.0) == pytest.approx((40 - 16) / 3)
 
 
 def test_closed_form_helper_consistent():
     x, y = square_law_closed_form(100, 80, 0.01, 0.01, 50)
-    assert x == pytest.approx(71.0749720811, abs=1e-8) and y == pytest.approx(38.1005466671, abs=1e-8)
+    assert x == pytest.approx(71.0749720811, abs=1e-8) and y == pytest.approx(
+        38.1005466671, abs=1e-8
+    )

@@ -38,7 +38,11 @@ def test_role_ladders_have_the_required_rungs(csis):
 
 def test_extends_and_override(tmp_path: Path):
     f = tmp_path / "mine.toml"
-    f.write_text('extends = "csis-2026"\nname = "mine"\ntitle = "Mine"\n[params]\nus_entry_delay_days = 7\n[munitions.usa-lrasm]\nn = 900\n')
+    f.write_text(
+        'extends = "csis-2026"\nname = "mine"\ntitle = "Mine"\n'
+        "[params]\nus_entry_delay_days = 7\n"
+        "[munitions.usa-lrasm]\nn = 900\n"
+    )
     sc = ss.load_scenario(f)
     assert sc.params["us_entry_delay_days"].value == 7
     assert sc.munitions["usa-lrasm"].n == 900
@@ -57,7 +61,9 @@ def test_set_fixes_uncertain_parameter(csis):
 
 
 def test_set_dotted_path_and_bool():
-    sc = ss.load_scenario("csis-2026", sets=["air_units.usa-kadena-f15ex.n=48", "jassm_er_maritime=false"])
+    sc = ss.load_scenario(
+        "csis-2026", sets=["air_units.usa-kadena-f15ex.n=48", "jassm_er_maritime=false"]
+    )
     assert sc.air_units["usa-kadena-f15ex"].n == 48
     assert sc.params["jassm_er_maritime"].value == 0.0
 
@@ -78,12 +84,29 @@ def test_every_number_is_cited(csis):
     [
         ('extends = "csis-2026"\n[params]\nk_air = "fast"\n', "params.k_air.value", "valid number"),
         ('extends = "csis-2026"\nbogus = 1\n', "bogus", "unknown key"),
-        ('extends = "csis-2026"\n[air_units.usa-kadena-f15ex]\nn = -3\n', "air_units.usa-kadena-f15ex.n", "greater than or equal"),
-        ('extends = "csis-2026"\n[air_units.usa-kadena-f15ex]\nn = true\n', "air_units.usa-kadena-f15ex.n", "true/false"),
-        ('extends = "csis-2026"\n[air_units.usa-kadena-f15ex]\nbase = "atlantis"\n', "air_units.usa-kadena-f15ex.base", "unknown base"),
+        (
+            'extends = "csis-2026"\n[air_units.usa-kadena-f15ex]\nn = -3\n',
+            "air_units.usa-kadena-f15ex.n",
+            "greater than or equal",
+        ),
+        (
+            'extends = "csis-2026"\n[air_units.usa-kadena-f15ex]\nn = true\n',
+            "air_units.usa-kadena-f15ex.n",
+            "true/false",
+        ),
+        (
+            'extends = "csis-2026"\n[air_units.usa-kadena-f15ex]\nbase = "atlantis"\n',
+            "air_units.usa-kadena-f15ex.base",
+            "unknown base",
+        ),
         ('extends = "csis-2026"\n[roles]\nJPN = "maybe"\n', "roles.JPN", "unknown rung"),
         ('extends = "csis-2026"\nhorizon_days = 0\n', "horizon_days", "greater than or equal"),
-        ('extends = "csis-2026"\n[air_units.new]\nactor = "USA"\ntype = "F-35A"\nbase = "kadena"\nfallback = "kadena"\nn = 5\n', "air_units.new.n", "without a source"),
+        (
+            'extends = "csis-2026"\n[air_units.new]\nactor = "USA"\ntype = "F-35A"\n'
+            'base = "kadena"\nfallback = "kadena"\nn = 5\n',
+            "air_units.new.n",
+            "without a source",
+        ),
     ],
 )
 def test_errors_name_file_key_expected_found(tmp_path: Path, text, key, fragment):
