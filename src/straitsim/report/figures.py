@@ -2,7 +2,8 @@
 
 Every function takes a run summary (the ``straitsim run --json`` document, a dict) or a
 :class:`~straitsim.api.RunResult`, returns a :class:`matplotlib.figure.Figure`, and saves it
-as PNG when given ``path``. No network: the map draws the shipped Natural Earth coastline.
+as PNG when given ``path``. No network: the map (:mod:`straitsim.report.theatre`, re-exported
+here as :func:`plot_map`) draws the shipped Natural Earth coastline.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import matplotlib
 matplotlib.use("Agg")  # noqa: E402  (headless: reports run on servers and in CI)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch, Polygon  # noqa: E402
 
-from straitsim.report import geo  # noqa: E402
-from straitsim.report.bases import STATUS  # noqa: E402
+from straitsim.report.bases import base_results  # noqa: E402
+from straitsim.report.theatre import plot_map  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from straitsim.api import RunResult
@@ -55,7 +55,6 @@ COUNTRY_NAMES = {
 }
 # no URL in the PNG's text chunks: reports must carry no external reference
 PNG_METADATA = {"Software": "straitsim (matplotlib)"}
-THEATRE_BOX = (100.0, 160.0, -36.0, 46.0)  # lon min, lon max, lat min, lat max
 
 
 def as_doc(result: RunResult | Mapping[str, Any]) -> Mapping[str, Any]:
@@ -150,82 +149,28 @@ def plot_traces(result: RunResult | Mapping[str, Any], path: str | Path | None =
     return _finish(fig, path)
 
 
-def plot_map(
-    bases: Sequence[Mapping[str, Any]],
-    path: str | Path | None = None,
-    box: tuple[float, float, float, float] = THEATRE_BOX,
-    title: str = "Bases under the chosen roles",
-) -> Figure:
-    """Theatre map: shipped coastline, bases at their coordinates coloured by status.
-
-    Parameters
-    ----------
-    bases : sequence of dict
-        Records from :func:`straitsim.report.bases.base_status`.
-    path : str or Path, optional
-        Where to save the PNG.
-    box : tuple of float
-        ``(lon_min, lon_max, lat_min, lat_max)``; bases outside are listed under the map.
-    title : str
-        Axes title.
-    """
-    lon0, lon1, lat0, lat1 = box
-    fig, ax = plt.subplots(figsize=(7.5, 9))
-    ax.set_facecolor("#eaf2f8")
-    for ring in geo.layer("land", box):
-        ax.add_patch(Polygon(ring, closed=True, facecolor="#f4f1e8", edgecolor="none", zorder=1))
-    for line in geo.layer("coastlines", box):
-        ax.plot(line[:, 0], line[:, 1], color="#7f8c8d", linewidth=0.5, zorder=2)
-    outside = []
-    seen = set()
-    for b in bases:
-        if not (lon0 <= b["lon"] <= lon1 and lat0 <= b["lat"] <= lat1):
-            outside.append(f"{b['name']} ({STATUS[b['status']][0]})")
-            continue
-        colour = STATUS[b["status"]][1]
-        size = 20 + 1.2 * min(float(b.get("n_aircraft", 0.0)), 200.0)
-        marker = "s" if b["kind"] == "mainland" else ("^" if b["kind"] == "carrier" else "o")
-        ax.scatter(
-            b["lon"],
-            b["lat"],
-            s=size,
-            c=colour,
-            marker=marker,
-            edgecolors="black",
-            linewidths=0.5,
-            zorder=3,
-        )
-        seen.add(b["status"])
-    ax.set_xlim(lon0, lon1)
-    ax.set_ylim(lat0, lat1)
-    ax.set_aspect(1.0)
-    ax.set_xlabel("longitude (deg E)")
-    ax.set_ylabel("latitude (deg N)")
-    handles = [Patch(color=STATUS[k][1], label=STATUS[k][0]) for k in STATUS if k in seen]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        fontsize=8,
-        title="marker size: aircraft",
-        title_fontsize=8,
-    )
-    note = geo.COASTLINE_SOURCE
-    if outside:
-        note = "Not shown: " + "; ".join(outside) + "\n" + note
-    ax.set_title(title, fontsize=10)
-    fig.text(0.01, 0.005, note, fontsize=7, color="#555555")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    if path is not None:
-        fig.savefig(path, dpi=120, metadata=PNG_METADATA)
-    return fig
-
-
 def save_run_figures(
     result: RunResult | Mapping[str, Any],
     bases: Sequence[Mapping[str, Any]],
     out_dir: str | Path,
 ) -> dict[str, Path]:
-    """Write outcomes.png, losses.png, traces.png and map.png into ``out_dir``; return paths."""
+    """Write outcomes.png, losses.png, traces.png and map.png into ``out_dir``; return paths.
+
+    Parameters
+    ----------
+    result : RunResult or dict
+        The run, or its summary document.
+    bases : sequence of dict
+        :func:`straitsim.report.bases.base_status` records for the run's roles and overrides
+        (joined here with the run's per-base results for the map).
+    out_dir : str or Path
+        Directory for the PNGs (created).
+
+    Returns
+    -------
+    dict of str to Path
+        Figure name -> path.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     doc = as_doc(result)
@@ -237,6 +182,6 @@ def save_run_figures(
     }
     for name, fn in (("outcomes", plot_outcomes), ("losses", plot_losses), ("traces", plot_traces)):
         plt.close(fn(doc, paths[name]))
-    roles = ", ".join(f"{k}={v}" for k, v in doc.get("roles", {}).items())
-    plt.close(plot_map(bases, paths["map"], title=f"Bases under {roles}"))
+    title = f"What happened at each base: {_title(doc)}".replace("\n", "; ")
+    plt.close(plot_map(base_results(bases, doc), paths["map"], title=title))
     return paths

@@ -14,10 +14,18 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from straitsim.report.bases import STATUS
+from straitsim.report.bases import STATUS, base_results
 from straitsim.report.figures import COUNTRY_NAMES, OUTCOME_LABELS
 from straitsim.report.geo import COASTLINE_SOURCE
-from straitsim.report.markdown import LOSS_COLUMNS, pct, q, trace_rows
+from straitsim.report.markdown import (
+    BASE_COLUMNS,
+    BASES_INTRO,
+    LOSS_COLUMNS,
+    base_rows,
+    pct,
+    q,
+    trace_rows,
+)
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -168,26 +176,21 @@ def render_html(
     if "traces" in figures:
         parts.append(f'<img alt="daily traces" src="{data_uri(figures["traces"])}">')
     parts.append("<h2>Bases</h2>")
-    parts.append(
-        '<p class="small">Exposure under these roles, from the same day-0 rules the engine applies '
-        "(the engine reports losses per country, not per base).</p>"
-    )
+    parts.append(f'<p class="small">{escape(BASES_INTRO)}</p>')
     if "map" in figures:
         parts.append(f'<img alt="theatre map" src="{data_uri(figures["map"])}">')
     parts.append(
         _table(
-            ["base", "host", "aircraft", "status"],
+            list(BASE_COLUMNS),
             [
-                [
-                    escape(b["name"]),
-                    escape(b["host"]),
-                    f"{b['n_aircraft']:.0f}",
+                [escape(x) for x in r[:-1]]
+                + [
                     f'<span class="swatch" style="background:{STATUS[b["status"]][1]}"></span>'
-                    + escape(STATUS[b["status"]][0]),
+                    + escape(r[-1])
                 ]
-                for b in bases
+                for b, r in base_rows(base_results(bases, doc))
             ],
-            [False, False, True, False],
+            [False, False, True, True, True, True, False],
         )
     )
     for title, body in sections:

@@ -5,11 +5,65 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from straitsim.report.bases import STATUS
+from straitsim.report.bases import STATUS, base_results
 from straitsim.report.figures import COUNTRY_NAMES, OUTCOME_LABELS, TRACE_LABELS
 from straitsim.report.geo import COASTLINE_SOURCE
 
 LOSS_COLUMNS = ("aircraft", "ships", "carriers", "submarines", "personnel_killed")
+
+
+BASE_COLUMNS = (
+    "base",
+    "host",
+    "aircraft based",
+    "lost on the ground",
+    "share lost",
+    "missiles received",
+    "exposure (day 0)",
+)
+BASES_INTRO = (
+    "What happened at each base in this run, median (10-90%) over the replications: aircraft "
+    "destroyed on the ground (at the carrier groups: embarked aircraft lost with their "
+    "carriers), as a count and as a share of the aircraft based there under these roles, and PRC "
+    "land-attack missiles arriving after missile defence. Exposure is what the day-0 rules "
+    "expose the base to (whether the PRC plan strikes it and its missiles reach it), which "
+    "explains a base that lost nothing."
+)
+
+
+def base_rows(
+    records: Sequence[Mapping[str, Any]],
+) -> list[tuple[Mapping[str, Any], tuple[str, ...]]]:
+    """Rows of the bases table (:data:`BASE_COLUMNS`), each with its ``base_results`` record.
+
+    Bases with no aircraft based, no losses and no missiles are left out (closed civil
+    fields, bases no unit uses under these roles).
+    """
+    rows = []
+    for b in records:
+        lost, mis, share = (
+            b.get("aircraft_lost_on_ground"),
+            b.get("missiles_received"),
+            b.get("share_lost_on_ground"),
+        )
+        n = float(b.get("n_aircraft_based", b["n_aircraft"]))
+        if n <= 0 and (lost is None or lost["p90"] <= 0) and (mis is None or mis["p90"] <= 0):
+            continue
+        rows.append(
+            (
+                b,
+                (
+                    b["name"],
+                    b["host"],
+                    f"{n:.0f}",
+                    q(lost) if lost else "",
+                    q(share, ".0%") if share else "",
+                    q(mis) if mis else "",
+                    STATUS[b["status"]][0],
+                ),
+            )
+        )
+    return rows
 
 
 def pct(x: float) -> str:
@@ -126,16 +180,12 @@ def render_markdown(
         "",
         "## Bases",
         "",
-        "Exposure under these roles, from the same day-0 rules the engine applies (the engine "
-        "reports losses per country, not per base).",
+        BASES_INTRO,
         "",
-        "| base | host | aircraft | status |",
-        "|---|---|---:|---|",
+        "| " + " | ".join(BASE_COLUMNS) + " |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
-    for b in bases:
-        lines.append(
-            f"| {b['name']} | {b['host']} | {b['n_aircraft']:.0f} | {STATUS[b['status']][0]} |"
-        )
+    lines += ["| " + " | ".join(r) + " |" for _, r in base_rows(base_results(bases, doc))]
     for title, body in sections:
         lines += ["", f"## {title}", "", body.rstrip()]
     if figures:

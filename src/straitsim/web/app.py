@@ -8,7 +8,8 @@ Routes
 ``GET /topojson/...``       the shipped Natural Earth coastline (plotly's ``topojsonURL``)
 ``GET /api/scenarios``      built-in scenarios, their ladders and knobs, the limits
 ``POST /api/run``           the ``straitsim run --json`` document
-``POST /api/bases``         bases and their exposure under the chosen roles (the map)
+``POST /api/bases``         bases, their aircraft and day-0 exposure under the chosen roles (the
+                            map joins them with the ``bases`` results of ``/api/run``)
 ``POST /api/roles``         Shapley attribution over the allies (``analysis.roles``)
 ``POST /api/deterrence``    perceived PRC success vs P(ally fights) (``analysis.deterrence``)
 ``GET /openapi.json``       the schema (no ``/docs`` page: Swagger UI would need a CDN)
@@ -168,7 +169,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     from straitsim.analysis.metrics import describe_metric
     from straitsim.analysis.roles import analyse_roles
     from straitsim.analysis.roles import ladders as lattice_ladders
-    from straitsim.report.bases import STATUS, base_status
+    from straitsim.report.bases import LOSS_COLOURS, STATUS, base_status
 
     lim = limits or Limits()
     m = build_models(lim)
@@ -220,6 +221,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                 for k in m.RolesRequest.model_fields["metric"].annotation.__args__
             },
             "base_status": {k: {"label": v[0], "colour": v[1]} for k, v in STATUS.items()},
+            "base_map": {"loss_colours": list(LOSS_COLOURS)},
             "limits": {
                 "max_reps": lim.max_reps,
                 "max_lattice_work": lim.max_lattice_work,
@@ -242,7 +244,11 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
     @app.post("/api/bases", responses=ERRORS, response_model=dict[str, Any])
     def bases(body: BasesRequest) -> Response:  # type: ignore[valid-type]
-        """Bases at their data-pack coordinates, aircraft and exposure under the chosen roles."""
+        """Bases at their data-pack coordinates, aircraft and day-0 exposure under the roles.
+
+        The dashboard's map joins these with the per-base results of ``/api/run`` for the
+        same scenario, roles and overrides.
+        """
 
         def job() -> dict[str, Any]:
             sc = load(body)

@@ -190,7 +190,7 @@ def build_models(limits: Limits) -> Models:
         reps: int = Field(1000, ge=1, le=limits.max_reps, description="Replications.")
 
     class BasesRequest(Common):
-        """Bases, their aircraft and their exposure under the chosen roles."""
+        """Bases, their aircraft and their day-0 exposure under the chosen roles."""
 
     class RolesRequest(Seeded):
         """Shapley attribution over the allies' moves from their lowest rung."""

@@ -134,7 +134,8 @@ function checked(box) {
 }
 
 async function run() {
-  const body = { ...request(), reps: Number($("reps").value), seed: Number($("seed").value) };
+  const req = request();
+  const body = { ...req, reps: Number($("reps").value), seed: Number($("seed").value) };
   $("run").disabled = true;
   showError("");
   setStatus("status", `running ${body.reps} replications…`);
@@ -142,12 +143,14 @@ async function run() {
   try {
     const doc = await api("api/run", body);
     const secs = (performance.now() - t0) / 1000;
-    const model = /model;dur=([0-9.]+)/.exec(state.timing);
+    const timing = state.timing;
+    const model = /model;dur=([0-9.]+)/.exec(timing);
+    const bases = await api("api/bases", req);  // positions and aircraft for the run's own roles
     state.lastRun = doc;
     showRun(doc);
+    plotMap(bases.bases, doc);
     setStatus("status", `done in ${secs.toFixed(2)} s` +
-      (model ? ` (model ${(Number(model[1]) / 1000).toFixed(2)} s)` : state.timing === "cache" ? " (cached)" : ""));
-    await refreshBases();
+      (model ? ` (model ${(Number(model[1]) / 1000).toFixed(2)} s)` : timing === "cache" ? " (cached)" : ""));
   } catch (e) {
     showError(e.message);
     setStatus("status", "failed");
@@ -177,9 +180,7 @@ function showRun(doc) {
   }
   $("stat-aircraft").textContent = fmt(ac);
   $("stat-aircraft-ci").textContent = `sum of per-country medians (10–90%: ${fmt(ac10)}–${fmt(ac90)})`;
-  const roles = Object.entries(doc.roles).map(([k, r]) => `${k}=${r}`).join(", ");
-  $("stat-run").textContent = `${doc.scenario.name}, ${doc.reps} reps, seed ${doc.seed}; ${roles}` +
-    (doc.overrides.length ? `; ${doc.overrides.join(", ")}` : "");
+  $("stat-run").textContent = runLabel(doc);
   plotOutcome(doc);
   plotLosses(doc);
   plotTraces(doc);
@@ -242,46 +243,220 @@ function plotTraces(doc) {
   Plotly.react("chart-traces", data, layout, PLOT_CONFIG);
 }
 
+// ---- the map: what happened at each base in the run shown above (same encoding as the report)
+const MISSILE_KEY = [0, 50, 200, 500];
+const SYMBOLS = { air: "circle", civil: "diamond", carrier: "triangle-up", mainland: "square" };
+const KIND_LABELS = {
+  air: "air base", civil: "civil airfield",
+  carrier: "carrier groups at sea (embarked aircraft lost with their carriers)",
+  mainland: "PRC mainland airbases (aggregate)",
+};
+const THEATRE = { lon: [100, 160], lat: [-36, 46] };
+const ZOOM = { lon: [117.5, 131], lat: [21, 28.8] };  // Taiwan, the Ryukyus, the carrier groups
+const diameterPx = (missiles) => 7 + 1.4 * Math.sqrt(Math.max(0, Math.min(missiles, 3000)));
+const based = (b) => (b.n_aircraft_based ?? b.n_aircraft);
+const shortName = (b) => (b.kind === "carrier" ? "Carrier groups" : b.name.split(" (")[0].split(",")[0]
+  .replace(" Air Force Base", "").replace(" Air Base", "").replace(" AFB", "")
+  .replace("Marine Corps Air Station ", "").replace("RAAF Base ", "").trim());
+const q = (x, f = fmt) => `${f(x.median)} (10–90%: ${f(x.p10)}–${f(x.p90)})`;
+
 async function refreshBases() {
+  // before any run: where the bases are and what is based there under the chosen roles
   if (!state.meta) return;
+  if (state.lastRun) { markMapStale(); return; }
   try {
     const doc = await api("api/bases", request());
-    plotMap(doc.bases);
+    if (!state.lastRun) plotMap(doc.bases, null);
   } catch (e) {
     showError(e.message);
   }
 }
 
-function plotMap(bases) {
-  const statuses = state.meta.base_status;
-  const data = [];
-  for (const [key, st] of Object.entries(statuses)) {
-    const bs = bases.filter((b) => b.status === key);
-    if (!bs.length) continue;
-    data.push({
-      type: "scattergeo", mode: "markers", name: st.label,
-      lon: bs.map((b) => b.lon), lat: bs.map((b) => b.lat),
-      marker: {
-        color: st.colour, size: bs.map((b) => 7 + Math.sqrt(Math.min(b.n_aircraft, 300)) * 1.6),
-        line: { color: "#222", width: 0.6 },
-        symbol: bs.map((b) => (b.kind === "mainland" ? "square" : b.kind === "carrier" ? "triangle-up" : "circle")),
-      },
-      text: bs.map((b) => `${b.name} (${b.host})<br>${b.n_aircraft.toFixed(0)} aircraft, ${b.runways} runways, ${b.shelters} shelters<br>${st.label}`),
-      hovertemplate: "%{text}<extra></extra>",
-    });
+function runLabel(doc) {
+  const roles = Object.entries(doc.roles).map(([k, r]) => `${k}=${r}`).join(", ");
+  return `${doc.scenario.name}, ${doc.reps} reps, seed ${doc.seed}; ${roles}` +
+    (doc.overrides.length ? `; ${doc.overrides.join(", ")}` : "");
+}
+
+function markMapStale() {
+  const el = $("map-caption");
+  if (!state.lastRun || el.dataset.stale) return;
+  el.dataset.stale = "1";
+  el.textContent += " Settings changed since: press Run to update.";
+}
+
+function mergeResults(bases, doc) {
+  return bases.map((b) => {
+    const r = doc ? doc.bases[b.id] : undefined;
+    if (!r) return { ...b, lost: null, missiles: null, share: null };
+    const n = based(b);
+    const lost = r.aircraft_lost_on_ground;
+    const share = n > 0 ? { median: lost.median / n, p10: lost.p10 / n, p90: lost.p90 / n } : null;
+    return { ...b, lost, missiles: r.missiles_received, share };
+  });
+}
+
+function hoverText(b) {
+  const head = `<b>${b.name}</b> (${b.host})`;
+  const n = based(b);
+  const fleet = n > 0 ? `${n.toFixed(0)} aircraft based here under these roles` : "no aircraft based here under these roles";
+  const lines = [head, fleet];
+  if (b.lost) {
+    const what = b.kind === "carrier" ? "embarked aircraft lost with their carriers" : "aircraft destroyed on the ground";
+    lines.push(`${what}: ${q(b.lost)}` + (b.share ? `, ${pct(b.share.median)} of those based` : ""));
+    lines.push(`PRC missiles received (after missile defence): ${q(b.missiles)}`);
   }
+  lines.push(`exposure (day 0): ${b.status_label}`);
+  return lines.join("<br>");
+}
+
+function labelPositions(pts) {
+  // zoom panel labels: beside the marker (left on Taiwan's west coast), above/below a close neighbour
+  const pos = pts.map((b) => (b.lon > 119 && b.lon < 121 && b.kind !== "carrier") || b.lon > 129 ? "middle left" : "middle right");
+  const order = pts.map((_, i) => i).sort((i, j) => pts[j].lat - pts[i].lat);
+  order.forEach((i, k) => {
+    for (const j of order.slice(0, k)) {
+      const side = pos[i].split(" ")[1];
+      if (pos[j].split(" ")[1] === side && Math.abs(pts[i].lat - pts[j].lat) < 0.3 && Math.abs(pts[i].lon - pts[j].lon) < 1.5) {
+        pos[j] = `top ${side}`;
+        pos[i] = `bottom ${side}`;
+      }
+    }
+  });
+  return pos;
+}
+
+function plotMap(bases, doc) {
+  const recs = mergeResults(bases, doc).sort((a, b) => (b.missiles ? b.missiles.median : 0) - (a.missiles ? a.missiles.median : 0));
+  const colours = state.meta.base_map.loss_colours;
+  const scale = colours.map((c, i) => [i / (colours.length - 1), c]);
+  const data = [];
+  for (const [geo, box] of [["geo", THEATRE], ["geo2", ZOOM]]) {
+    const inBox = recs.filter((b) => b.lon >= box.lon[0] && b.lon <= box.lon[1] && b.lat >= box.lat[0] && b.lat <= box.lat[1]);
+    const isFilled = (b) => based(b) > 0 && (!doc || b.share);
+    const filled = inBox.filter(isFilled);
+    const hollow = inBox.filter((b) => !isFilled(b));
+    const common = (bs) => ({
+      type: "scattergeo", geo, ids: bs.map((b) => b.id), lon: bs.map((b) => b.lon), lat: bs.map((b) => b.lat),
+      text: bs.map(hoverText), hovertemplate: "%{text}<extra></extra>", showlegend: false,
+      customdata: bs.map((b) => (b.lost ? [b.lost.median, b.lost.p10, b.lost.p90, b.missiles.median, b.missiles.p10, b.missiles.p90, based(b)] : [null, null, null, null, null, null, based(b)])),
+    });
+    const size = (b) => diameterPx(b.missiles ? b.missiles.median : 0);
+    const symbol = (b) => SYMBOLS[b.kind] || "circle";
+    if (filled.length) {
+      const labelled = geo === "geo2" && doc;
+      data.push({
+        ...common(filled), name: "aircraft based", mode: labelled ? "markers+text" : "markers",
+        marker: doc ? {
+          color: filled.map((b) => Math.min(1, b.share.median)), cmin: 0, cmax: 1, colorscale: scale,
+          showscale: geo === "geo", size: filled.map(size), symbol: filled.map(symbol),
+          line: { color: "#222", width: 0.7 }, opacity: 1,
+          colorbar: {
+            title: { text: "aircraft destroyed<br>on the ground<br>(median share<br>of those based)", font: { size: 11 } },
+            tickformat: ".0%", x: 0.36, len: 0.8, thickness: 14,
+          },
+        } : { color: "#bdc3c7", size: 9, symbol: filled.map(symbol), line: { color: "#222", width: 0.7 } },
+        text: filled.map(hoverText),
+        texttemplate: labelled ? filled.map((b) => (b.lost.median >= 0.5 || b.missiles.median >= 0.5 ? `${shortName(b)} ${b.lost.median.toFixed(0)}` : "")) : undefined,
+        textposition: labelled ? labelPositions(filled) : undefined,
+        textfont: { size: 11, color: "#1c2833" },
+      });
+    }
+    if (hollow.length) {
+      data.push({
+        ...common(hollow), name: "no aircraft based", mode: "markers",
+        marker: { color: "rgba(255,255,255,0.9)", size: hollow.map(size), symbol: hollow.map(symbol), line: { color: "#566573", width: 1.5 } },
+      });
+    }
+  }
+  const geoLayout = (box, x) => ({
+    domain: { x, y: [0, 1] }, resolution: 50, projection: { type: "mercator" },
+    lonaxis: { range: box.lon }, lataxis: { range: box.lat },
+    showland: true, landcolor: "#f4f1e8", showocean: true, oceancolor: "#eaf2f8",
+    showcoastlines: true, coastlinecolor: "#7f8c8d", showcountries: true, countrycolor: "#c8c8c8",
+    showframe: true, framecolor: "#aab7b8",
+  });
   const layout = {
-    margin: { l: 0, r: 0, t: 0, b: 0 },
-    legend: { x: 0.01, y: 0.01, bgcolor: "rgba(255,255,255,0.85)" },
-    geo: {
-      scope: "world", resolution: 50, projection: { type: "mercator" },
-      lonaxis: { range: [100, 160] }, lataxis: { range: [-36, 46] },
-      showland: true, landcolor: "#f4f1e8", showocean: true, oceancolor: "#eaf2f8",
-      showcoastlines: true, coastlinecolor: "#7f8c8d", showcountries: true, countrycolor: "#c8c8c8",
-      showframe: false,
-    },
+    margin: { l: 2, r: 6, t: 24, b: 2 }, showlegend: false,
+    geo: geoLayout(THEATRE, [0, 0.34]), geo2: geoLayout(ZOOM, [0.42, 1]),
+    annotations: [
+      { text: "Theatre", x: 0.17, y: 1.04, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
+      { text: "Taiwan and the Ryukyus" + (doc ? " (labels: median aircraft lost on the ground)" : ""), x: 0.71, y: 1.04, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
+    ],
   };
   Plotly.react("chart-map", data, layout, PLOT_CONFIG);
+  showMapKey(doc);
+  showBaseTable(recs, doc);
+  const cap = $("map-caption");
+  delete cap.dataset.stale;
+  cap.textContent = doc
+    ? `Run: ${runLabel(doc)}. Hover a base for its numbers (median and 10–90% range over the replications).`
+    : "Press Run to see what happens at each base. Until then: where the bases are and which hold aircraft under the chosen roles (hover for their day-0 exposure).";
+}
+
+function dot(diameter, cls) {
+  // a legend marker drawn with CSS (no SVG namespace, no image)
+  const el = document.createElement("span");
+  el.className = `dot ${cls || ""}`.trim();
+  el.style.width = el.style.height = `${diameter.toFixed(1)}px`;
+  el.setAttribute("aria-hidden", "true");
+  return el;
+}
+
+function showMapKey(doc) {
+  const key = $("map-key");
+  key.replaceChildren();
+  const hollow = document.createElement("span");
+  hollow.className = "key-item";
+  hollow.append(dot(11, "hollow"), " hollow: no aircraft based there under these roles");
+  if (doc) {
+    const sizes = document.createElement("span");
+    sizes.className = "key-item";
+    sizes.append("size: PRC land-attack missiles received (median, after missile defence)");
+    for (const m of MISSILE_KEY) {
+      const item = document.createElement("span");
+      item.className = "size";
+      item.append(dot(diameterPx(m)), ` ${m}`);
+      sizes.append(item);
+    }
+    key.append(sizes);
+  }
+  key.append(hollow);
+  const shapes = document.createElement("span");
+  shapes.className = "key-item";
+  shapes.textContent = "shapes: ● " + KIND_LABELS.air + ", ◆ " + KIND_LABELS.civil + ", ▲ " + KIND_LABELS.carrier + ", ■ " + KIND_LABELS.mainland;
+  key.append(shapes);
+}
+
+function showBaseTable(recs, doc) {
+  const box = $("map-table");
+  box.replaceChildren();
+  box.hidden = !doc;
+  if (!doc) return;
+  const rows = recs.filter((b) => based(b) > 0 || b.lost.p90 > 0 || b.missiles.p90 > 0)
+    .sort((a, b) => b.lost.median - a.lost.median || b.missiles.median - a.missiles.median);
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const h of ["base", "host", "aircraft based", "lost on the ground (10–90%)", "share", "missiles received (10–90%)", "exposure (day 0)"]) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  const rng = (x) => `${fmt(x.median)} (${fmt(x.p10)}–${fmt(x.p90)})`;
+  for (const b of rows) {
+    const tr = body.insertRow();
+    tr.dataset.base = b.id;
+    const cells = [b.name, b.host, based(b).toFixed(0), rng(b.lost), b.share ? pct(b.share.median) : "–", rng(b.missiles), b.status_label];
+    cells.forEach((c, i) => {
+      const td = tr.insertCell();
+      td.textContent = c;
+      if (i >= 2 && i <= 5) td.className = "n";
+    });
+  }
+  const summary = document.createElement("summary");
+  summary.textContent = `Numbers per base (${rows.length} bases with aircraft, losses or missiles)`;
+  box.append(summary, table);
 }
 
 async function shapley() {
@@ -379,6 +554,8 @@ async function init() {
     $("deter-quantity").append(opt);
   }
   sel.addEventListener("change", () => { buildControls(); refreshBases(); });
+  $("knobs").addEventListener("input", () => { if (state.lastRun) markMapStale(); });
+  for (const id of ["reps", "seed"]) $(id).addEventListener("input", () => { if (state.lastRun) markMapStale(); });
   $("run").addEventListener("click", run);
   $("shapley-run").addEventListener("click", shapley);
   $("deter-run").addEventListener("click", deterrence);
