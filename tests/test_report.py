@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import straitsim as ss
 from straitsim.cli import app
 from straitsim.report import geo
-from straitsim.report.bases import base_status
+from straitsim.report.bases import base_results, base_status
 from straitsim.report.build import write_report
 from straitsim.scenario.describe import describe
 
@@ -70,6 +70,108 @@ def test_report_numbers_are_the_run(report):
     assert f"{100 * p:.1f}%" in md
     assert f"{100 * p:.1f}%" in report.html.read_text()
     assert "JPN = `neutral`" in md
+
+
+def test_report_bases_are_the_run(report):
+    doc = json.loads(report.summary_json.read_text())
+    sc = ss.load_scenario("csis-2026", roles={"JPN": "neutral"}, sets={"us_entry_delay_days": 2})
+    recs = {b["id"]: b for b in base_results(base_status(sc, doc["roles"]), doc)}
+    assert set(recs) == set(doc["bases"])
+    # every aircraft lost on the ground is lost at some base (or with a carrier): the per-base
+    # means add up to the per-country ones (means are linear; float rounding only)
+    by_base = sum(b["aircraft_lost_on_ground"]["mean"] for b in doc["bases"].values())
+    by_country = sum(m["aircraft_on_ground"]["mean"] for m in doc["losses"].values())
+    assert by_base == pytest.approx(by_country, rel=1e-9)
+    md, html = report.markdown.read_text(), report.html.read_text()
+    rows = {
+        ln.split(" | ")[0][2:]: ln for ln in md.split("## Bases")[1].splitlines() if ln[:2] == "| "
+    }
+    shown = 0
+    for rec in recs.values():
+        lost, mis = rec["aircraft_lost_on_ground"], rec["missiles_received"]
+        if rec["n_aircraft_based"] == 0 and lost["p90"] == 0 and mis["p90"] == 0:
+            assert rec["name"] not in rows  # nothing based, nothing happened: left out
+            continue
+        shown += 1
+        share = rec["share_lost_on_ground"]
+        assert share["median"] == pytest.approx(lost["median"] / rec["n_aircraft_based"])
+        assert 0 <= share["p10"] <= share["median"] <= share["p90"] <= 1 + 1e-9
+        cells = [c.strip() for c in rows[rec["name"]].strip("|").split("|")]
+        want = f"{lost['median']:.0f} ({lost['p10']:.0f}-{lost['p90']:.0f})"
+        assert cells[3] == want and cells[5].startswith(f"{mis['median']:.0f} (")
+        assert f'<td class="n">{want}</td>' in html
+    assert shown >= 10
+    # Japan neutral: Kadena hosts no one, so it is not in the table; Taiwan's bases lose aircraft
+    assert recs["kadena"]["share_lost_on_ground"] is None and "Kadena Air Base" not in rows
+    assert recs["twn-hsinchu"]["aircraft_lost_on_ground"]["median"] > 0
+
+
+def test_base_results_join_and_order():
+    bases = [
+        {"id": "a", "n_aircraft": 40.0, "n_aircraft_based": 40.0},
+        {"id": "b", "n_aircraft": 0.0, "n_aircraft_based": 0.0},
+        {"id": "c", "n_aircraft": 10.0, "n_aircraft_based": 20.0},
+        {"id": "old", "n_aircraft": 5.0, "n_aircraft_based": 5.0},
+    ]
+
+    def qs(m):
+        return {"median": m, "p10": m / 2, "p90": 2 * m, "mean": m}
+
+    doc = {
+        "bases": {
+            "a": {"aircraft_lost_on_ground": qs(10.0), "missiles_received": qs(30.0)},
+            "b": {"aircraft_lost_on_ground": qs(0.0), "missiles_received": qs(50.0)},
+            "c": {"aircraft_lost_on_ground": qs(10.0), "missiles_received": qs(60.0)},
+        }
+    }
+    out = base_results(bases, doc)
+    # most aircraft lost first, then most missiles; a base the run does not report last
+    assert [r["id"] for r in out] == ["c", "a", "b", "old"]
+    by_id = {r["id"]: r for r in out}
+    assert by_id["a"]["share_lost_on_ground"] == {
+        "median": 0.25,
+        "p10": 0.125,
+        "p90": 0.5,
+        "mean": 0.25,
+    }
+    assert by_id["c"]["share_lost_on_ground"]["median"] == 0.5  # of all based, released or not
+    assert by_id["b"]["share_lost_on_ground"] is None  # nothing based: no share
+    assert (
+        by_id["old"]["aircraft_lost_on_ground"] is None
+        and by_id["old"]["missiles_received"] is None
+    )
+
+
+def test_map_markers_show_each_base_result():
+    """Report map: Kadena's marker follows Japan's rung (fill = share lost, size = missiles)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from straitsim.report.theatre import LOSS_CMAP, marker_diameter_pt, plot_map
+
+    def kadena_marker(rung):
+        res = ss.run("csis-2026", reps=30, seed=3, roles={"JPN": rung})
+        doc = res.summary()
+        recs = base_results(base_status(res.scenario, res.roles), doc)
+        fig = plot_map(recs)
+        k = next(r for r in recs if r["id"] == "kadena")
+        (hit,) = [
+            c for c in fig.axes[1].collections if tuple(c.get_offsets()[0]) == (k["lon"], k["lat"])
+        ]
+        face, size = tuple(hit.get_facecolor()[0]), float(hit.get_sizes()[0])
+        plt.close(fig)
+        return k, face, size
+
+    used, face, size = kadena_marker("bases")
+    share, missiles = used["share_lost_on_ground"]["median"], used["missiles_received"]["median"]
+    assert share > 0 and missiles > 0
+    assert face == pytest.approx(LOSS_CMAP(min(1.0, share)))
+    assert size == pytest.approx(marker_diameter_pt(missiles) ** 2)
+    neutral, face, size = kadena_marker("neutral")
+    assert neutral["share_lost_on_ground"] is None  # hollow: nobody based there
+    assert face == pytest.approx(to_rgba("white")) and size == pytest.approx(
+        marker_diameter_pt(0) ** 2
+    )
 
 
 def test_markdown_lists_every_cited_source(report):

@@ -44,6 +44,8 @@ def test_scenarios_lists_builtins_with_their_ladders(client):
     assert [r["name"] for r in jpn["rungs"]] == list(sc.actors["JPN"].rungs)
     assert jpn["rung"] == sc.roles["JPN"]
     assert doc["limits"]["max_reps"] == LIMITS.max_reps
+    colours = doc["base_map"]["loss_colours"]
+    assert len(colours) >= 2 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours)
 
 
 def test_run_answers_the_run_json_document(client):
@@ -154,8 +156,33 @@ def test_bases_follow_the_roles(client):
     # Taiwan's bases are struck under any roles; coordinates are the data pack's
     for b, x in sc.bases.items():
         assert (neutral[b]["lat"], neutral[b]["lon"]) == (x.lat, x.lon)
+        assert neutral[b]["n_aircraft_based"] >= neutral[b]["n_aircraft"]
         if x.host == "TWN":
             assert neutral[b]["struck"] and used[b]["struck"]
+
+
+def test_run_reports_every_map_base_and_losses_follow_the_roles(client):
+    """The map joins `/api/run`'s `bases` with `/api/bases`: same ids, losses within fleets."""
+    runs, maps = {}, {}
+    for rung in ("bases", "neutral"):
+        body = {"scenario": "csis-2026", "roles": {"JPN": rung}}
+        runs[rung] = client.post("/api/run", json={**body, "reps": 30, "seed": 2}).json()["bases"]
+        maps[rung] = {b["id"]: b for b in client.post("/api/bases", json=body).json()["bases"]}
+        assert set(runs[rung]) == set(maps[rung])
+        for bid, r in runs[rung].items():
+            lost = r["aircraft_lost_on_ground"]
+            assert 0 <= lost["p10"] <= lost["median"] <= lost["p90"]
+            # aircraft are lost only where they are based, and at most all of them
+            assert lost["p90"] <= maps[rung][bid]["n_aircraft_based"] + 1e-9, bid
+            if not maps[rung][bid]["struck"]:
+                assert r["missiles_received"]["p90"] == 0, bid
+    # Kadena hosts US aircraft and is struck when Japan lends its bases; with Japan neutral
+    # no one is based there and it loses nothing
+    assert runs["bases"]["kadena"]["aircraft_lost_on_ground"]["median"] > 0
+    assert runs["bases"]["kadena"]["missiles_received"]["median"] > 0
+    assert maps["neutral"]["kadena"]["n_aircraft_based"] == 0
+    assert runs["neutral"]["kadena"]["aircraft_lost_on_ground"]["p90"] == 0
+    assert runs["neutral"]["kadena"]["missiles_received"]["p90"] == 0
 
 
 def test_roles_endpoint_shapley_is_efficient(client):

@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from straitsim.report.bases import STATUS, base_results
+from straitsim.report.bases import base_results
 from straitsim.report.figures import COUNTRY_NAMES, OUTCOME_LABELS
 from straitsim.report.geo import COASTLINE_SOURCE
 from straitsim.report.markdown import (
@@ -37,9 +37,8 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-t
 table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
 th, td { padding: .25rem .6rem; border-bottom: 1px solid #eaecee; text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }
 img { max-width: 100%; border: 1px solid #eaecee; margin: .5rem 0; }
-.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 50%;
-          vertical-align: middle; margin-right: .3rem; border: 1px solid #555; }
 li { margin: .2rem 0; } .small { font-size: .85rem; color: #566573; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
                img { break-inside: avoid; } }
@@ -182,14 +181,7 @@ def render_html(
     parts.append(
         _table(
             list(BASE_COLUMNS),
-            [
-                [escape(x) for x in r[:-1]]
-                + [
-                    f'<span class="swatch" style="background:{STATUS[b["status"]][1]}"></span>'
-                    + escape(r[-1])
-                ]
-                for b, r in base_rows(base_results(bases, doc))
-            ],
+            [[escape(x) for x in r] for _, r in base_rows(base_results(bases, doc))],
             [False, False, True, True, True, True, False],
         )
     )

@@ -39,7 +39,7 @@ def base_rows(
     Bases with no aircraft based, no losses and no missiles are left out (closed civil
     fields, bases no unit uses under these roles).
     """
-    rows = []
+    rows: list[tuple[Mapping[str, Any], tuple[str, ...]]] = []
     for b in records:
         lost, mis, share = (
             b.get("aircraft_lost_on_ground"),

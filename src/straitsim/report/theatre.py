@@ -110,7 +110,9 @@ def _draw_bases(ax: Axes, bases: Sequence[Mapping[str, Any]], has_results: bool)
         )
 
 
-def _label(ax: Axes, bases: Sequence[Mapping[str, Any]], box: tuple[float, float, float, float]):
+def _label(
+    ax: Axes, bases: Sequence[Mapping[str, Any]], box: tuple[float, float, float, float]
+) -> None:
     """Label bases with losses or missiles: name and median aircraft lost on the ground.
 
     Labels go beside their marker (left on Taiwan's west coast and near the right edge, else

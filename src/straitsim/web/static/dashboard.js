@@ -377,7 +377,7 @@ function plotMap(bases, doc) {
     showframe: true, framecolor: "#aab7b8",
   });
   const layout = {
-    margin: { l: 2, r: 6, t: 24, b: 2 }, showlegend: false,
+    margin: { l: 2, r: 6, t: 24, b: 2 }, showlegend: false, hoverlabel: { align: "left" },
     geo: geoLayout(THEATRE, [0, 0.34]), geo2: geoLayout(ZOOM, [0.42, 1]),
     annotations: [
       { text: "Theatre", x: 0.17, y: 1.04, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
