@@ -84,3 +84,21 @@ def test_setting_decided_replications_aside_changes_nothing(csis, monkeypatch):
     slow = ss.simulate(csis, reps=80, seed=12, profiles=profiles, days=50)
     _same(fast, slow)
     np.testing.assert_array_equal(fast.decided_day, slow.decided_day)
+
+
+def test_batch_independence_with_shelters_and_mainland_strikes():
+    """Knobs whose placement once depended on the first profile of a batch no longer do."""
+    sc = ss.load_scenario("csis-2026", sets={"extra_shelters": 400, "us_strikes_mainland": 1})
+    alone = ss.simulate(sc, reps=60, seed=4, profiles=[{}])
+    batch = ss.simulate(sc, reps=60, seed=4, profiles=[{"JPN": "neutral"}, {}])
+    _same(alone, batch.select([1]))
+
+
+def test_mainland_strikes_continue_after_the_fleet_is_gone():
+    sc = ss.load_scenario("csis-2026", sets={"us_strikes_mainland": 1})
+    early = ss.simulate(sc, reps=100, seed=2, days=12)
+    late = ss.simulate(sc, reps=100, seed=2, days=21)
+    assert (
+        late.losses["CHN"]["aircraft_on_ground"].mean()
+        > early.losses["CHN"]["aircraft_on_ground"].mean() + 5
+    )

@@ -79,15 +79,18 @@ class UnitBases:
     profile and batch size.
     """
 
-    def __init__(self, unit_base: Any, n_bases: int) -> None:
+    def __init__(self, unit_base: Any, n_bases: int, options: Any = None) -> None:
         ub = np.asarray(unit_base, dtype=np.int64)  # (P, U)
         self.unit_base = ub
+        # Slots: every base a unit may operate from (its own and its fallback), whatever the
+        # profiles in this batch, so per-base sums add the same terms in the same order
+        # however profiles are batched.
+        opts = np.asarray(options if options is not None else ub, dtype=np.int64)
         pairs = sorted(
             {
                 (int(u), int(b))
-                for b_row in [ub]
                 for u in range(ub.shape[1])
-                for b in np.unique(b_row[:, u])
+                for b in np.unique(np.concatenate([opts[:, u], ub[:, u]]))
             }
         )
         self.slot_unit = np.array([u for u, _ in pairs], dtype=np.int64)

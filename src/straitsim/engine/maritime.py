@@ -60,7 +60,7 @@ def derived(p: Params) -> dict[str, Any]:
     cls = p.group_class
     prc = p.group_actor == p.i_chn
     return {
-        "ub": UnitBases(p.unit_base, len(p.base_ids)),
+        "ub": UnitBases(p.unit_base, len(p.base_ids), p.unit_base_options),
         "air_lists": air_lists,
         "ship_pairs": (
             np.array(pair_g, dtype=np.int64),
@@ -90,11 +90,12 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     exposed = escorts_exposed(s, p, v, xp)
     amph_left = (ships * xp.asarray(mx["prc_amphib"])).sum(-1)
     esc_left = (ships * xp.asarray(mx["prc_escort"])).sum(-1) * exposed
-    # nothing to shoot at (fleet sunk, escorts withdrawn): no anti-ship launches
-    if not bool(((amph_left + esc_left) > 0.01).any()):
+    targets = (amph_left + esc_left) > 0.01  # (P, R): is there anything at sea to shoot at?
+    mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
+    if not bool(targets.any()) and mainland_share <= 0:
         # the same state the full path gives a replication with nothing to shoot at
         return {"interceptors": _reload(s["interceptors"], p, v, mx, xp)}
-    effort = s["effort"] * ((amph_left + esc_left) > 0.01)[..., None]
+    effort = s["effort"] * targets[..., None]
     here_g = present(p.group_arrival, day)
     # coastal launchers: owner at war; US launchers also need basing on the host
     eff_l = xp.take(effort, xp.asarray(p.launcher_actor), axis=-1)
@@ -120,31 +121,29 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     anti_ship_m = xp.asarray(p.weapon_anti_ship[p.stock_weapon], dtype=xp.float64)
     launched = xp.minimum(demand * anti_ship_m, stock)
     left = stock - launched
-    # aircraft: weapons in catalogue order
-    mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
-    rem = (
-        s["today_strike_sorties"] * col(v["allied_targeting"]) * col((amph_left + esc_left) > 0.01)
-    )
+    # aircraft: weapons in catalogue order; JASSM-ER also against mainland airbases when
+    # allowed (fixed targets: those strikes go on after the fleet is gone)
+    rem = s["today_strike_sorties"] * col(v["allied_targeting"])
+    at_sea = targets.astype(xp.float64)
     to_mainland = xp.zeros(stock.shape[:-1])
     load = p.unit_load
     for w in range(len(p.weapons)):
         units, stocks = mx["air_lists"][w]
         if units.size == 0:
             continue
-        mult = (1.0 - mainland_share) * p.weapon_anti_ship[w] + mainland_share * (
-            p.weapons[w] == "jassm_er"
-        )
-        if mult <= 0:
+        is_jassm = float(p.weapons[w] == "jassm_er")
+        mult = (1.0 - mainland_share) * p.weapon_anti_ship[w] * at_sea + mainland_share * is_jassm
+        if not bool((mult > 0).any()):
             continue
         r_u = xp.take(rem, xp.asarray(units), axis=-1)
-        want = group_sum(r_u * xp.asarray(load[units, w] * mult), stocks, M, xp)  # (P, R, M)
+        want = group_sum(r_u * xp.asarray(load[units, w]), stocks, M, xp) * col(mult)  # (P, R, M)
         got = xp.minimum(want, left)
         frac = safe_div(got, want, xp)
         rem[..., units] = r_u * (1.0 - xp.take(frac, xp.asarray(stocks), axis=-1))
         left = left - got
         launched = launched + got
-        if p.weapons[w] == "jassm_er" and mainland_share > 0:
-            to_mainland = to_mainland + got.sum(-1) * mainland_share / mult
+        if is_jassm and mainland_share > 0:
+            to_mainland = to_mainland + got.sum(-1) * safe_div(mainland_share, mult, xp)
     W = len(p.weapons)
     by_w = group_sum(launched, p.stock_weapon, W, xp)  # (P, R, W)
     at_ships = by_w.copy()
@@ -224,15 +223,22 @@ def allocate_hits(
 def mainland_strike(
     s: State, p: Params, v: dict[str, Any], missiles: Any, day: int, rng: Streams, out: State
 ) -> State:
-    """JASSM-ER against PRC airbases: the same airbase-attack model, PRC aircraft sheltered."""
+    """JASSM-ER against PRC airbases: the same airbase-attack model, PRC aircraft sheltered.
+
+    The day's missiles split over mainland bases in proportion to the PRC aircraft there.
+    """
     xp = rng.xp
     ub = v["_mx"]["ub"]
     chn = xp.asarray(p.unit_actor == p.i_chn, dtype=xp.float64)
     n_ac = s["n_ac"]
     ac_at_base = ub.to_bases(n_ac * chn, xp)
     mainland = xp.asarray(mx_mainland(p))
+    at_mainland = ac_at_base * mainland
+    n_main = at_mainland.sum(-1)
+    even = mainland / max(float(mainland.sum()), 1.0)
+    split = xp.where(col(n_main) > 0, safe_div(at_mainland, col(n_main), xp), even)
     arrive = (
-        col(missiles) * mainland * (1.0 - v["p_launch_failure"]) * (1.0 - v["base_missile_defence"])
+        col(missiles) * split * (1.0 - v["p_launch_failure"]) * (1.0 - v["base_missile_defence"])
     )
     shelters = ac_at_base * v["prc_shelter_share"]
     share, rw = airbase_attack(arrive, ac_at_base, shelters, xp.asarray(p.base_apron_km2), v, xp)

@@ -67,6 +67,7 @@ class Params:
     unit_n0: np.ndarray
     unit_arrival: np.ndarray
     unit_base: np.ndarray  # (P, U) operating base index
+    unit_base_options: np.ndarray  # (2, U) the unit's own base and its fallback
     unit_avail: np.ndarray  # (P, U) bool: released / allowed to fight
     unit_sortie_rate: np.ndarray  # (P, U) sorties per aircraft-day
     unit_load: np.ndarray  # (U, W) anti-ship missiles per strike sortie, by weapon

@@ -218,13 +218,15 @@ def compile_params(
     for p in range(P):
         base_onehot[p, np.arange(U), unit_base[p]] = 1.0
 
-    # extra hardened shelters: at bases in Japan and Guam hosting US aircraft on day 0
+    # extra hardened shelters: at bases in Japan and Guam, in proportion to the US aircraft
+    # the data base there on day 0 (their own bases, whatever a profile's rungs: shelters are
+    # built before the war, so every profile of a batch gets the same ones)
     extra = v["extra_shelters"]
     if extra > 0:
         usa_ac = np.zeros(B)
-        for k in range(U):
-            if unit_actor[k] == aidx["USA"] and unit_arrival[k] == 0 and not unit_carrier[k]:
-                usa_ac[unit_base[0, k]] += unit_n0[k]
+        for _, u, base, _, n in units:
+            if u.actor == "USA" and u.arrival_day == 0 and not u.carrier:
+                usa_ac[bidx[base]] += n
         host_ok = np.isin(base_host, [aidx[c] for c in ("JPN", "USA") if c in aidx]) & (
             base_kind == 0
         )
@@ -310,6 +312,9 @@ def compile_params(
         unit_n0=unit_n0,
         unit_arrival=unit_arrival,
         unit_base=unit_base,
+        unit_base_options=np.array(
+            [[bidx[x[2]] for x in units], [bidx[x[3]] for x in units]], dtype=np.int64
+        ),
         unit_avail=unit_avail,
         unit_sortie_rate=unit_rate,
         unit_load=unit_load,
