@@ -9,7 +9,7 @@ import numpy as np
 
 from straitsim.engine.params import BASE_KINDS, SHIP_CLASSES, TRIGGERS, Params
 from straitsim.errors import UserError
-from straitsim.scenario.schema import Scenario
+from straitsim.scenario.schema import AirUnit, Scenario
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -68,7 +68,7 @@ def compile_params(
     profs = [profile_roles(sc, p) for p in (profiles or [{}])]
     v = {k: p.value for k, p in sc.params.items()}
     v["strike_allied_bases"] = float(sc.plan.strike_allied_bases)
-    dists = {
+    dists: dict[str, tuple[str, float, float, float]] = {
         k: (p.dist.kind, p.dist.low, p.dist.high, p.dist.mode if p.dist.mode is not None else 0.0)
         for k, p in sc.params.items()
         if p.dist is not None
@@ -158,7 +158,7 @@ def compile_params(
     for i in range(B):
         if base_kind[i] == 1:
             civil_by_host.setdefault(int(base_host[i]), []).append(i)
-    units: list[tuple[str, object, str, str, float]] = []
+    units: list[tuple[str, AirUnit, str, str, float]] = []
     for uid, u in sc.air_units.items():
         host = aidx[sc.bases[u.base].host]
         if civil_ok and host in civil_by_host and sc.bases[u.base].kind == "air" and not u.carrier:
@@ -224,9 +224,9 @@ def compile_params(
     extra = v["extra_shelters"]
     if extra > 0:
         usa_ac = np.zeros(B)
-        for _, u, base, _, n in units:
+        for _, u, base, _, n_based in units:
             if u.actor == "USA" and u.arrival_day == 0 and not u.carrier:
-                usa_ac[bidx[base]] += n
+                usa_ac[bidx[base]] += n_based
         host_ok = np.isin(base_host, [aidx[c] for c in ("JPN", "USA") if c in aidx]) & (
             base_kind == 0
         )
@@ -276,8 +276,8 @@ def compile_params(
     group_asm = np.zeros((G, W))
     group_stock = -np.ones((G, W), dtype=np.int64)
     for gi, g in enumerate(gids):
-        for w, n in sc.ships[g].anti_ship.items():
-            group_asm[gi, widx[w]] = n
+        for w, rate in sc.ships[g].anti_ship.items():
+            group_asm[gi, widx[w]] = rate
             group_stock[gi, widx[w]] = stock_keys.get((group_actor[gi], widx[w]), -1)
 
     gr = sc.ground
