@@ -62,9 +62,9 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     h6_missiles = (
         (s_h6 * (1.0 - v["prc_engaged_share"] * col(ly))) * xp.asarray(p.unit_ascm_load)
     ).sum(-1)
-    lost = xp.minimum(s_ca * col(lx) + s_prc * col(ly), s["n_ac"])
-    bombers = S * (~fighter & chn) * v["prc_engaged_share"]
-    lost = lost + xp.minimum(bombers * col(ly), s["n_ac"] - lost)
+    # coalition fighters, PRC fighters and PRC bombers are disjoint sets of units
+    engaged_prc = s_prc + s_h6 * v["prc_engaged_share"]
+    lost = xp.minimum(s_ca * col(lx) + engaged_prc * col(ly), s["n_ac"])
     QX1, QY1 = QX * (1.0 - lx), QY * (1.0 - ly)
     air_sup = safe_div(QX1, QX1 + QY1, xp, 0.5)
     return {

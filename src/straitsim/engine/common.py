@@ -108,6 +108,8 @@ class UnitBases:
     def to_units(self, xb: Any, xp: Any = np) -> Any:
         """(P, R, B) per-base values -> (P, R, U): each unit sees its operating base's value."""
         P, R = xb.shape[0], xb.shape[1]
+        if self.unit_base.shape[0] == 1:
+            return xp.take(xb, xp.asarray(self.unit_base[0]), axis=-1)
         idx = xp.broadcast_to(
             xp.asarray(self.unit_base)[:, None, :], (P, R, self.unit_base.shape[1])
         )
