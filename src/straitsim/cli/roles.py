@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich import box
@@ -19,6 +20,8 @@ from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
 from straitsim.engine.state import OUTCOMES
 from straitsim.errors import UserError
+
+_T = TypeVar("_T")
 
 OUTCOME_SHORT = {
     "prc_decisive_defeat": "defeat",
@@ -88,25 +91,24 @@ def roles(
 ) -> None:
     """Role lattice: outcomes per role profile, Shapley values of the allies, marginal steps."""
     sc = api.load_scenario(scenario, role or [], set_ or [])
-    bar, advance = progress_bar(reps, quiet=json_)
-    kw: dict[str, Any] = dict(days=days, chunk_size=_chunk(reps), progress=advance)
-    if bar is not None:
-        with bar:
-            ra = analyse_roles(
-                sc, _allies(allies), reps, seed, metric, to, method, permutations, **kw
-            )
-    else:
-        ra = analyse_roles(sc, _allies(allies), reps, seed, metric, to, method, permutations, **kw)
+    ra = _with_progress(
+        reps,
+        json_,
+        days,
+        lambda kw: analyse_roles(
+            sc, _allies(allies), reps, seed, metric, to, method, permutations, **kw
+        ),
+    )
     doc = ra.to_dict()
-    doc["overrides"] = list(set_ or [])
-    if out is not None:
-        _write_roles(ra, doc, out)
-    if json_:
-        print_json(_clean(doc))
-        return
-    print_roles(ra, doc)
-    if out is not None:
-        console.print(f"wrote {out}/roles.json, lattice.png, shapley.png")
+    _finish(
+        doc,
+        set_,
+        out,
+        json_,
+        write=lambda d: _write_roles(ra, doc, d),
+        show=lambda: print_roles(ra, doc),
+        wrote="roles.json, lattice.png, shapley.png",
+    )
 
 
 @app.command(name="burden")
@@ -131,23 +133,62 @@ def burden_command(
 ) -> None:
     """Burden sharing: each ally's Shapley share beside its defence spending, GDP and losses."""
     sc = api.load_scenario(scenario, role or [], set_ or [])
-    bar, advance = progress_bar(reps, quiet=json_)
-    kw: dict[str, Any] = dict(days=days, chunk_size=_chunk(reps), progress=advance)
-    if bar is not None:
-        with bar:
-            res = burden(sc, _allies(allies), reps, seed, metric, year, to, **kw)
-    else:
-        res = burden(sc, _allies(allies), reps, seed, metric, year, to, **kw)
+    res = _with_progress(
+        reps,
+        json_,
+        days,
+        lambda kw: burden(sc, _allies(allies), reps, seed, metric, year, to, **kw),
+    )
     doc = res.to_dict()
+    _finish(
+        doc,
+        set_,
+        out,
+        json_,
+        write=lambda d: _write_burden(res, doc, d),
+        show=lambda: print_burden(res, doc),
+        wrote="burden.json, burden.png",
+    )
+
+
+def _with_progress(
+    reps: int,
+    quiet: bool,
+    days: int | None,
+    compute: Callable[[dict[str, Any]], _T],
+) -> _T:
+    """Call ``compute(kw)`` under a progress bar (none when ``quiet``).
+
+    ``kw`` holds the keyword arguments shared by the lattice analyses:
+    ``days``, ``chunk_size`` and the bar's ``progress`` callback.
+    """
+    bar, advance = progress_bar(reps, quiet=quiet)
+    kw: dict[str, Any] = dict(days=days, chunk_size=_chunk(reps), progress=advance)
+    if bar is None:
+        return compute(kw)
+    with bar:
+        return compute(kw)
+
+
+def _finish(
+    doc: dict[str, Any],
+    set_: list[str] | None,
+    out: Path | None,
+    json_: bool,
+    write: Callable[[Path], None],
+    show: Callable[[], None],
+    wrote: str,
+) -> None:
+    """Record the overrides, write ``out`` if asked, then print JSON or the tables."""
     doc["overrides"] = list(set_ or [])
     if out is not None:
-        _write_burden(res, doc, out)
+        write(out)
     if json_:
         print_json(_clean(doc))
         return
-    print_burden(res, doc)
+    show()
     if out is not None:
-        console.print(f"wrote {out}/burden.json, burden.png")
+        console.print(f"wrote {out}/{wrote}")
 
 
 def print_roles(ra: RoleAnalysis, doc: dict[str, Any]) -> None:
