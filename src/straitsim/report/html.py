@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from straitsim.report.bases import base_results
-from straitsim.report.figures import COUNTRY_NAMES, OUTCOME_LABELS
 from straitsim.report.geo import COASTLINE_SOURCE
 from straitsim.report.markdown import (
     BASE_COLUMNS,
     BASES_INTRO,
     LOSS_COLUMNS,
     base_rows,
+    loss_rows,
+    outcome_rows,
     pct,
-    q,
     trace_rows,
 )
 
@@ -133,32 +133,17 @@ def render_html(
     parts.append(
         _table(
             ["outcome", "probability", "95% interval"],
-            [
-                [
-                    escape(label),
-                    pct(doc["outcome"][k]["p"]),
-                    f"{pct(doc['outcome'][k]['lo'])}-{pct(doc['outcome'][k]['hi'])}",
-                ]
-                for k, label in OUTCOME_LABELS.items()
-            ],
+            [[escape(label), p, ci] for label, p, ci in outcome_rows(doc)],
             [False, True, True],
         )
     )
     if "outcomes" in figures:
         parts.append(f'<img alt="outcome distribution" src="{data_uri(figures["outcomes"])}">')
     parts.append("<h2>Losses: median (10-90%)</h2>")
-    rows = []
-    for code, ms in doc["losses"].items():
-        if all(ms[c]["p90"] < 0.5 for c in LOSS_COLUMNS if c in ms):
-            continue
-        rows.append(
-            [escape(COUNTRY_NAMES.get(code, code))]
-            + [q(ms[c]) if c in ms else "" for c in LOSS_COLUMNS]
-        )
     parts.append(
         _table(
             ["country"] + [c.replace("_", " ") for c in LOSS_COLUMNS],
-            rows,
+            [[escape(name), *cells] for name, *cells in loss_rows(doc)],
             [False] + [True] * len(LOSS_COLUMNS),
         )
     )

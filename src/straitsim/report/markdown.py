@@ -76,6 +76,31 @@ def q(d: Mapping[str, float], fmt: str = ".0f") -> str:
     return f"{d['median']:{fmt}} ({d['p10']:{fmt}}-{d['p90']:{fmt}})"
 
 
+def outcome_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Return (outcome, probability, 95% interval) for each outcome, in display order."""
+    rows = []
+    for key, label in OUTCOME_LABELS.items():
+        o = doc["outcome"][key]
+        rows.append((label, pct(o["p"]), f"{pct(o['lo'])}-{pct(o['hi'])}"))
+    return rows
+
+
+def loss_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """Return (country, then :data:`LOSS_COLUMNS` as ``median (p10-p90)``) per country.
+
+    Countries whose every loss has a 90th percentile below 0.5 are left out; a metric a
+    country does not report is an empty cell.
+    """
+    rows = []
+    for code, ms in doc["losses"].items():
+        if all(ms[c]["p90"] < 0.5 for c in LOSS_COLUMNS if c in ms):
+            continue
+        rows.append(
+            (COUNTRY_NAMES.get(code, code), *(q(ms[c]) if c in ms else "" for c in LOSS_COLUMNS))
+        )
+    return rows
+
+
 def trace_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """Return (trace, day 0, day 7, last day) medians of the four headline traces."""
     rows = []
@@ -142,9 +167,7 @@ def render_markdown(
         "| outcome | probability | 95% interval |",
         "|---|---:|---:|",
     ]
-    for key, label in OUTCOME_LABELS.items():
-        o = doc["outcome"][key]
-        lines.append(f"| {label} | {pct(o['p'])} | {pct(o['lo'])}-{pct(o['hi'])} |")
+    lines += ["| " + " | ".join(r) + " |" for r in outcome_rows(doc)]
     lines += [
         "",
         "## Losses: median (10-90%)",
@@ -152,14 +175,7 @@ def render_markdown(
         "| country | " + " | ".join(c.replace("_", " ") for c in LOSS_COLUMNS) + " |",
         "|---|" + "---:|" * len(LOSS_COLUMNS),
     ]
-    for code, ms in doc["losses"].items():
-        if all(ms[c]["p90"] < 0.5 for c in LOSS_COLUMNS if c in ms):
-            continue
-        lines.append(
-            f"| {COUNTRY_NAMES.get(code, code)} | "
-            + " | ".join(q(ms[c]) if c in ms else "" for c in LOSS_COLUMNS)
-            + " |"
-        )
+    lines += ["| " + " | ".join(r) + " |" for r in loss_rows(doc)]
     chn = doc["losses"].get("CHN", {})
     if "amphibious_fleet_sunk_share" in chn:
         s = chn["amphibious_fleet_sunk_share"]
