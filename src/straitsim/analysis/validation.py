@@ -24,7 +24,7 @@ Outcome shares and probability metrics are summarised by the share of replicatio
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -345,33 +345,22 @@ def parse_quantity(text: str) -> Quantity:
         num, _, den = t.partition("/")
         return Quantity("ratio", t, (_term(num, t), _term(den, t)))
     head, _, name = t.partition(".")
-    if head == "outcome":
-        if name not in OUTCOMES:
+    named: tuple[tuple[Literal["outcome", "metric", "trace"], Collection[str]], ...] = (
+        ("outcome", OUTCOMES),
+        ("metric", METRICS),
+        ("trace", TRACES),
+    )
+    for kind, names in named:
+        if head != kind:
+            continue
+        if name not in names:
             raise UserError(
-                "unknown outcome",
+                f"unknown {kind}",
                 key="quantity",
-                expected="one of " + ", ".join(OUTCOMES),
+                expected="one of " + ", ".join(names),
                 found=repr(name),
             )
-        return Quantity("outcome", t, name=name)
-    if head == "metric":
-        if name not in METRICS:
-            raise UserError(
-                "unknown metric",
-                key="quantity",
-                expected="one of " + ", ".join(METRICS),
-                found=repr(name),
-            )
-        return Quantity("metric", t, name=name)
-    if head == "trace":
-        if name not in TRACES:
-            raise UserError(
-                "unknown trace",
-                key="quantity",
-                expected="one of " + ", ".join(TRACES),
-                found=repr(name),
-            )
-        return Quantity("trace", t, name=name)
+        return Quantity(kind, t, name=name)
     term = _term(t, t)
     if term[0] == "initial":
         raise UserError(
