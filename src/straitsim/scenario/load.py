@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +269,22 @@ def _origin(loc: tuple[Any, ...], origins: Origins) -> str | None:
     return None
 
 
+def _error_at(
+    loc: Sequence[Any], what: str, expected: str, found: str, origins: Origins, label: str
+) -> UserError:
+    """Return a :class:`UserError` at key path ``loc``, naming the file that set the key.
+
+    The file is the origin of the longest prefix of ``loc`` with one, else ``label``.
+    """
+    return UserError(
+        what,
+        file=_origin(tuple(loc), origins) or label,
+        key=".".join(map(str, loc)),
+        expected=expected,
+        found=found,
+    )
+
+
 def _found(value: Any) -> str:
     r = repr(value)
     return r if len(r) <= 60 else r[:57] + "..."
@@ -284,32 +300,14 @@ def validate(d: dict[str, Any], origins: Origins, label: str) -> Scenario:
         loc = tuple(
             x for x in loc if x not in ("float", "int", "str", "bool", "list", "dict", "tuple")
         )
-        where = _origin(loc, origins) or label
-        msg = err["msg"]
         kind = err["type"]
         if kind == "extra_forbidden":
-            raise UserError(
-                "unknown key",
-                file=where,
-                key=".".join(map(str, loc)),
-                expected="one of the documented keys (see docs/scenarios.md)",
-                found=_found(err.get("input")),
-            ) from None
-        if kind == "missing":
-            raise UserError(
-                "missing key",
-                file=where,
-                key=".".join(map(str, loc)),
-                expected="a value",
-                found="nothing",
-            ) from None
-        raise UserError(
-            "invalid value",
-            file=where,
-            key=".".join(map(str, loc)),
-            expected=msg.lower(),
-            found=_found(err.get("input")),
-        ) from None
+            what, expected = "unknown key", "one of the documented keys (see docs/scenarios.md)"
+        elif kind == "missing":
+            raise _error_at(loc, "missing key", "a value", "nothing", origins, label) from None
+        else:
+            what, expected = "invalid value", err["msg"].lower()
+        raise _error_at(loc, what, expected, _found(err.get("input")), origins, label) from None
     check_references(sc, origins, label)
     check_param_domains(sc, origins, label)
     return sc
@@ -354,8 +352,7 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
     """Cross-references (bases, types, actors, rungs, sources) and number pedigree."""
 
     def fail(path: str, what: str, expected: str, found: Any) -> None:
-        where = _origin(tuple(path.split(".")), origins) or label
-        raise UserError(what, file=where, key=path, expected=expected, found=_found(found))
+        raise _error_at(path.split("."), what, expected, _found(found), origins, label)
 
     srcs = set(sc.sources)
     actors = set(sc.actors)
@@ -517,20 +514,16 @@ def check_param_domains(sc: Scenario, origins: Origins, label: str) -> None:
                     if strict
                     else f"a number in [{lo:g}, {hi:g}]"
                 )
-                path = f"params.{name}.{field}"
-                where = _origin(tuple(path.split(".")), origins) or label
-                raise UserError(
-                    "invalid value", file=where, key=path, expected=expected, found=_found(x)
-                )
+                loc = f"params.{name}.{field}".split(".")
+                raise _error_at(loc, "invalid value", expected, _found(x), origins, label)
         if prm.unit == "bool" and prm.value not in (0.0, 1.0):
-            path = f"params.{name}.value"
-            where = _origin(tuple(path.split(".")), origins) or label
-            raise UserError(
+            raise _error_at(
+                f"params.{name}.value".split("."),
                 "invalid value",
-                file=where,
-                key=path,
-                expected="0 or 1 (or false/true)",
-                found=_found(prm.value),
+                "0 or 1 (or false/true)",
+                _found(prm.value),
+                origins,
+                label,
             )
 
 
