@@ -2,7 +2,9 @@
 
 An option (``scenario/data/investments.toml``) is a purchase with a cost, a year from which
 it can be in the force, a source, and the changes it makes to the resolved scenario
-(``--set`` style keys with ``delta``, ``scale``, ``value`` or ``add``). :func:`invest`
+(``--set`` style keys with ``delta``, ``scale``, ``value`` or ``add``); reading, checking
+and applying options is in :mod:`straitsim.analysis.investment_options`, whose public
+names are re-exported here. :func:`invest`
 
 1. applies each option available by the chosen year to the scenario and simulates it with
    the baseline's seed: the engine's random streams depend only on (seed, replication), so
@@ -21,337 +23,37 @@ Gain is the change in the metric signed so that positive is better for the defen
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from straitsim.analysis.burden import load_economics
+from straitsim.analysis.investment_options import OPTIONS_PATH as OPTIONS_PATH
+from straitsim.analysis.investment_options import PEDIGREE_FIELDS as PEDIGREE_FIELDS
+from straitsim.analysis.investment_options import Change as Change
+from straitsim.analysis.investment_options import InvestmentOption as InvestmentOption
+from straitsim.analysis.investment_options import OptionSet as OptionSet
+from straitsim.analysis.investment_options import OptionSource as OptionSource
+from straitsim.analysis.investment_options import apply_options as apply_options
+from straitsim.analysis.investment_options import load_options as load_options
+from straitsim.analysis.investment_options import parse_usd as parse_usd
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.summary import Z95
 from straitsim.api import load_scenario, scenario_hash, simulate
 from straitsim.errors import UserError
 from straitsim.scenario.compile import profile_roles
-from straitsim.scenario.load import DATA_DIR, read_toml, validate
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-OPTIONS_PATH = DATA_DIR / "investments.toml"
 DEFAULT_METRIC = "prc_battalions_landed"
-PEDIGREE_FIELDS = ("cost_usd", "price_year", "year_available")
 BASE_YEAR = 2024
 ASK_YEAR = 2030
-
-Year = Annotated[int, Field(ge=1990, le=2100)]
-
-
-# ================================ options as data =========================================
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OptionSource(_Strict):
-    """One bibliography entry of the options file."""
-
-    title: str
-    author: str
-    publisher: str
-    year: int
-    url: str
-    kind: Literal["primary", "secondary", "press"]
-    note: str | None = None
-
-
-class Change(_Strict):
-    """One change to the resolved scenario: ``key`` and exactly one of the four operations."""
-
-    key: str
-    delta: float | None = None
-    scale: Annotated[float, Field(gt=0)] | None = None
-    value: bool | int | float | str | None = None
-    add: dict[str, Any] | None = None
-    why: str | None = None
-
-    @model_validator(mode="after")
-    def _one_op(self) -> Change:
-        ops = [k for k in ("delta", "scale", "value", "add") if getattr(self, k) is not None]
-        if len(ops) != 1:
-            raise ValueError(f"exactly one of delta, scale, value, add (found {ops or 'none'})")
-        return self
-
-    def describe(self) -> str:
-        """``key += 300``, ``key *= 0.5``, ``key = 1`` or ``key: new record``."""
-        if self.delta is not None:
-            return f"{self.key} {'+' if self.delta >= 0 else '-'}= {abs(self.delta):g}"
-        if self.scale is not None:
-            return f"{self.key} *= {self.scale:g}"
-        if self.value is not None:
-            return f"{self.key} = {self.value}"
-        return f"{self.key} = new record"
-
-
-class InvestmentOption(_Strict):
-    """A purchase: what it costs (US$, price year), when it can be in place, what it changes."""
-
-    id: str = ""
-    name: str
-    actor: str
-    cost_usd: Annotated[float, Field(gt=0)]
-    price_year: Year
-    year_available: Year
-    modelled: bool = True
-    reason: str | None = None
-    note: str | None = None
-    changes: list[Change] = Field(default_factory=list)
-    source: str | None = None
-    field_sources: dict[str, str] = Field(default_factory=dict)
-    assumed: dict[str, str] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _check(self) -> InvestmentOption:
-        for f in PEDIGREE_FIELDS:
-            if self.source is None and f not in self.field_sources and f not in self.assumed:
-                raise ValueError(
-                    f"'{f}' needs a source: set 'source', field_sources.{f} or assumed.{f}"
-                )
-        for f in list(self.field_sources) + list(self.assumed):
-            if f not in type(self).model_fields:
-                raise ValueError(f"pedigree for an unknown field {f!r}")
-        if self.modelled and not self.changes:
-            raise ValueError("a modelled option needs at least one [[changes]] entry")
-        if not self.modelled and not self.reason:
-            raise ValueError("an option with modelled = false needs a 'reason'")
-        return self
-
-    def cost_basis(self) -> str:
-        """``source KEY`` or ``assumption: RATIONALE`` for the cost."""
-        if "cost_usd" in self.assumed:
-            return "assumption: " + self.assumed["cost_usd"]
-        return "source " + (self.field_sources.get("cost_usd") or self.source or "")
-
-    def cost_source(self) -> str | None:
-        """Source key of the cost (None when the cost is an assumption)."""
-        if "cost_usd" in self.assumed:
-            return None
-        return self.field_sources.get("cost_usd") or self.source
-
-
-class _OptionsFile(_Strict):
-    kind: Literal["investments"] | None = None
-    options: dict[str, InvestmentOption]
-    sources: dict[str, OptionSource] = Field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class OptionSet:
-    """Options read from one file, with that file's bibliography."""
-
-    options: dict[str, InvestmentOption]
-    sources: dict[str, OptionSource]
-    path: str
-
-    def table(self) -> pd.DataFrame:
-        """One row per option: cost, price year, availability, cost basis and changes."""
-        import pandas as pd
-
-        rows = [
-            {
-                "option": o.id,
-                "name": o.name,
-                "actor": o.actor,
-                "cost_usd": o.cost_usd,
-                "price_year": o.price_year,
-                "year_available": o.year_available,
-                "modelled": o.modelled,
-                "cost_basis": o.cost_basis(),
-                "changes": "; ".join(c.describe() for c in o.changes),
-            }
-            for o in self.options.values()
-        ]
-        return pd.DataFrame(rows).set_index("option")
-
-
-def load_options(path: str | Path | None = None) -> OptionSet:
-    """Read and check an options file (default: the built-in ``investments.toml``).
-
-    Any problem is one :class:`UserError` naming the file, the key, what was expected and
-    what was found.
-    """
-    p = Path(path) if path is not None else OPTIONS_PATH
-    label = str(path) if path is not None else "<built-in investments.toml>"
-    raw = read_toml(p, label)
-    if not isinstance(raw.get("options"), dict) or not raw["options"]:
-        raise UserError(
-            "no options",
-            file=label,
-            key="options",
-            expected="one or more [options.ID] tables",
-            found=repr(raw.get("options")),
-        )
-    for oid, body in raw["options"].items():
-        if isinstance(body, dict):
-            body["id"] = oid
-    try:
-        parsed = _OptionsFile.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith("function-"))
-        found = repr(err.get("input"))
-        found = found if len(found) <= 60 else found[:57] + "..."
-        if err["type"] == "extra_forbidden":
-            raise UserError(
-                "unknown key",
-                file=label,
-                key=loc,
-                expected="a documented key (see the file header)",
-                found=found,
-            ) from None
-        if err["type"] == "missing":
-            raise UserError(
-                "missing key", file=label, key=loc, expected="a value", found="nothing"
-            ) from None
-        raise UserError(
-            "invalid value", file=label, key=loc, expected=err["msg"].lower(), found=found
-        ) from None
-    srcs = parsed.sources
-    for oid, o in parsed.options.items():
-        for f, key in [("source", o.source)] + [
-            (f"field_sources.{k}", v) for k, v in o.field_sources.items()
-        ]:
-            if key is not None and key not in srcs:
-                raise UserError(
-                    "unknown source key",
-                    file=label,
-                    key=f"options.{oid}.{f}",
-                    expected="a key of [sources]",
-                    found=repr(key),
-                )
-        for i, ch in enumerate(o.changes):
-            if (
-                ch.add is not None
-                and ch.add.get("source") is not None
-                and ch.add["source"] not in srcs
-            ):
-                raise UserError(
-                    "unknown source key",
-                    file=label,
-                    key=f"options.{oid}.changes[{i}].add.source",
-                    expected="a key of [sources]",
-                    found=repr(ch.add["source"]),
-                )
-    return OptionSet(dict(parsed.options), dict(srcs), label)
-
-
-# ================================ applying options ========================================
-def _number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
-
-
-def _apply_one(d: dict[str, Any], ch: Change, where: Callable[..., UserError]) -> None:
-    parts = ch.key.split(".")
-    params = d["params"]
-    if len(parts) == 1 and parts[0] in params:
-        parts = ["params", parts[0]]
-    if len(parts) == 2 and parts[0] == "params":
-        if parts[1] not in params:
-            raise where("unknown parameter", "a name listed by `straitsim show`", parts[1])
-        prm = params[parts[1]]
-        dist = prm.get("dist")
-        if ch.add is not None or (ch.value is not None and not _number(ch.value)):
-            raise where(
-                "bad change to a parameter", "delta, scale or a numeric value", ch.add or ch.value
-            )
-        if ch.value is not None:
-            prm["value"], prm["dist"] = float(ch.value), None
-            return
-        add_, mul_ = ch.delta or 0.0, ch.scale if ch.scale is not None else 1.0
-
-        def op(x: float) -> float:
-            return x * mul_ + add_
-
-        prm["value"] = op(prm["value"])
-        if dist:
-            prm["dist"] = {
-                k: (op(v) if k in ("low", "high", "mode") and v is not None else v)
-                for k, v in dist.items()
-            }
-        return
-    node: Any = d
-    for i, part in enumerate(parts[:-1]):
-        if not isinstance(node, dict) or part not in node:
-            raise where(
-                "unknown key",
-                "a key of the resolved scenario (see `straitsim show`)",
-                ".".join(parts[: i + 1]),
-            )
-        node = node[part]
-    last = parts[-1]
-    if not isinstance(node, dict):
-        raise where("unknown key", "a key of the resolved scenario", ch.key)
-    cur = node.get(last)
-    if ch.add is not None:
-        if last in node:
-            raise where("record already exists", "a new key for 'add'", ch.key)
-        node[last] = dict(ch.add)
-        return
-    if ch.value is not None:
-        if isinstance(cur, dict):
-            raise where(
-                "cannot replace a table with a value", "a sub-key, e.g. " + ch.key + ".n", ch.value
-            )
-        node[last] = ch.value
-        return
-    if last not in node:
-        raise where("unknown key", "a key of the resolved scenario (see `straitsim show`)", last)
-    if not _number(cur):
-        raise where("not a number", "a numeric key for delta/scale", cur)
-    new = cur + ch.delta if ch.delta is not None else cur * ch.scale  # type: ignore[operator]
-    node[last] = int(round(new)) if isinstance(cur, int) and float(new).is_integer() else new
-
-
-def apply_options(
-    sc: Scenario,
-    options: Sequence[InvestmentOption],
-    sources: Mapping[str, OptionSource] | None = None,
-    label: str = "options",
-) -> Scenario:
-    """Return the scenario with every change of ``options`` applied, in order, and re-validated."""
-    d = sc.model_dump(by_alias=True)
-    for o in options:
-        for i, ch in enumerate(o.changes):
-
-            def where(
-                what: str, expected: str, found: Any, _o: InvestmentOption = o, _i: int = i
-            ) -> UserError:
-                return UserError(
-                    f"option '{_o.id}': {what}",
-                    file=label,
-                    key=f"options.{_o.id}.changes[{_i}] ({_o.changes[_i].key})",
-                    expected=expected,
-                    found=repr(found),
-                )
-
-            _apply_one(d, ch, where)
-    for k, s in (sources or {}).items():
-        d["sources"].setdefault(k, s.model_dump(exclude={"note"}))
-    try:
-        return validate(d, {}, f"{sc.name} + " + ", ".join(o.id for o in options))
-    except UserError as exc:
-        ids = ", ".join(o.id for o in options)
-        raise UserError(
-            f"option(s) {ids} make an invalid scenario: {exc.detail}",
-            file=label,
-            key=exc.key,
-            expected=exc.expected,
-            found=exc.found,
-        ) from None
 
 
 # ================================ evaluation ==============================================
@@ -409,29 +111,6 @@ def greedy_portfolio(ranking: pd.DataFrame, budget_usd: float) -> list[str]:
             chosen.append(str(oid))
             spent += float(row["cost_usd"])
     return chosen
-
-
-def parse_usd(text: str | float | int | None) -> float | None:
-    """``5e9``, ``5bn``, ``500m``, ``2.4 billion`` -> US$ (None stays None)."""
-    if text is None or _number(text):
-        return None if text is None else float(text)
-    m = re.fullmatch(
-        r"\s*\$?\s*([0-9.]+(?:e[0-9]+)?)\s*(bn|b|billion|m|mn|million|k)?\s*",
-        str(text).lower().replace(",", "").replace("_", ""),
-    )
-    if not m:
-        raise UserError(
-            "bad amount", key="budget", expected="US$ as 5e9, 5bn or 500m", found=repr(text)
-        )
-    mult = {"bn": 1e9, "b": 1e9, "billion": 1e9, "m": 1e6, "mn": 1e6, "million": 1e6, "k": 1e3}.get(
-        m.group(2) or "", 1.0
-    )
-    try:
-        return float(m.group(1)) * mult
-    except ValueError:
-        raise UserError(
-            "bad amount", key="budget", expected="US$ as 5e9, 5bn or 500m", found=repr(text)
-        ) from None
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -593,26 +272,14 @@ def invest(
     avail = [o for o in opts.options.values() if o.modelled and o.year_available <= yr]
     excluded_rows = []
     for o in opts.options.values():
-        if not o.modelled:
-            excluded_rows.append(
-                {
-                    "option": o.id,
-                    "name": o.name,
-                    "actor": o.actor,
-                    "cost_usd": o.cost_usd,
-                    "why": "not yet modelled: " + (o.reason or ""),
-                }
+        if not o.modelled or o.year_available > yr:
+            why = (
+                "not yet modelled: " + (o.reason or "")
+                if not o.modelled
+                else f"available from {o.year_available}"
             )
-        elif o.year_available > yr:
-            excluded_rows.append(
-                {
-                    "option": o.id,
-                    "name": o.name,
-                    "actor": o.actor,
-                    "cost_usd": o.cost_usd,
-                    "why": f"available from {o.year_available}",
-                }
-            )
+            row = {"option": o.id, "name": o.name, "actor": o.actor, "cost_usd": o.cost_usd}
+            excluded_rows.append({**row, "why": why})
     # build every variant first, so a bad option fails before any simulation
     variants = {o.id: apply_options(sc, [o], srcs, opts.path) for o in avail}
 
@@ -627,19 +294,7 @@ def invest(
         values[oid] = run(s)
     eff = paired_effects(values["baseline"], {k: values[k] for k in variants}, hib)
     info = pd.DataFrame(
-        [
-            {
-                "option": o.id,
-                "name": o.name,
-                "actor": o.actor,
-                "cost_usd": o.cost_usd,
-                "price_year": o.price_year,
-                "year_available": o.year_available,
-                "cost_basis": o.cost_basis(),
-                "changes": "; ".join(c.describe() for c in o.changes),
-            }
-            for o in avail
-        ],
+        [o.row() for o in avail],
         columns=[
             "option",
             "name",
@@ -740,34 +395,26 @@ def spending_paths(path: str | Path | None = None) -> pd.DataFrame:
     import pandas as pd
 
     econ = load_economics(path)
-    rows = [
-        {
-            "ally": r["iso3"],
-            "year": int(r["year"]),
-            "fiscal_year": r.get("fiscal_year"),
-            "basis": r.get("basis", ""),
-            "kind": r.get("kind", ""),
-            "pct_gdp": float(r["pct_gdp"]),
-            "source": r.get("source"),
-            "note": r.get("note"),
-        }
-        for r in _records(econ.spending)
-        if "pct_gdp" in r
-    ]
-    rows += [
-        {
-            "ally": r["iso3"],
-            "year": int(r["year"]),
-            "fiscal_year": None,
-            "basis": "us_ask",
-            "kind": "us_ask",
-            "pct_gdp": float(r["pct_gdp"]),
-            "source": r.get("source"),
-            "note": r.get("note"),
-        }
-        for r in _records(econ.us_ask)
-        if "pct_gdp" in r
-    ]
+
+    def pct_rows(df: pd.DataFrame, fixed: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "ally": r["iso3"],
+                "year": int(r["year"]),
+                "fiscal_year": r.get("fiscal_year"),
+                "basis": r.get("basis", ""),
+                "kind": r.get("kind", ""),
+                "pct_gdp": float(r["pct_gdp"]),
+                "source": r.get("source"),
+                "note": r.get("note"),
+                **fixed,
+            }
+            for r in _records(df)
+            if "pct_gdp" in r
+        ]
+
+    us_ask = {"fiscal_year": None, "basis": "us_ask", "kind": "us_ask"}
+    rows = pct_rows(econ.spending, {}) + pct_rows(econ.us_ask, us_ask)
     cols = ["ally", "year", "fiscal_year", "basis", "kind", "pct_gdp", "source", "note"]
     return (
         pd.DataFrame(rows, columns=cols)
