@@ -22,6 +22,15 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
+# Columns of the chunk key (KEY_COLUMNS), and of a per-replication row's key.
+_CHUNK_KEY_DDL = """scenario_hash VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        chunk_offset BIGINT NOT NULL,
+        chunk_size BIGINT NOT NULL,
+        code_version VARCHAR NOT NULL,"""
+_ROW_KEY_DDL = f"""{_CHUNK_KEY_DDL}
+        replication BIGINT NOT NULL,"""
+
 DDL = (
     """CREATE TABLE IF NOT EXISTS meta (
         key VARCHAR PRIMARY KEY,
@@ -58,43 +67,24 @@ DDL = (
         variant BIGINT NOT NULL,
         run_id VARCHAR NOT NULL,
         PRIMARY KEY (sweep_id, variant))""",
-    """CREATE TABLE IF NOT EXISTS chunks (
-        scenario_hash VARCHAR NOT NULL,
-        seed BIGINT NOT NULL,
-        chunk_offset BIGINT NOT NULL,
-        chunk_size BIGINT NOT NULL,
-        code_version VARCHAR NOT NULL,
+    f"""CREATE TABLE IF NOT EXISTS chunks (
+        {_CHUNK_KEY_DDL}
         elapsed_s DOUBLE,
         worker VARCHAR,
         written_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
         PRIMARY KEY (scenario_hash, seed, chunk_offset, chunk_size, code_version))""",
-    """CREATE TABLE IF NOT EXISTS replications (
-        scenario_hash VARCHAR NOT NULL,
-        seed BIGINT NOT NULL,
-        chunk_offset BIGINT NOT NULL,
-        chunk_size BIGINT NOT NULL,
-        code_version VARCHAR NOT NULL,
-        replication BIGINT NOT NULL,
+    f"""CREATE TABLE IF NOT EXISTS replications (
+        {_ROW_KEY_DDL}
         outcome VARCHAR NOT NULL,
         outcome_code TINYINT NOT NULL,
         decided_day DOUBLE)""",
-    """CREATE TABLE IF NOT EXISTS losses (
-        scenario_hash VARCHAR NOT NULL,
-        seed BIGINT NOT NULL,
-        chunk_offset BIGINT NOT NULL,
-        chunk_size BIGINT NOT NULL,
-        code_version VARCHAR NOT NULL,
-        replication BIGINT NOT NULL,
+    f"""CREATE TABLE IF NOT EXISTS losses (
+        {_ROW_KEY_DDL}
         country VARCHAR NOT NULL,
         metric VARCHAR NOT NULL,
         value DOUBLE NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS munitions (
-        scenario_hash VARCHAR NOT NULL,
-        seed BIGINT NOT NULL,
-        chunk_offset BIGINT NOT NULL,
-        chunk_size BIGINT NOT NULL,
-        code_version VARCHAR NOT NULL,
-        replication BIGINT NOT NULL,
+    f"""CREATE TABLE IF NOT EXISTS munitions (
+        {_ROW_KEY_DDL}
         weapon VARCHAR NOT NULL,
         fired DOUBLE NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS summaries (
