@@ -559,22 +559,34 @@ class DeterrenceResult:
         allies: Sequence[str] = ("JPN", "AUS"),
         fight: Mapping[str, str] | None = None,
         stay: Mapping[str, str] | None = None,
-        quantity: str = "prc_success",
+        quantity: str | np.ndarray = "prc_success",
         n_grid: int = 21,
     ) -> ThresholdMap:
-        """Where deterrence holds over P(ally fights) (see :func:`threshold_map`)."""
-        return self._map(allies, fight, stay, level, quantity, n_grid)
+        """Where deterrence holds over P(ally fights) (see :func:`threshold_map`).
+
+        ``quantity`` is a name or a ``(profiles, replications)`` array (e.g. a utility).
+        """
+        allies = self.mapped(allies)
+        f, s = map_rungs(self.scenario, allies, fight, stay)
+        tm = threshold_map(self.lattice, self.belief, allies, f, s, level, quantity, n_grid)
+        tm.points = self._points(allies, f, s)
+        return tm
 
     def curves(
         self,
         allies: Sequence[str] = ("JPN", "AUS"),
         fight: Mapping[str, str] | None = None,
         stay: Mapping[str, str] | None = None,
-        quantity: str = "prc_success",
+        quantity: str | np.ndarray = "prc_success",
         n_grid: int = 21,
     ) -> pd.DataFrame:
-        """Perceived quantity vs P(ally fights), one mapped ally at a time."""
-        return self._curves(allies, fight, stay, quantity, n_grid)
+        """Perceived quantity vs P(ally fights), one mapped ally at a time.
+
+        ``quantity`` is a name or a ``(profiles, replications)`` array (e.g. a utility).
+        """
+        allies = self.mapped(allies)
+        f, s = map_rungs(self.scenario, allies, fight, stay)
+        return belief_curves(self.lattice, self.belief, allies, f, s, quantity, n_grid)
 
     def decision(self, valuation: Valuation) -> dict[str, Any]:
         """Run the decision model under the prior and (if any) the declared belief."""
@@ -595,7 +607,7 @@ class DeterrenceResult:
         n_grid: int = 21,
     ) -> pd.DataFrame:
         """Return expected utility of attacking vs P(ally fights), one mapped ally at a time."""
-        return self._curves(allies, fight, stay, valuation.utility(self.lattice), n_grid)
+        return self.curves(allies, fight, stay, valuation.utility(self.lattice), n_grid)
 
     def decision_map(
         self,
@@ -606,38 +618,9 @@ class DeterrenceResult:
         n_grid: int = 21,
     ) -> ThresholdMap:
         """Map expected utility of attacking over P(ally fights); deterred where below 0."""
-        tm = self._map(allies, fight, stay, 0.0, valuation.utility(self.lattice), n_grid)
+        tm = self.threshold_map(0.0, allies, fight, stay, valuation.utility(self.lattice), n_grid)
         tm.quantity = "expected_utility"
         return tm
-
-    def _map(
-        self,
-        allies: Sequence[str],
-        fight: Mapping[str, str] | None,
-        stay: Mapping[str, str] | None,
-        level: float,
-        quantity: str | np.ndarray,
-        n_grid: int,
-    ) -> ThresholdMap:
-        """Threshold map of a quantity (name or per-profile array), with the beliefs on it."""
-        allies = self.mapped(allies)
-        f, s = map_rungs(self.scenario, allies, fight, stay)
-        tm = threshold_map(self.lattice, self.belief, allies, f, s, level, quantity, n_grid)
-        tm.points = self._points(allies, f, s)
-        return tm
-
-    def _curves(
-        self,
-        allies: Sequence[str],
-        fight: Mapping[str, str] | None,
-        stay: Mapping[str, str] | None,
-        quantity: str | np.ndarray,
-        n_grid: int,
-    ) -> pd.DataFrame:
-        """Curves of a quantity (name or per-profile array) over P(ally fights)."""
-        allies = self.mapped(allies)
-        f, s = map_rungs(self.scenario, allies, fight, stay)
-        return belief_curves(self.lattice, self.belief, allies, f, s, quantity, n_grid)
 
     def mapped(self, allies: Sequence[str]) -> tuple[str, ...]:
         """Return the allies of a map, upper-cased; each must be in the lattice."""
