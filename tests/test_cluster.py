@@ -17,11 +17,18 @@ import time
 from contextlib import closing
 
 import pytest
+from sweep_helpers import (
+    ROW_TABLES,
+    assert_same_rows,
+    chunk_workers,
+    stored_rows,
+    sweep_args,
+    write_grid,
+)
 from typer.testing import CliRunner
 
 from straitsim.cli import app
 from straitsim.runners.sweep import sweep
-from straitsim.store import ResultsStore
 
 cli = CliRunner()
 DAYS = 12
@@ -111,41 +118,20 @@ def dask_cluster(tmp_path_factory):
         log.close()
 
 
-def _rows(db_path):
-    with ResultsStore(db_path, read_only=True) as db:
-        out = {t: db.table(t) for t in ("replications", "losses", "munitions")}
-        out["chunks"] = db.table("chunks")
-        out["summary"] = json.dumps(db.summaries(), sort_keys=True)
-    return out
-
-
 @pytest.mark.cluster
 @pytest.mark.timeout(180)
 def test_sweep_cli_on_the_cluster(dask_cluster, tmp_path):
     address, _ = dask_cluster
-    grid = tmp_path / "grid.toml"
-    grid.write_text("[set]\nprc_lift_scale = [0.8, 1.2]\n")
-    common = [
-        "sweep",
-        "csis-2026",
-        "--grid",
-        str(grid),
-        "--reps",
-        "20",
-        "--chunk-size",
-        "10",
-        "--days",
-        str(DAYS),
-        "--json",
-        "-q",
-    ]
+    grid = write_grid(tmp_path, "[set]\nprc_lift_scale = [0.8, 1.2]\n")
+    common = sweep_args(grid, "--json", "-q", reps=20, chunk_size=10, days=DAYS)
     r = cli.invoke(app, [*common, "--db", str(tmp_path / "c.duckdb"), "--cluster", address])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["runner"]["kind"] == "dask" and doc["chunks"]["computed"] == 4
     r = cli.invoke(app, [*common, "--db", str(tmp_path / "l.duckdb")])
     assert r.exit_code == 0, r.output
-    assert _rows(tmp_path / "c.duckdb")["summary"] == _rows(tmp_path / "l.duckdb")["summary"]
+    c, local = stored_rows(tmp_path / "c.duckdb"), stored_rows(tmp_path / "l.duckdb")
+    assert c["summary"] == local["summary"]
 
 
 @pytest.mark.cluster
@@ -153,8 +139,7 @@ def test_sweep_cli_on_the_cluster(dask_cluster, tmp_path):
 def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path):
     address, workers = dask_cluster
     assert all(w.poll() is None for w in workers)
-    grid = tmp_path / "grid.toml"
-    grid.write_text('[roles]\nJPN = ["neutral", "bases"]\n[set]\nus_entry_delay_days = [0, 7]\n')
+    grid = write_grid(tmp_path)
     killed = {}
 
     def kill_one(done, total, reps_done, reps_total):
@@ -182,11 +167,9 @@ def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path)
     sweep(
         "csis-2026", grid, reps=40, seed=11, db=tmp_path / "local.duckdb", chunk_size=10, days=DAYS
     )
-    a, b = _rows(tmp_path / "dask.duckdb"), _rows(tmp_path / "local.duckdb")
-    for t in ("replications", "losses", "munitions"):
-        assert a[t].equals(b[t]), t  # bit for bit
-    assert a["summary"] == b["summary"]
-    pids = {w.split(":")[-1] for w in a["chunks"]["worker"]}
+    a, b = stored_rows(tmp_path / "dask.duckdb"), stored_rows(tmp_path / "local.duckdb")
+    assert_same_rows(a, b, ROW_TABLES)  # bit for bit
+    pids = {w.split(":")[-1] for w in chunk_workers(tmp_path / "dask.duckdb")}
     assert pids <= {str(workers[0].pid), str(workers[1].pid)}
     assert str(workers[1].pid) in pids  # the survivor finished the sweep
     assert elapsed < 120
@@ -202,27 +185,12 @@ def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path)
     ],
 )
 def test_unreachable_or_malformed_cluster_address_exit_2(address, needle, tmp_path):
-    grid = tmp_path / "grid.toml"
-    grid.write_text("[set]\nprc_lift_scale = [0.8]\n")
+    grid = write_grid(tmp_path, "[set]\nprc_lift_scale = [0.8]\n")
     db = tmp_path / "r.duckdb"
-    r = cli.invoke(
-        app,
-        [
-            "sweep",
-            "csis-2026",
-            "--grid",
-            str(grid),
-            "--reps",
-            "5",
-            "--db",
-            str(db),
-            "--cluster",
-            address.format(port=_free_port()),
-            "--connect-timeout",
-            "0.5",
-            "-q",
-        ],
+    args = sweep_args(
+        grid, "-q", reps=5, db=db, cluster=address.format(port=_free_port()), connect_timeout=0.5
     )
+    r = cli.invoke(app, args)
     assert r.exit_code == 2, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "--cluster" in lines[0]

@@ -12,6 +12,14 @@ import time
 
 import numpy as np
 import pytest
+from sweep_helpers import (
+    ROW_TABLES,
+    assert_same_rows,
+    chunk_workers,
+    stored_rows,
+    sweep_args,
+    write_grid,
+)
 from typer.testing import CliRunner
 
 import straitsim as ss
@@ -22,37 +30,11 @@ from straitsim.store import ResultsStore
 
 cli = CliRunner()
 DAYS = 10
-GRID = """
-[roles]
-JPN = ["neutral", "bases"]
-
-[set]
-us_entry_delay_days = [0, 7]
-"""
-ROW_TABLES = ("replications", "losses", "munitions")
 
 
 @pytest.fixture()
 def grid_file(tmp_path):
-    p = tmp_path / "grid.toml"
-    p.write_text(GRID)
-    return p
-
-
-def stored_rows(db_path):
-    """Every per-replication row and run, without wall-clock columns."""
-    with ResultsStore(db_path, read_only=True) as db:
-        out = {t: db.table(t) for t in ROW_TABLES}
-        out["chunks"] = db.table("chunks").drop(columns=["elapsed_s", "worker", "written_at"])
-        out["runs"] = db.table("runs").drop(columns=["created_at"])
-        out["summary"] = json.dumps(db.summaries(), sort_keys=True)
-    return out
-
-
-def assert_same_rows(a, b):
-    for t in (*ROW_TABLES, "chunks", "runs"):
-        assert a[t].equals(b[t]), t
-    assert a["summary"] == b["summary"]
+    return write_grid(tmp_path)
 
 
 # ---------------------------------------------------------------------------- grid files
@@ -113,9 +95,7 @@ def test_bad_grid_files_get_one_line_and_exit_2(text, needle, tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text(text)
     db = tmp_path / "r.duckdb"
-    r = cli.invoke(
-        app, ["sweep", "csis-2026", "--grid", str(p), "--reps", "5", "--db", str(db), "-q"]
-    )
+    r = cli.invoke(app, sweep_args(p, "-q", reps=5, db=db))
     assert r.exit_code == 2, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and str(p) in lines[0], r.stderr
@@ -195,25 +175,11 @@ def test_rerun_is_idempotent_and_interrupted_sweep_resumes(grid_file, tmp_path):
 
 def test_sigkill_mid_sweep_then_rerun_equals_clean_run(tmp_path):
     """A real `straitsim sweep` process killed with SIGKILL, then the same command again."""
-    grid = tmp_path / "grid.toml"
-    grid.write_text("[set]\nus_entry_delay_days = [0, 7]\nprc_lift_scale = [0.8, 1.0]\n")
+    grid = write_grid(
+        tmp_path, "[set]\nus_entry_delay_days = [0, 7]\nprc_lift_scale = [0.8, 1.0]\n"
+    )
     db = tmp_path / "killed.duckdb"
-    args = [
-        "sweep",
-        "csis-2026",
-        "--grid",
-        str(grid),
-        "--reps",
-        "48",
-        "--seed",
-        "4",
-        "--chunk-size",
-        "12",
-        "--days",
-        str(DAYS),
-        "--db",
-        str(db),
-    ]
+    args = sweep_args(grid, reps=48, seed=4, chunk_size=12, days=DAYS, db=db)
     n_chunks = 4 * 4
     code = "import sys\nfrom straitsim.cli import main\nsys.exit(main())"
     proc = subprocess.Popen(
@@ -285,30 +251,13 @@ def test_local_worker_processes_give_identical_results(grid_file, tmp_path):
     )
     assert one.runner == "local" and two.runner == "processes" and two.n_workers == 2
     assert_same_rows(stored_rows(tmp_path / "one.duckdb"), stored_rows(tmp_path / "two.duckdb"))
-    with ResultsStore(tmp_path / "two.duckdb", read_only=True) as db:
-        workers = set(db.table("chunks")["worker"])
-    assert len(workers) == 2  # both processes computed chunks
+    assert len(set(chunk_workers(tmp_path / "two.duckdb"))) == 2  # both processes computed chunks
 
 
 def test_sweep_cli_json_and_table(grid_file, tmp_path):
     db = tmp_path / "r.duckdb"
-    r = cli.invoke(
-        app,
-        [
-            "sweep",
-            "csis-2026",
-            "--grid",
-            str(grid_file),
-            "--reps",
-            "10",
-            "--days",
-            str(DAYS),
-            "--db",
-            str(db),
-            "--json",
-            "-q",
-        ],
-    )
+    args = sweep_args(grid_file, reps=10, days=DAYS, db=db)
+    r = cli.invoke(app, [*args, "--json", "-q"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert (
@@ -316,21 +265,7 @@ def test_sweep_cli_json_and_table(grid_file, tmp_path):
         and doc["chunks"]["computed"] == 4
         and doc["runner"]["kind"] == "local"
     )
-    r = cli.invoke(
-        app,
-        [
-            "sweep",
-            "csis-2026",
-            "--grid",
-            str(grid_file),
-            "--reps",
-            "10",
-            "--days",
-            str(DAYS),
-            "--db",
-            str(db),
-        ],
-    )
+    r = cli.invoke(app, args)
     assert r.exit_code == 0, r.output
     assert "4 already stored" in r.stdout and "JPN=bases" in r.stdout
     r = cli.invoke(app, ["results", "list", "--db", str(db), "--json"])
