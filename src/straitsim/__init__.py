@@ -9,13 +9,8 @@ The public API (pinned by tests/test_api.py)::
     res.summary()           # the `straitsim run --json` document
 """
 
-from straitsim.analysis.burden import BurdenResult, burden_sharing, burden_table, load_economics
-from straitsim.analysis.deterrence import Belief, DeterrenceResult, Valuation, deter, load_beliefs
-from straitsim.analysis.investments import InvestmentResult, invest, load_options
-from straitsim.analysis.pedigree import pedigree
-from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
-from straitsim.analysis.sensitivity import SensitivityResult, sensitivity
-from straitsim.analysis.validation import ValidationReport, run_validation
+from typing import TYPE_CHECKING, Any
+
 from straitsim.api import (
     RunResult,
     __version__,
@@ -28,9 +23,70 @@ from straitsim.api import (
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
-from straitsim.runners.sweep import SweepResult, sweep
 from straitsim.scenario.schema import Scenario
-from straitsim.store import ResultsStore
+
+# The analyses load on first use, so `import straitsim` (and the command line) stays quick
+# and the engine runs where only its own dependencies are installed.
+_LAZY = {
+    "BurdenResult": "straitsim.analysis.burden",
+    "burden_sharing": "straitsim.analysis.burden",
+    "burden_table": "straitsim.analysis.burden",
+    "load_economics": "straitsim.analysis.burden",
+    "Belief": "straitsim.analysis.deterrence",
+    "DeterrenceResult": "straitsim.analysis.deterrence",
+    "Valuation": "straitsim.analysis.deterrence",
+    "deter": "straitsim.analysis.deterrence",
+    "load_beliefs": "straitsim.analysis.deterrence",
+    "InvestmentResult": "straitsim.analysis.investments",
+    "invest": "straitsim.analysis.investments",
+    "load_options": "straitsim.analysis.investments",
+    "pedigree": "straitsim.analysis.pedigree",
+    "RoleAnalysis": "straitsim.analysis.roles",
+    "role_analysis": "straitsim.analysis.roles",
+    "roles_table": "straitsim.analysis.roles",
+    "shapley_values": "straitsim.analysis.roles",
+    "SensitivityResult": "straitsim.analysis.sensitivity",
+    "sensitivity": "straitsim.analysis.sensitivity",
+    "ValidationReport": "straitsim.analysis.validation",
+    "run_validation": "straitsim.analysis.validation",
+    "SweepResult": "straitsim.runners.sweep",
+    "sweep": "straitsim.runners.sweep",
+    "ResultsStore": "straitsim.store",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from straitsim.analysis.burden import BurdenResult, burden_sharing, burden_table, load_economics
+    from straitsim.analysis.deterrence import (
+        Belief,
+        DeterrenceResult,
+        Valuation,
+        deter,
+        load_beliefs,
+    )
+    from straitsim.analysis.investments import InvestmentResult, invest, load_options
+    from straitsim.analysis.pedigree import pedigree
+    from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
+    from straitsim.analysis.sensitivity import SensitivityResult, sensitivity
+    from straitsim.analysis.validation import ValidationReport, run_validation
+    from straitsim.runners.sweep import SweepResult, sweep
+    from straitsim.store import ResultsStore
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'straitsim' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "InvestmentResult",

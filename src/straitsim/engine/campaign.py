@@ -165,7 +165,7 @@ def _record(
     lift0 = s["lift0"]
     lift = lift_capacity(s, p, v, xp)
     ok = lift0 > 0
-    share = np.where(ok, lift / np.where(ok, lift0, 1.0), 1.0)
+    share = xp.where(ok, lift / xp.where(ok, lift0, 1.0), 1.0)
     traces["lift_share"][:, day, cols] = _np(share)
     traces["battalions_ashore"][:, day, cols] = _np(s["bn_ashore"])
     traces["air_superiority"][:, day, cols] = _np(s["today_air_sup"])
@@ -198,9 +198,9 @@ def _trajectory(
     lost_ground = by_actor(_np(s["lost_ground"]), p.unit_actor, A)
     crews = (
         by_actor(lost_ships * p.group_crew, p.group_actor, A)
-        * _np(np.asarray(v["crew_killed_share"]))[..., None]
+        * np.asarray(_np(v["crew_killed_share"]))[..., None]
     )
-    aircrew = lost_air * _np(np.asarray(v["aircrew_killed_per_air_loss"]))[..., None]
+    aircrew = lost_air * np.asarray(_np(v["aircrew_killed_per_air_loss"]))[..., None]
     killed = _np(s["killed"]) + crews + aircrew
     losses: dict[str, dict[str, np.ndarray]] = {}
     for a, code in enumerate(p.actors):
@@ -222,7 +222,7 @@ def _trajectory(
     ub = v["_mx"]["ub"]
     extra = {
         "base_ids": p.base_ids,
-        "base_aircraft_lost": _np(ub.to_bases(np.asarray(s["lost_ground"]), np)),
+        "base_aircraft_lost": ub.to_bases(_np(s["lost_ground"]), np),
         "base_missiles": _np(s["missiles_in"]),
     }
     return Trajectory(

@@ -14,6 +14,9 @@ _EPS = 1e-12
 def safe_div(a: Any, b: Any, xp: Any = np, default: float = 0.0) -> Any:
     """Divide ``a`` by ``b`` where ``b > 0``, else ``default`` (one pass, never divides by 0)."""
     a, b = xp.asarray(a, dtype=xp.float64), xp.asarray(b, dtype=xp.float64)
+    if xp is not np:  # array libraries without ufunc `where=` (CuPy)
+        ok = b > _EPS
+        return xp.where(ok, a / xp.where(ok, b, 1.0), default)
     shape = np.broadcast_shapes(a.shape, b.shape)
     out = xp.full(shape, default, dtype=xp.float64)
     return xp.divide(a, b, out=out, where=b > _EPS)
@@ -45,7 +48,13 @@ class GroupSum:
         if self.size == 0:
             return out
         xs = xp.take(x, xp.asarray(self.order), axis=-1)
-        out[..., self.present] = xp.add.reduceat(xs, xp.asarray(self.starts), axis=-1)
+        if xp is np:
+            out[..., self.present] = xp.add.reduceat(xs, self.starts, axis=-1)
+            return out
+        # array libraries without `reduceat` (CuPy): one contiguous slice per group
+        ends = list(self.starts[1:]) + [self.size]
+        for g, a, b in zip(self.present, self.starts, ends, strict=True):
+            out[..., int(g)] = xs[..., int(a) : int(b)].sum(-1)
         return out
 
 
