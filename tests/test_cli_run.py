@@ -135,3 +135,22 @@ def test_knobs_each_change_something():
             ).stdout
         )
         assert doc["losses"] != base["losses"], flag
+
+
+def test_error_lines_keep_brackets_and_devices_are_checked(tmp_path: Path):
+    bad = tmp_path / "b.toml"
+    bad.write_text('extends = "csis-2026"\n[munitions.usa-lrasm]\nsource = "nope"\n')
+    p = subprocess.run(
+        [sys.executable, "-m", "straitsim", "run", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 2 and "a key of [sources]" in p.stderr
+    q = subprocess.run(
+        [sys.executable, "-m", "straitsim", "run", "csis-2026", "--reps", "5", "--device", "tpu"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert q.returncode == 2 and "expected cpu or gpu" in q.stderr and "Traceback" not in q.stderr

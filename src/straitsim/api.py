@@ -85,10 +85,12 @@ def simulate(
     days: int | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    device: str = "cpu",
 ) -> Trajectory:
     """Run ``reps`` replications of each role profile (default: the scenario's roles).
 
     All profiles share the random numbers of each replication (common random numbers).
+    ``device="gpu"`` runs the same engine on CuPy (the ``gpu`` extra and a CUDA GPU).
     """
     if reps < 1:
         raise UserError(
@@ -97,7 +99,31 @@ def simulate(
     if days is not None and not 1 <= days <= 365:
         raise UserError("bad horizon", key="days", expected="1 to 365", found=str(days))
     p = compile_params(scenario, profiles, days)
-    return run_local(p, reps, seed, chunk_size, progress)
+    return run_local(p, reps, seed, chunk_size, progress, xp=array_module(device))
+
+
+def array_module(device: str) -> Any:
+    """Return the array namespace for ``device``: NumPy on ``cpu``, CuPy on ``gpu``."""
+    if device == "cpu":
+        return np
+    if device != "gpu":
+        raise UserError("unknown device", key="device", expected="cpu or gpu", found=repr(device))
+    try:
+        import cupy
+    except ImportError:
+        raise UserError(
+            "the GPU needs CuPy",
+            key="device",
+            expected="`pip install straitsim[gpu]` (or the cupy package for your CUDA) and a GPU",
+            found="no cupy module",
+        ) from None
+    try:
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA runtime errors have no common public base class
+        raise UserError(
+            "no usable GPU", key="device", expected="a CUDA GPU", found=str(exc)
+        ) from None
+    return cupy
 
 
 @dataclass
@@ -189,10 +215,11 @@ def run(
     days: int | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    device: str = "cpu",
 ) -> RunResult:
     """Load (or take) a scenario, apply overrides, and run it: the ``straitsim run`` job."""
     sc = load_scenario(scenario, roles, sets)
-    traj = simulate(sc, reps, seed, None, days, chunk_size, progress)
+    traj = simulate(sc, reps, seed, None, days, chunk_size, progress, device)
     set_list = [f"{k}={v}" for k, v in sets.items()] if isinstance(sets, Mapping) else list(sets)
     return RunResult(
         scenario=sc,

@@ -91,9 +91,13 @@ def run(
     chunk_size: Annotated[
         int | None, typer.Option("--chunk-size", min=1, help="Replications per engine call.")
     ] = None,
+    device: Annotated[
+        str, typer.Option("--device", help="cpu (NumPy) or gpu (CuPy: the gpu extra and a GPU).")
+    ] = "cpu",
 ) -> None:
     """Run a scenario: outcome probabilities with 95% intervals and loss quantiles per country."""
     sc = api.load_scenario(scenario, role or [], set_ or [])
+    api.array_module(device)  # a clear error now, before any work, if the device is unusable
     bar, advance = progress_bar(reps * 1, quiet=json_)
     if bar is not None:
         with bar:
@@ -104,9 +108,10 @@ def run(
                 days=days,
                 chunk_size=chunk_size or max(250, min(5000, reps // 10 or 1)),
                 progress=advance,
+                device=device,
             )
     else:
-        res = api.run(sc, reps, seed, days=days, chunk_size=chunk_size)
+        res = api.run(sc, reps, seed, days=days, chunk_size=chunk_size, device=device)
     res.overrides = list(set_ or [])
     doc = res.summary()
     if out is not None:

@@ -41,7 +41,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     S = sorties(s, p, v, day, xp)
     chn = xp.asarray(p.unit_actor == p.i_chn)
     fighter = xp.asarray(p.unit_fighter)
-    usable = xp.asarray(p.weapon_anti_ship | (v["us_strikes_mainland"] > 0))
+    usable = p.weapon_anti_ship | bool(v["us_strikes_mainland"] > 0)
     capable = xp.asarray((p.unit_load * usable).sum(-1) > 0)
     share = v["fighter_strike_share"]
     q = xp.asarray(p.unit_quality)

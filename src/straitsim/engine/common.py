@@ -130,9 +130,9 @@ def per_actor(x: Any, owner: Any, xp: Any = np) -> Any:
     return xp.take(x, xp.asarray(owner), axis=-1)
 
 
-def present(arrival: Any, day: int) -> Any:
+def present(arrival: Any, day: int, xp: Any = np) -> Any:
     """1.0 where an element has arrived in the theatre by ``day``."""
-    return (np.asarray(arrival) <= day).astype(np.float64)
+    return xp.asarray((np.asarray(arrival) <= day).astype(np.float64))
 
 
 def airbase_attack(

@@ -96,7 +96,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         # the same state the full path gives a replication with nothing to shoot at
         return {"interceptors": _reload(s["interceptors"], p, v, mx, xp)}
     effort = s["effort"] * targets[..., None]
-    here_g = present(p.group_arrival, day)
+    here_g = present(p.group_arrival, day, xp)
     # coastal launchers: owner at war; US launchers also need basing on the host
     eff_l = xp.take(effort, xp.asarray(p.launcher_actor), axis=-1)
     basing = xp.asarray(p.us_basing_pa[:, p.launcher_host])[:, None, :]

@@ -31,7 +31,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     ships = xp.take(ships_all, xp.asarray(sg), axis=-1)
     inter = xp.take(s["interceptors"], xp.asarray(sg), axis=-1)
     owner = p.group_actor[sg]
-    here = present(p.group_arrival[sg], day)
+    here = present(p.group_arrival[sg], day, xp)
     eff_g = xp.take(s["effort"], xp.asarray(owner), axis=-1)
     car = xp.asarray(p.group_class[sg] == 0, dtype=xp.float64)
     expo = ships * here * eff_g  # (P, R, Gs)
