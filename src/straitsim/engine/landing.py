@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from straitsim.engine.common import by_actor
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -76,5 +75,3 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         out["lift0"] = lift_capacity(s, p, v, xp)
     return out
 
-
-__all__ = ["landing", "lift_capacity", "deliverable", "by_actor"]

@@ -72,7 +72,6 @@ class Params:
     unit_sortie_rate: np.ndarray  # (P, U) sorties per aircraft-day
     unit_load: np.ndarray  # (U, W) anti-ship missiles per strike sortie, by weapon
     unit_ascm_load: np.ndarray  # (U,) PRC air-launched anti-ship missiles per bomber sortie
-    base_onehot: np.ndarray  # (P, U, B) float: unit u operates from base b
     # weapons and stocks
     weapons: tuple[str, ...]
     weapon_supersonic: np.ndarray  # (W,) bool

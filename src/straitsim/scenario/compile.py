@@ -214,9 +214,6 @@ def compile_params(
                 cap = v["h6_sortie_rate"] if u.actor == "CHN" else v["bomber_sortie_rate_max"]
                 rate = min(rate, cap)
             unit_rate[p, k] = rate
-    base_onehot = np.zeros((P, U, B))
-    for p in range(P):
-        base_onehot[p, np.arange(U), unit_base[p]] = 1.0
 
     # extra hardened shelters: at bases in Japan and Guam, in proportion to the US aircraft
     # the data base there on day 0 (their own bases, whatever a profile's rungs: shelters are
@@ -319,7 +316,6 @@ def compile_params(
         unit_sortie_rate=unit_rate,
         unit_load=unit_load,
         unit_ascm_load=unit_ascm_load,
-        base_onehot=base_onehot,
         weapons=weapons,
         weapon_supersonic=weapon_supersonic,
         weapon_anti_ship=weapon_anti_ship,
