@@ -64,10 +64,14 @@ def base_status(sc: Scenario, roles: Mapping[str, str] | None = None) -> list[di
     p = compile_params(sc, [prof])
     A = len(p.actors)
     n_unit = p.unit_n0 * p.unit_avail[0]
-    onehot = p.base_onehot[0]  # (U, B)
-    ac = n_unit @ onehot
-    based = p.unit_n0 @ onehot
-    us = (n_unit * (p.unit_actor == p.i_usa) * ~p.unit_carrier) @ onehot
+    B = len(p.base_ids)
+
+    def per_base(x: np.ndarray) -> np.ndarray:
+        return np.bincount(p.unit_base[0], weights=x, minlength=B)
+
+    ac = per_base(n_unit)
+    based = per_base(p.unit_n0)
+    us = per_base(n_unit * (p.unit_actor == p.i_usa) * ~p.unit_carrier)
     in_range = np.asarray((p.land_in_range & (p.land_n0 > 0)[:, None]).any(axis=0), dtype=bool)
     # host at war on its own account: forces that fight from day 0 or once attacked
     fights = np.zeros(A, dtype=bool)
