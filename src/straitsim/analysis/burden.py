@@ -287,7 +287,8 @@ class BurdenResult:
                 if r.get(k)
             }
         )
-        from straitsim.api import SCHEMA_VERSION, __version__, scenario_hash
+        from straitsim.meta import SCHEMA_VERSION, __version__
+        from straitsim.scenario.identity import scenario_hash
 
         return {
             "schema_version": SCHEMA_VERSION,
@@ -436,7 +437,7 @@ def burden_sharing(
     days: int | None = None,
 ) -> BurdenResult:
     """Load a scenario (name, path or :class:`Scenario`) and run :func:`burden` on it."""
-    from straitsim.api import load_scenario
+    from straitsim.scenario.load import load_scenario
 
     sc = load_scenario(scenario, roles, sets)
     return burden(sc, allies, reps, seed, metric, year, to, days)

@@ -657,7 +657,8 @@ class DeterrenceResult:
 
     def summary(self) -> dict[str, Any]:
         """Return the ``straitsim deter --json`` document (see docs/deterrence.md)."""
-        from straitsim.api import SCHEMA_VERSION, __version__, scenario_hash
+        from straitsim.meta import SCHEMA_VERSION, __version__
+        from straitsim.scenario.identity import scenario_hash
 
         voc = self.value_of_clarity()
         perc = self.perceived()
@@ -746,7 +747,7 @@ def deter(
         Tables from ``perceived()``, ``value_of_clarity()``, ``threshold_map()``; the JSON
         document from ``summary()``; figures from :mod:`straitsim.report.deterrence_plots`.
     """
-    from straitsim.api import load_scenario
+    from straitsim.scenario.load import load_scenario
 
     sc = load_scenario(scenario, roles, sets)
     for q in quantities:

@@ -43,9 +43,11 @@ from straitsim.analysis.investment_options import parse_usd as parse_usd
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.summary import Z95
-from straitsim.api import load_scenario, scenario_hash, simulate
 from straitsim.errors import UserError
+from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
+from straitsim.scenario.identity import scenario_hash
+from straitsim.scenario.load import load_scenario
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -78,7 +78,7 @@ def data_files() -> list[Path]:
 def _resolve(sc: Scenario | str | None) -> Scenario:
     if isinstance(sc, Scenario):
         return sc
-    from straitsim.api import load_scenario
+    from straitsim.scenario.load import load_scenario
 
     return load_scenario(sc or "csis-2026")
 

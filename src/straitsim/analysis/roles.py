@@ -15,9 +15,9 @@ import numpy as np
 
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.shapley import ShapleyEstimate
-from straitsim.api import simulate
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
+from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.schema import Scenario
 
@@ -233,8 +233,9 @@ class RoleAnalysis:
     def to_dict(self) -> dict[str, object]:
         """Build the ``straitsim roles --json`` document (schema in docs/roles.md)."""
         from straitsim.analysis.metrics import describe_metric, higher_is_better
-        from straitsim.api import SCHEMA_VERSION, __version__, scenario_hash
         from straitsim.engine.state import OUTCOMES
+        from straitsim.meta import SCHEMA_VERSION, __version__
+        from straitsim.scenario.identity import scenario_hash
 
         lat = self.lattice
         shares = lat.trajectory.outcome_shares()
@@ -425,7 +426,7 @@ def role_analysis(
     ``.lattice_frame()``, ``.shapley_frame()``, ``.steps_frame()``, the JSON document from
     ``.to_dict()``, and plots from :mod:`straitsim.report.roles_plots`.
     """
-    from straitsim.api import load_scenario
+    from straitsim.scenario.load import load_scenario
 
     sc = load_scenario(scenario, roles, sets)
     return analyse_roles(sc, allies, reps, seed, metric, to, method, n_permutations, days)

@@ -378,7 +378,7 @@ def run_excursions(
                     key="excursion",
                     found=e.knob,
                 )
-            from straitsim.api import load_scenario
+            from straitsim.scenario.load import load_scenario
 
             base_sets = dict(sets) if isinstance(sets, Mapping) else _sets_dict(sets)
             scen += [load_scenario(scenario_ref, roles, {**base_sets, e.knob: v}) for v in e.values]
@@ -549,7 +549,8 @@ def sensitivity(
     progress
         Called as ``progress(done, total)`` after each evaluation.
     """
-    from straitsim.api import load_scenario, scenario_hash
+    from straitsim.scenario.identity import scenario_hash
+    from straitsim.scenario.load import load_scenario
 
     if method not in METHODS:
         raise UserError(

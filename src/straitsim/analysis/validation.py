@@ -636,7 +636,7 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Build the ``straitsim validate --json`` document."""
-        from straitsim.api import __version__
+        from straitsim.meta import __version__
 
         return {
             "schema_version": 1,
@@ -731,7 +731,8 @@ def run_validation(
         Results in file order; ``report.table()`` is a DataFrame, ``report.to_dict()`` the
         ``--json`` document.
     """
-    from straitsim import api
+    from straitsim.runners.local import simulate
+    from straitsim.scenario.load import load_scenario
 
     if reps < 1:
         raise UserError(
@@ -743,8 +744,8 @@ def run_validation(
     for c in chosen:
         key = c.run_key()
         if key not in runs:
-            sc = api.load_scenario(c.scenario, c.roles, c.sets)
-            runs[key] = (sc, api.simulate(sc, reps, seed, days=c.days, progress=progress))
+            sc = load_scenario(c.scenario, c.roles, c.sets)
+            runs[key] = (sc, simulate(sc, reps, seed, days=c.days, progress=progress))
     results = [evaluate_case(c, runs[c.run_key()][1], runs[c.run_key()][0]) for c in chosen]
     pending = data.pending if not cases else []
     return ValidationReport(

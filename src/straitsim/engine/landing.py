@@ -74,4 +74,3 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     if day == v["invasion_start_day"]:
         out["lift0"] = lift_capacity(s, p, v, xp)
     return out
-

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from straitsim.engine.campaign import simulate
+from straitsim.engine import campaign
+from straitsim.engine.backend import array_module
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
+from straitsim.errors import UserError
+from straitsim.scenario.compile import compile_params
+from straitsim.scenario.schema import Scenario
 
 DEFAULT_CHUNK = 5000
 DEFAULT_LANES = 50_000  # profile x replication cells per engine call (bounds memory)
@@ -40,7 +44,32 @@ def run_local(
         chunk_size = max(64, min(DEFAULT_CHUNK, DEFAULT_LANES // max(1, p.n_profiles)))
     parts = []
     for offset, size in chunks(n_reps, chunk_size):
-        parts.append(simulate(p, size, seed, rep_offset=offset, xp=xp))
+        parts.append(campaign.simulate(p, size, seed, rep_offset=offset, xp=xp))
         if progress is not None:
             progress(size)
     return Trajectory.concat(parts)
+
+
+def simulate(
+    scenario: Scenario,
+    reps: int = 1000,
+    seed: int = 0,
+    profiles: Sequence[Mapping[str, str]] | None = None,
+    days: int | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    device: str = "cpu",
+) -> Trajectory:
+    """Run ``reps`` replications of each role profile (default: the scenario's roles).
+
+    All profiles share the random numbers of each replication (common random numbers).
+    ``device="gpu"`` runs the same engine on CuPy (the ``gpu`` extra and a CUDA GPU).
+    """
+    if reps < 1:
+        raise UserError(
+            "bad replication count", key="reps", expected="an integer >= 1", found=str(reps)
+        )
+    if days is not None and not 1 <= days <= 365:
+        raise UserError("bad horizon", key="days", expected="1 to 365", found=str(days))
+    p = compile_params(scenario, profiles, days)
+    return run_local(p, reps, seed, chunk_size, progress, xp=array_module(device))

@@ -195,7 +195,8 @@ def expand(
     ``days`` sets the horizon (``horizon_days``) of every variant, so it is part of each
     variant's scenario hash.
     """
-    from straitsim.api import load_scenario, scenario_hash
+    from straitsim.scenario.identity import scenario_hash
+    from straitsim.scenario.load import load_scenario
 
     base = load_scenario(scenario)
     for ally, rungs in grid.roles.items():

@@ -7,6 +7,7 @@ file, the key path, what was expected and what was found.
 from __future__ import annotations
 
 import copy
+import json
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -551,3 +552,39 @@ def parse_roles(items: Iterable[str]) -> dict[str, str]:
         k, v = parse_assignment(item, "--role")
         out[k.upper()] = v
     return out
+
+
+def list_scenarios() -> dict[str, str]:
+    """Built-in scenario names and their titles."""
+    return {name: resolve(name).title for name in builtin_scenarios()}
+
+
+def load_scenario(
+    ref: str | Path | Scenario,
+    roles: Mapping[str, str] | Iterable[str] | None = None,
+    sets: Iterable[str] | Mapping[str, Any] = (),
+) -> Scenario:
+    """Load a validated scenario: a built-in name or a TOML path, with role and ``--set`` overrides.
+
+    ``roles`` is ``{"JPN": "neutral"}`` or ``["JPN=neutral"]``; ``sets`` is
+    ``{"us_entry_delay_days": 7}`` or ``["us_entry_delay_days=7"]``.
+    """
+    if isinstance(ref, Scenario):
+        if not roles and not sets:
+            return ref
+        raise UserError("overrides need a scenario name or path, not a loaded scenario")
+    role_map = dict(roles) if isinstance(roles, Mapping) else parse_roles(roles or [])
+    return resolve(ref, roles={k.upper(): v for k, v in role_map.items()}, sets=set_strings(sets))
+
+
+def set_strings(sets: Iterable[str] | Mapping[str, Any]) -> list[str]:
+    """``--set`` overrides as ``KEY=VALUE`` strings (TOML values), from a mapping or strings."""
+    if isinstance(sets, Mapping):
+        return [f"{k}={_toml(v)}" for k, v in sets.items()]
+    return list(sets)
+
+
+def _toml(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return json.dumps(v)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import duckdb
     import pandas as pd
 
-    from straitsim.api import RunResult
+    from straitsim.analysis.run import RunResult
     from straitsim.scenario.schema import Scenario
 
 DEFAULT_DB = "straitsim-results.duckdb"
@@ -151,7 +151,7 @@ class ResultsStore:
     # ------------------------------------------------------------------ writing
     def add_scenario(self, sc: Scenario) -> str:
         """Record a resolved scenario (idempotent); returns its hash."""
-        from straitsim.api import scenario_hash
+        from straitsim.scenario.identity import scenario_hash
 
         h = scenario_hash(sc)
         blob = json.dumps(

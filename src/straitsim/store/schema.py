@@ -184,7 +184,7 @@ def code_version() -> str:
     resumed sweep never mixes numbers from two states of the code, and a Dask worker running
     other engine code is refused. Form: ``0.1.0+src.1a2b3c4d`` (a PEP 440 local version).
     """
-    from straitsim.api import __version__
+    from straitsim.meta import __version__
 
     root = Path(__file__).resolve().parents[1]
     files = sorted(p for pattern in _RESULT_SOURCES for p in root.glob(pattern))
