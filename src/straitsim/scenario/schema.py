@@ -85,6 +85,11 @@ class Param(Strict):
     assumption: str | None = None
     range: tuple[float, float] | None = None
     dist: Dist | None = None
+    # epistemic: one unknown value per world (sampled by `straitsim worlds` over its range,
+    # else its dist); aleatory: drawn per replication from its dist; policy: a choice, held
+    # fixed. A parameter fixed by `--set` (no dist left) is not sampled.
+    uncertainty: Literal["epistemic", "aleatory", "policy"] | None = None
+    uncertainty_rationale: str | None = None
 
     @model_validator(mode="after")
     def _pedigree(self) -> Param:
