@@ -1,0 +1,180 @@
+"""Worlds: the epistemic/aleatory split, sampling, invariance, bands and the store."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from straitsim.analysis.worlds import (
+    apply_world,
+    band,
+    epistemic_params,
+    run_worlds,
+    sample_worlds,
+    unit_sample,
+)
+from straitsim.cli import app
+from straitsim.engine.random import Streams
+from straitsim.engine.state import sample_values
+from straitsim.errors import UserError
+from straitsim.scenario.compile import compile_params
+from straitsim.scenario.load import load_scenario
+from straitsim.store.db import ResultsStore
+from straitsim.store.worlds import load_worlds, save_worlds, world_sets
+
+PACK = Path(__file__).parents[1] / "src/straitsim/scenario/data/packs/parameters.toml"
+# Two parameters with a large effect on the landing, for small, fast designs.
+DRIVERS = ["prc_lift_scale", "beach_offload_tpd"]
+
+
+def _per_rep(sc, name: str, reps: int = 64) -> np.ndarray:
+    v = sample_values(compile_params(sc), Streams(7, 0, reps))[name]
+    return np.broadcast_to(np.asarray(v, dtype=float), (1, reps))[0]
+
+
+def test_every_uncertain_parameter_says_its_kind() -> None:
+    params = tomllib.loads(PACK.read_text())["params"]
+    uncertain = {k: v for k, v in params.items() if "range" in v or "dist" in v}
+    assert len(uncertain) > 40
+    for name, p in uncertain.items():
+        assert p.get("uncertainty") in ("epistemic", "aleatory", "policy"), name
+        assert len(p.get("uncertainty_rationale", "")) > 20, name
+        if p["uncertainty"] == "aleatory":
+            assert "dist" in p, f"{name}: aleatory needs a dist to draw per replication"
+
+
+def test_epistemic_constant_within_world_and_varies_across() -> None:
+    sc = load_scenario("csis-2026")
+    assert sc.params["missile_reliability"].uncertainty == "epistemic"
+    # In a plain run this dist-only epistemic parameter is pooled: drawn per replication.
+    assert np.ptp(_per_rep(sc, "missile_reliability")) > 0
+    worlds = sample_worlds(sc, 6, seed=3)
+    seen = []
+    for w in worlds:
+        x = _per_rep(apply_world(sc, w), "missile_reliability")
+        assert np.all(x == w["missile_reliability"])  # one value in every replication
+        seen.append(x[0])
+    assert len(set(seen)) == 6
+    lo, hi = sc.params["missile_reliability"].dist.low, sc.params["missile_reliability"].dist.high
+    assert all(lo <= s <= hi for s in seen)
+
+
+def test_aleatory_varies_within_world() -> None:
+    sc = load_scenario("csis-2026")
+    assert sc.params["k_air"].uncertainty == "aleatory"
+    w = sample_worlds(sc, 2, seed=1)[0]
+    assert "k_air" not in w
+    x = _per_rep(apply_world(sc, w), "k_air")
+    assert np.ptp(x) > 0
+    # common random numbers: the same replication draws the same k_air in every world
+    y = _per_rep(apply_world(sc, sample_worlds(sc, 2, seed=1)[1]), "k_air")
+    np.testing.assert_array_equal(x, y)
+
+
+def test_policy_and_fixed_parameters_are_not_sampled() -> None:
+    names = {p.name for p in epistemic_params(load_scenario("csis-2026"))}
+    assert "extra_shelters" not in names  # a policy choice
+    assert "roc_will_to_resist" in names
+    w = sample_worlds("csis-2026", 3, sets=["roc_will_to_resist=0.5"])
+    assert "roc_will_to_resist" not in w[0]
+
+
+def test_sampling_is_seeded_and_stratified() -> None:
+    a = unit_sample(20, 3, seed=5)
+    np.testing.assert_array_equal(a, unit_sample(20, 3, seed=5))
+    assert not np.array_equal(a, unit_sample(20, 3, seed=6))
+    for j in range(3):  # Latin hypercube: one point in each of the 20 strata of each axis
+        assert sorted(np.floor(a[:, j] * 20).astype(int)) == list(range(20))
+    s = unit_sample(16, 3, seed=5, method="sobol")
+    assert s.shape == (16, 3) and np.all((s >= 0) & (s < 1))
+
+
+def test_worlds_invariant_to_chunks_and_workers() -> None:
+    kw = dict(n=3, reps=24, seed=2, params=DRIVERS)
+    ref = run_worlds("csis-2026", **kw)
+    chunked = run_worlds("csis-2026", chunk_size=7, **kw)
+    assert chunked.outputs == ref.outputs and chunked.worlds == ref.worlds
+    pooled = run_worlds("csis-2026", workers=2, **kw)
+    assert pooled.outputs == ref.outputs
+
+
+def test_bands_shrink_when_a_range_is_narrowed_to_a_point() -> None:
+    kw = dict(n=8, reps=20, seed=4, params=DRIVERS)
+    wide = run_worlds("csis-2026", **kw).bands()["prc_battalions_landed"]
+    one = run_worlds("csis-2026", sets=["params.prc_lift_scale.range=[1.0, 1.0]"], **kw).bands()[
+        "prc_battalions_landed"
+    ]
+    none = run_worlds(
+        "csis-2026",
+        sets=[
+            "params.prc_lift_scale.range=[1.0, 1.0]",
+            "params.beach_offload_tpd.range=[25000, 25000]",
+        ],
+        **kw,
+    ).bands()["prc_battalions_landed"]
+    assert wide["across_sd"] > one["across_sd"] > 0
+    assert none["across_sd"] == 0.0  # identical worlds, identical dice
+    assert none["p05"] == none["median"] == none["p95"]
+
+
+def test_mc_flag_when_replication_noise_dominates() -> None:
+    res = run_worlds("csis-2026", n=6, reps=10, seed=1, params=["crew_killed_share"])
+    b = res.bands()
+    # crew survival cannot move the landing: every world lands the same (same dice)
+    assert b["prc_battalions_landed"]["across_sd"] == 0.0
+    assert b["prc_battalions_landed"]["mc_flag"] is True
+    assert b["coalition_killed"]["across_sd"] > 0
+
+
+def test_band_quantiles() -> None:
+    v = np.arange(101.0)
+    b = band(v, np.full(101, 1.0))
+    assert (b["median"], b["p05"], b["p95"]) == (50.0, 5.0, 95.0)
+    assert b["mc_share"] == pytest.approx(1.0 / np.var(v, ddof=1))
+    assert b["mc_flag"] is False
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(n=1),
+        dict(n=5, method="grid"),
+        dict(n=5, threshold=float("nan")),
+        dict(n=5, threshold=1.5),
+        dict(n=5, reps=1),
+        dict(n=5, params=["k_air"]),  # aleatory, not a world parameter
+    ],
+)
+def test_bad_input_is_a_user_error(kw: dict) -> None:
+    with pytest.raises(UserError):
+        run_worlds("csis-2026", **{"reps": 5, **kw})
+
+
+def test_store_round_trip(tmp_path: Path) -> None:
+    res = run_worlds("csis-2026", n=3, reps=8, seed=1, params=DRIVERS)
+    with ResultsStore(tmp_path / "r.duckdb") as db:
+        sid = save_worlds(db, res)
+        assert save_worlds(db, res) == sid  # idempotent
+        assert len(world_sets(db)) == 1
+    with ResultsStore(tmp_path / "r.duckdb", read_only=True) as db:
+        df = load_worlds(db, sid)
+    assert list(df["world"]) == [0, 1, 2]
+    np.testing.assert_allclose(df["prc_lift_scale"], [w["prc_lift_scale"] for w in res.worlds])
+    np.testing.assert_allclose(df["p_prc_success"], res.values("p_prc_success"))
+
+
+def test_cli_worlds_json_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["worlds", "csis-2026", "--worlds", "3", "--reps", "6", "--seed", "1"]
+    r = runner.invoke(app, [*args, "--json", "--db", str(tmp_path / "w.duckdb")])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["worlds"] == 3 and doc["set_id"].startswith("w")
+    assert set(doc["bands"]["p_prc_success"]) >= {"median", "p05", "p95", "mc_se", "mc_flag"}
+    bad = runner.invoke(app, [*args, "--threshold", "inf"])
+    assert bad.exit_code == 2 and "threshold" in bad.output
