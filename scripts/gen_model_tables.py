@@ -544,95 +544,71 @@ _TRACKED = ("ships", "lost_air", "lost_ground", "killed", "bn_landed")
 def module_contributions(
     reps: int = CAL_REPS, seed: int = CAL_SEED, scenario: str = SCENARIO
 ) -> tuple[Any, dict[tuple[str, str], np.ndarray]]:
-    """Run the daily loop step by step and sum each module's change to the loss ledger.
+    """Sum each step's change to the loss ledger, from an after-step hook of the engine's loop.
 
-    Returns the compiled parameters and ``{(module, field): per-replication totals}`` for
-    the fields in ``_TRACKED`` (last axis as in the state). Changes to replications decided
+    Returns the compiled parameters and ``{(step, field): per-replication totals}`` (P, R, ...)
+    for the fields in ``_TRACKED`` (last axis as in the state). Changes to replications decided
     on an earlier day are left out, as the engine discards them. The totals are checked
-    against :func:`straitsim.engine.campaign.simulate` with the same seed: if the engine's
-    loop changes and this replica no longer adds up, this raises ``RuntimeError``.
+    against the ledger of the same run: if they no longer add up, this raises ``RuntimeError``.
     """
     import straitsim as ss
-    from straitsim.engine import campaign
-    from straitsim.engine.maritime import derived
-    from straitsim.engine.outcome import outcome
-    from straitsim.engine.random import Streams
-    from straitsim.engine.state import PERSISTENT, UNDECIDED, initial_state, sample_values
+    from straitsim.engine.campaign import Campaign, Event
+    from straitsim.engine.groups import by_actor
+    from straitsim.engine.state import UNDECIDED
     from straitsim.scenario.compile import compile_params
 
     p = compile_params(ss.load_scenario(scenario))
-    rng = Streams(seed, 0, reps)
-    v = sample_values(p, rng)
-    v["_mx"] = derived(p)
-    s = initial_state(p, reps)
-    s["today_air_sup"] = np.full(s["territory"].shape, 0.5)
-    from straitsim.engine.common import by_actor
+    A, P = len(p.actors), p.n_profiles
 
-    A = len(p.actors)
-    crew_share = np.asarray(v["crew_killed_share"])[..., None]
-    aircrew = np.asarray(v["aircrew_killed_per_air_loss"])[..., None]
-
-    def ledger(st: dict[str, Any]) -> dict[str, np.ndarray]:
+    def ledger(st: dict[str, Any], v: dict[str, Any]) -> dict[str, np.ndarray]:
         """Compute the ledger as the engine reports it: per actor, crews and aircrew in killed."""
         air = by_actor(np.asarray(st["lost_air"]), p.unit_actor, A)
         ground = by_actor(np.asarray(st["lost_ground"]), p.unit_actor, A)
         sunk = np.asarray(p.group_n0) - np.asarray(st["ships"])
-        crews = by_actor(sunk * p.group_crew, p.group_actor, A) * crew_share
+        crews = by_actor(sunk * p.group_crew, p.group_actor, A)
+        crews = crews * np.asarray(v["crew_killed_share"])[..., None]
+        aircrew = air * np.asarray(v["aircrew_killed_per_air_loss"])[..., None]
         return {
             "ships": np.asarray(st["ships"]),
             "lost_air": air,
             "lost_ground": ground,
-            "killed": np.asarray(st["killed"]) + crews + air * aircrew,
+            "killed": np.asarray(st["killed"]) + crews + aircrew,
             "bn_landed": np.asarray(st["bn_landed"]),
         }
 
     acc: dict[tuple[str, str], np.ndarray] = {}
-    for day in range(p.n_days):
-        old = s
-        s = dict(s)
-        s["today_amph_sunk"] = 0.0
-        live = old["outcome"] == UNDECIDED
-        for module in campaign.MODULES:
-            before = ledger(s)
-            s.update(module(s, p, v, day, rng))
-            after = ledger(s)
-            for k in _TRACKED:
-                d = after[k] - before[k]
-                d = np.where(live.reshape(live.shape + (1,) * (d.ndim - 2)), d, 0.0)
-                key = (module.__name__, k)
-                acc[key] = acc.get(key, 0.0) + d
-        s.update(outcome(s, p, v, day, rng, last=day == p.n_days - 1))
-        if (~live).any():
-            for k in PERSISTENT:
-                a = s[k]
-                f = (~live).reshape(live.shape + (1,) * (np.ndim(a) - 2))
-                s[k] = np.where(f, old[k], a)
-        if not (s["outcome"] == UNDECIDED).any():
-            break
-    ref = campaign.simulate(p, reps, seed)
-    lost_ships = np.asarray(p.group_n0) - s["ships"]
-    end, start = ledger(s), ledger(initial_state(p, reps))
-    ok = all(
-        np.allclose(
-            sum(acc.get((m.__name__, k), 0.0) for m in campaign.MODULES),
-            end[k] - start[k],
-            atol=1e-6,
-        )
-        for k in _TRACKED
-    )
+
+    def add_change(ev: Event) -> None:
+        assert ev.before is not None
+        live = np.asarray(ev.before["outcome"]) == UNDECIDED
+        before, after = ledger(ev.before, ev.v), ledger(ev.state, ev.v)
+        for k in _TRACKED:
+            d = after[k] - before[k]
+            d = np.where(live.reshape(live.shape + (1,) * (d.ndim - 2)), d, 0.0)
+            total = acc.setdefault((ev.step, k), np.zeros((P, reps) + d.shape[2:]))
+            total[:, ev.rows] += d
+
+    loop = Campaign(p)
+    loop.after_step.append(add_change)
+    ref = loop.run(reps, seed)
+
+    def total(k: str) -> np.ndarray:
+        return sum((a for (_, f), a in acc.items() if f == k), np.zeros(1))
+
+    ok = True
     for c, ms in ref.losses.items():
         a = p.actors.index(c)
-        ok &= np.allclose(ms["ships"], (lost_ships * (p.group_actor == a)).sum(-1), atol=1e-6)
-        ok &= np.allclose(ms["aircraft_on_ground"], end["lost_ground"][..., a], atol=1e-6)
-        ok &= np.allclose(
-            ms["aircraft"], end["lost_air"][..., a] + end["lost_ground"][..., a], atol=1e-6
-        )
-        ok &= np.allclose(ms["personnel_killed"], end["killed"][..., a], atol=1e-6)
-    ok &= np.allclose(ref.losses["CHN"]["battalions_landed"], s["bn_landed"], atol=1e-6)
+        ships = -(total("ships") * (p.group_actor == a)).sum(-1)
+        ok &= np.allclose(ms["ships"], ships, atol=1e-6)
+        ok &= np.allclose(ms["aircraft_on_ground"], total("lost_ground")[..., a], atol=1e-6)
+        air = total("lost_air")[..., a] + total("lost_ground")[..., a]
+        ok &= np.allclose(ms["aircraft"], air, atol=1e-6)
+        ok &= np.allclose(ms["personnel_killed"], total("killed")[..., a], atol=1e-6)
+    ok &= np.allclose(ref.losses["CHN"]["battalions_landed"], total("bn_landed"), atol=1e-6)
     if not ok:
         raise RuntimeError(
-            "the attribution replica of the daily loop no longer matches campaign.simulate: "
-            "update module_contributions() in scripts/gen_model_tables.py"
+            "the per-step changes of the loss ledger no longer add up to campaign.simulate's "
+            "ledger: see module_contributions() in scripts/gen_model_tables.py"
         )
     return p, acc
 
@@ -684,7 +660,7 @@ def attribution_block(reps: int = CAL_REPS, seed: int = CAL_SEED) -> str:
         table_rows.append([label, *[num(per[m]) for m in cols], num(sum(per.values()))])
     head = (
         f"Mean per replication over the same {reps} replications (seed {seed}); rows with "
-        "nothing to report are left out. Generated by replaying the daily loop module by module "
+        "nothing to report are left out. Generated by an after-step hook of the daily loop "
         "and checked against the engine's own ledger.\n\n"
     )
     header = ["loss", *[f"`{m}`" for m in cols], "total"]

@@ -15,7 +15,7 @@ def sorties(s: State, p: Params, v: dict[str, Any], day: int, xp: Any) -> Any:
     """Sorties per unit today: aircraft x rate(distance) x open-runway share x effort."""
     runways = xp.asarray(p.base_runways)
     open_share = safe_div(runways - s["closed"], runways, xp)  # (P, R, B)
-    open_u = v["_mx"]["ub"].to_units(open_share, xp)  # (P, R, U)
+    open_u = p.derived.ub.to_units(open_share, xp)  # (P, R, U)
     effort_u = xp.take(s["effort"], xp.asarray(p.unit_actor), axis=-1)
     effort_u = xp.where(xp.asarray(p.unit_actor == p.i_chn), 1.0, effort_u)
     here = xp.asarray((p.unit_arrival <= day) * 1.0)

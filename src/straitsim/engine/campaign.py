@@ -1,60 +1,183 @@
-"""The daily campaign loop.
+"""The daily campaign loop: one :class:`Campaign` object owns the step order and the hooks.
 
-Each day runs these modules, in this order (each ``state, params, rng -> state``):
+Each day runs these steps, in this order (each ``state, params, values, day, rng -> state``,
+returning only the fields it changes). The order is the data :data:`STEPS`; adding a module
+is one line there.
 
-1. :func:`~straitsim.engine.escalation.escalation` - who is at war today, with what effort.
-2. :func:`~straitsim.engine.missiles.missile_strikes` - PRC missiles against airbases.
-3. :func:`~straitsim.engine.air.air_war` - sorties, air-to-air attrition, air superiority.
-4. :func:`~straitsim.engine.maritime.maritime_strike` - allied anti-ship missiles (and
+1. ``escalation`` (:mod:`~straitsim.engine.escalation`) - who is at war today, with what effort.
+2. ``missile_strikes`` (:mod:`~straitsim.engine.missiles`) - PRC missiles against airbases.
+3. ``air_war`` (:mod:`~straitsim.engine.air`) - sorties, air-to-air attrition, air superiority.
+4. ``maritime_strike`` (:mod:`~straitsim.engine.maritime`) - allied anti-ship missiles (and
    mainland strikes where allowed).
-5. :func:`~straitsim.engine.submarines.submarine_war` - allied submarines, PRC ASW.
-6. :func:`~straitsim.engine.navy.counter_navy` - PRC anti-ship missiles against allied fleets.
-7. :func:`~straitsim.engine.landing.landing` - lift, offload, battalions and supply ashore.
-8. :func:`~straitsim.engine.ground.ground_war` - combat ashore, territory, ports.
-9. :func:`~straitsim.engine.outcome.outcome` - decide replications.
+5. ``submarine_war`` (:mod:`~straitsim.engine.submarines`) - allied submarines, PRC ASW.
+6. ``counter_navy`` (:mod:`~straitsim.engine.navy`) - PRC anti-ship missiles against allied
+   fleets.
+7. ``landing`` (:mod:`~straitsim.engine.landing`) - lift, offload, battalions and supply ashore.
+8. ``ground_war`` (:mod:`~straitsim.engine.ground`) - combat ashore, territory, ports.
+9. ``outcome`` (:mod:`~straitsim.engine.outcome`) - decide replications.
 
-Arrays carry a leading (profile, replication) batch; a decided replication is frozen (its
-state stops changing) and stays in the results. Once at least half the replications in the
-batch are decided in every profile, those are set aside and the loop computes only the rest
-(every operation is row-wise, so this changes nothing but the time taken); the loop ends
-once every replication is decided.
+After the steps, replications decided on an earlier day are frozen (their state is put back:
+a decided replication stops changing and stays in the results), then the day's hooks run.
+
+Hooks (lists of callables on the :class:`Campaign`, each receiving an :class:`Event`):
+``before_step`` and ``after_step`` around every step, ``on_decision`` when replications are
+decided, ``after_day`` once the day's state is final (the trace recorder and the runners'
+progress use it). Arrays carry a leading (profile, replication) batch. Once at least half the
+replications in the batch are decided in every profile (and the batch holds at least
+:data:`COMPACT_MIN_REPS`), those are set aside and the loop computes only the rest (every
+operation is row-wise, so this changes nothing but the time taken); :attr:`Event.rows` says
+which replications of the batch the state's rows are. The loop ends once every replication
+is decided.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from straitsim.engine.air import air_war
-from straitsim.engine.common import by_actor
 from straitsim.engine.escalation import escalation
 from straitsim.engine.ground import ground_war
-from straitsim.engine.landing import landing, lift_capacity
-from straitsim.engine.maritime import derived, maritime_strike
+from straitsim.engine.landing import landing
+from straitsim.engine.maritime import maritime_strike
 from straitsim.engine.missiles import missile_strikes
 from straitsim.engine.navy import counter_navy
 from straitsim.engine.outcome import outcome
-from straitsim.engine.params import AMPHIB, SHIP_CLASSES, Params
+from straitsim.engine.params import Params, Values
 from straitsim.engine.random import Streams
 from straitsim.engine.state import PERSISTENT, UNDECIDED, State, initial_state, sample_values
 from straitsim.engine.submarines import submarine_war
-from straitsim.engine.trajectory import TRACES, Trajectory
+from straitsim.engine.trajectory import TraceRecorder, Trajectory, build_trajectory, check_finite
 
 # Set aside decided replications once the batch has at least this many and half are decided.
 COMPACT_MIN_REPS = 32
 
-MODULES: tuple[Callable[..., State], ...] = (
-    escalation,
-    missile_strikes,
-    air_war,
-    maritime_strike,
-    submarine_war,
-    counter_navy,
-    landing,
-    ground_war,
+Step = Callable[[State, Params, Values, int, Streams], State]
+
+
+def decide(s: State, p: Params, v: Values, day: int, rng: Streams) -> State:
+    """Run :func:`~straitsim.engine.outcome.outcome`, judging every replication at the horizon."""
+    return outcome(s, p, v, day, rng, last=day == p.n_days - 1)
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("escalation", escalation),
+    ("missile_strikes", missile_strikes),
+    ("air_war", air_war),
+    ("maritime_strike", maritime_strike),
+    ("submarine_war", submarine_war),
+    ("counter_navy", counter_navy),
+    ("landing", landing),
+    ("ground_war", ground_war),
+    ("outcome", decide),
 )
+# The daily modules before the outcome step (their functions, in order).
+MODULES: tuple[Step, ...] = tuple(f for name, f in STEPS if name != "outcome")
+# Fields frozen for decided replications besides the persistent ones.
+FROZEN_DAILY = ("today_air_sup", "today_force_ratio")
+
+
+@dataclass
+class Event:
+    """What a hook sees.
+
+    ``step`` is the step's name (``""`` for day and decision events); ``state`` the state
+    after the step (or the day); ``before`` the state before the step (step events only);
+    ``rows`` the batch positions of the state's replication rows; ``decided`` (decision events)
+    a (P, rows) mask of the replications decided today.
+    """
+
+    day: int
+    step: str
+    state: State
+    p: Params
+    v: Values
+    rows: np.ndarray
+    before: State | None = None
+    decided: Any = None
+
+
+Hook = Callable[[Event], None]
+
+
+class Campaign:
+    """The daily loop over :data:`STEPS` for one compiled scenario, with hooks."""
+
+    def __init__(self, p: Params, steps: Sequence[tuple[str, Step]] = STEPS) -> None:
+        self.p = p
+        self.steps = list(steps)
+        self.before_step: list[Hook] = []
+        self.after_step: list[Hook] = []
+        self.on_decision: list[Hook] = []
+        self.after_day: list[Hook] = []
+
+    def run(self, n_reps: int, seed: int, rep_offset: int = 0, xp: Any = np) -> Trajectory:
+        """Run replications ``rep_offset .. rep_offset + n_reps - 1`` of every profile.
+
+        The result depends only on ``(p, seed)`` and the replication indices, so a run split
+        into chunks concatenates to exactly the unsplit run.
+        """
+        p = self.p
+        rng = Streams(seed, rep_offset, n_reps, xp)
+        v_all = sample_values(p, rng)
+        v_all["_mx"] = vars(p.derived)  # transitional: for modules not yet reading p.derived
+        v = v_all
+        s = initial_state(p, n_reps, xp)
+        s["today_air_sup"] = xp.full(s["territory"].shape, 0.5)
+        T = p.n_days
+        recorder = TraceRecorder(p, n_reps, xp)
+        # `rows` holds the batch positions still computed, `final` the state of those that left.
+        rows = np.arange(n_reps)
+        final: State = {}
+        done_day = np.full(n_reps, T - 1)
+        for day in range(T):
+            old = s
+            s = dict(s)
+            s["today_amph_sunk"] = 0.0
+            for name, step in self.steps:
+                if self.before_step:
+                    self._call(self.before_step, Event(day, name, s, p, v, rows))
+                prev = s
+                s = dict(s)
+                s.update(step(prev, p, v, day, rng))
+                if self.after_step:
+                    self._call(self.after_step, Event(day, name, s, p, v, rows, before=prev))
+            s = _freeze(old, s, xp)
+            if self.on_decision:
+                new = (s["outcome"] != UNDECIDED) & (old["outcome"] == UNDECIDED)
+                if bool(new.any()):
+                    self._call(self.on_decision, Event(day, "", s, p, v, rows, decided=new))
+            recorder.record(day, s, v, rows)
+            if self.after_day:
+                self._call(self.after_day, Event(day, "", s, p, v, rows))
+            alive = _np((s["outcome"] == UNDECIDED).any(axis=0))
+            if not alive.any():
+                done_day[rows] = day
+                break
+            if alive.size >= COMPACT_MIN_REPS and alive.sum() <= alive.size // 2:
+                gone = np.flatnonzero(~alive)
+                _keep_final(final, s, rows[gone], gone, n_reps, xp)
+                done_day[rows[gone]] = day
+                keep = np.flatnonzero(alive)
+                R = alive.size
+                s = {k: _take_reps(a, keep, R, xp) for k, a in s.items()}
+                v = {k: _take_reps(a, keep, R, xp) for k, a in v.items()}
+                rng = rng.subset(keep)
+                rows = rows[keep]
+        _keep_final(final, s, rows, np.arange(rows.size), n_reps, xp)
+        traces = recorder.finish(done_day)
+        # the ledger needs every replication's values: the untrimmed ones
+        t = build_trajectory(final, p, v_all, traces, rep_offset)
+        check_finite(t, p)
+        return t
+
+    @staticmethod
+    def _call(hooks: list[Hook], ev: Event) -> None:
+        for h in hooks:
+            h(ev)
 
 
 def simulate(
@@ -67,63 +190,26 @@ def simulate(
 ) -> Trajectory:
     """Run every profile in ``p`` for replications ``rep_offset .. rep_offset + n_reps - 1``.
 
-    The result depends only on ``(p, seed)`` and the replication indices, so a run split
-    into chunks concatenates to exactly the unsplit run.
+    ``on_day(day)`` is called after each simulated day (progress reporting).
     """
-    rng = Streams(seed, rep_offset, n_reps, xp)
-    v = sample_values(p, rng)
-    v["_mx"] = derived(p)
-    s = initial_state(p, n_reps, xp)
-    s["today_air_sup"] = xp.full(s["territory"].shape, 0.5)
-    T = p.n_days
-    traces = {k: np.zeros((p.n_profiles, T, n_reps), dtype=np.float32) for k in TRACES}
-    stock0 = max(float(np.sum(p.stock_n0)), 1e-9)
-    prc0 = max(float(np.sum(p.land_n0) + p.asbm_n0), 1e-9)
-    # Replications whose every profile is decided leave the computation (not the results):
-    # `idx` holds the batch positions still computed, `final` the state of those that left.
-    idx = np.arange(n_reps)
-    final: State = {}
-    done_day = np.full(n_reps, T - 1)
-    for day in range(T):
-        old = s
-        s = dict(s)
-        s["today_amph_sunk"] = 0.0
-        for module in MODULES:
-            s.update(module(s, p, v, day, rng))
-        s.update(outcome(s, p, v, day, rng, last=day == T - 1))
-        frozen = old["outcome"] != UNDECIDED
-        if frozen.any():
-            for k in PERSISTENT + ("today_air_sup", "today_force_ratio"):
-                if k not in old or k not in s or isinstance(s[k], float):
-                    continue
-                a = s[k]
-                f = frozen.reshape(frozen.shape + (1,) * (a.ndim - 2))
-                s[k] = xp.where(f, old[k], a)
-        _record(traces, day, s, p, v, xp, stock0, prc0, idx if idx.size < n_reps else None)
-        if on_day is not None:
-            on_day(day)
-        alive = _np((s["outcome"] == UNDECIDED).any(axis=0))
-        if not alive.any():
-            done_day[idx] = day
-            break
-        if alive.size >= COMPACT_MIN_REPS and alive.sum() <= alive.size // 2:
-            gone = np.flatnonzero(~alive)
-            _keep_final(final, s, idx[gone], gone, n_reps, xp)
-            done_day[idx[gone]] = day
-            keep = np.flatnonzero(alive)
-            R = alive.size
-            s = {k: _take_reps(a, keep, R, xp) for k, a in s.items()}
-            v = {k: (_take_reps(a, keep, R, xp) if k != "_mx" else a) for k, a in v.items()}
-            rng = rng.subset(keep)
-            idx = idx[keep]
-    _keep_final(final, s, idx, np.arange(idx.size), n_reps, xp)
-    for k in traces:
-        a = traces[k]
-        for d in np.unique(done_day):
-            if d < T - 1:
-                cols = np.flatnonzero(done_day == d)
-                a[:, d + 1 :, cols] = a[:, d : d + 1, cols]
-    return _trajectory(final, p, v, traces, rep_offset)
+    c = Campaign(p)
+    if on_day is not None:
+        c.after_day.append(lambda ev: on_day(ev.day))
+    return c.run(n_reps, seed, rep_offset, xp)
+
+
+def _freeze(old: State, s: State, xp: Any) -> State:
+    """Put back the state of replications decided before today (they stop changing)."""
+    frozen = old["outcome"] != UNDECIDED
+    if not bool(frozen.any()):
+        return s
+    for k in PERSISTENT + FROZEN_DAILY:
+        if k not in old or k not in s or isinstance(s[k], float):
+            continue
+        a = s[k]
+        f = frozen.reshape(frozen.shape + (1,) * (a.ndim - 2))
+        s[k] = xp.where(f, old[k], a)
+    return s
 
 
 def _per_rep(a: Any, R: int) -> bool:
@@ -149,90 +235,5 @@ def _keep_final(
         final[k][:, xp.asarray(positions)] = a[:, xp.asarray(rows)]
 
 
-def _record(
-    traces: dict[str, np.ndarray],
-    day: int,
-    s: State,
-    p: Params,
-    v: dict[str, Any],
-    xp: Any,
-    stock0: float,
-    prc0: float,
-    idx: np.ndarray | None = None,
-) -> None:
-    """Write today's traces (for batch positions ``idx``; all when None)."""
-    cols = slice(None) if idx is None else idx
-    lift0 = s["lift0"]
-    lift = lift_capacity(s, p, v, xp)
-    ok = lift0 > 0
-    share = xp.where(ok, lift / xp.where(ok, lift0, 1.0), 1.0)
-    traces["lift_share"][:, day, cols] = _np(share)
-    traces["battalions_ashore"][:, day, cols] = _np(s["bn_ashore"])
-    traces["air_superiority"][:, day, cols] = _np(s["today_air_sup"])
-    traces["allied_munitions_share"][:, day, cols] = _np(s["stock"].sum(-1) / stock0)
-    traces["prc_missiles_share"][:, day, cols] = _np((s["land_inv"].sum(-1) + s["asbm_inv"]) / prc0)
-    traces["territory_share"][:, day, cols] = _np(s["territory"])
-
-
 def _np(a: Any) -> np.ndarray:
     return np.asarray(a.get() if hasattr(a, "get") else a)
-
-
-def _trajectory(
-    s: State, p: Params, v: dict[str, Any], traces: dict[str, np.ndarray], rep_offset: int
-) -> Trajectory:
-    """Build the losses ledger, aggregated to countries once, at the end.
-
-    Personnel killed = killed ashore and at sea (troops) + crews of sunk ships
-    (``crew_killed_share``) + aircrew of aircraft lost in the air (``aircrew_killed_per_air_loss``).
-    """
-    A = len(p.actors)
-    lost_ships = np.asarray(p.group_n0) - _np(s["ships"])  # (P, R, G)
-    by_cls = {}
-    for ci, name in enumerate(SHIP_CLASSES):
-        mask = (p.group_class == ci).astype(float)
-        by_cls[name] = by_actor(lost_ships * mask, p.group_actor, A)
-    amph_mask = np.isin(p.group_class, AMPHIB).astype(float)
-    amph_lost = by_actor(lost_ships * amph_mask, p.group_actor, A)
-    lost_air = by_actor(_np(s["lost_air"]), p.unit_actor, A)
-    lost_ground = by_actor(_np(s["lost_ground"]), p.unit_actor, A)
-    crews = (
-        by_actor(lost_ships * p.group_crew, p.group_actor, A)
-        * np.asarray(_np(v["crew_killed_share"]))[..., None]
-    )
-    aircrew = lost_air * np.asarray(_np(v["aircrew_killed_per_air_loss"]))[..., None]
-    killed = _np(s["killed"]) + crews + aircrew
-    losses: dict[str, dict[str, np.ndarray]] = {}
-    for a, code in enumerate(p.actors):
-        d = {
-            "aircraft": lost_air[..., a] + lost_ground[..., a],
-            "aircraft_on_ground": lost_ground[..., a],
-            "carriers": by_cls["carrier"][..., a],
-            "surface_combatants": by_cls["surface_combatant"][..., a],
-            "submarines": by_cls["submarine"][..., a],
-            "personnel_killed": killed[..., a],
-            "ships": lost_ships.__mul__(p.group_actor == a).sum(-1),
-        }
-        if a == p.i_chn:
-            n_amph = float((np.asarray(p.group_n0) * amph_mask).sum())
-            d["amphibious_ships"] = amph_lost[..., a]
-            d["amphibious_fleet_sunk_share"] = amph_lost[..., a] / max(n_amph, 1e-9)
-            d["battalions_landed"] = _np(s["bn_landed"])
-        losses[code] = d
-    ub = v["_mx"]["ub"]
-    extra = {
-        "base_ids": p.base_ids,
-        "base_aircraft_lost": ub.to_bases(_np(s["lost_ground"]), np),
-        "base_missiles": _np(s["missiles_in"]),
-    }
-    return Trajectory(
-        extra=extra,
-        outcome=_np(s["outcome"]).astype(np.int8),
-        losses=losses,
-        traces=traces,
-        decided_day=_np(s["decided_day"]),
-        spent=_np(s["spent"]),
-        weapons=p.weapons,
-        profiles=p.profiles,
-        rep_offset=rep_offset,
-    )

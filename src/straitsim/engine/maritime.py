@@ -17,79 +17,28 @@ from typing import Any
 import numpy as np
 
 from straitsim.engine.common import (
-    UnitBases,
     airbase_attack,
     escorts_exposed,
     group_sum,
     present,
     safe_div,
 )
-from straitsim.engine.params import AMPHIB, Params
+from straitsim.engine.params import Derived, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
-
-
-def derived(p: Params) -> dict[str, Any]:
-    """Index lists and masks computed once per run (no matrix products: see common.GroupSum)."""
-    W = len(p.weapons)
-    U, G, L = len(p.unit_ids), len(p.group_ids), len(p.launcher_rate)
-    stock_of = {
-        (int(a), int(w)): m
-        for m, (a, w) in enumerate(zip(p.stock_actor, p.stock_weapon, strict=True))
-    }
-    air_lists = []
-    for w in range(W):
-        units = [
-            u for u in range(U) if p.unit_load[u, w] > 0 and (int(p.unit_actor[u]), w) in stock_of
-        ]
-        air_lists.append(
-            (
-                np.array(units, dtype=np.int64),
-                np.array([stock_of[(int(p.unit_actor[u]), w)] for u in units], dtype=np.int64),
-            )
-        )
-    pair_g, pair_m, pair_rate = [], [], []
-    for g in range(G):
-        for w in range(W):
-            m = int(p.group_stock[g, w])
-            if m >= 0 and p.group_asm[g, w] > 0:
-                pair_g.append(g)
-                pair_m.append(m)
-                pair_rate.append(p.group_asm[g, w])
-    ok_l = np.array([int(p.launcher_stock[i]) >= 0 for i in range(L)], dtype=bool)
-    cls = p.group_class
-    prc = p.group_actor == p.i_chn
-    return {
-        "ub": UnitBases(p.unit_base, len(p.base_ids), p.unit_base_options),
-        "air_lists": air_lists,
-        "ship_pairs": (
-            np.array(pair_g, dtype=np.int64),
-            np.array(pair_m, dtype=np.int64),
-            np.array(pair_rate),
-        ),
-        "launcher_ok": ok_l,
-        "prc_escort": (prc & (cls == 1)).astype(float),
-        "prc_amphib": (prc & np.isin(cls, AMPHIB)).astype(float),
-        "prc_sub": (prc & (cls == 5)).astype(float),
-        "allied_sub": (~prc & (cls == 5)).astype(float),
-        "allied_surface": (~prc & np.isin(cls, (0, 1))).astype(float),
-        "surface_idx": np.flatnonzero(~prc & np.isin(cls, (0, 1))),
-        "carrier": (cls == 0).astype(float),
-        "mainland": (p.base_kind == 3).astype(float),
-    }
 
 
 def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
     """Launch the day's allied anti-ship missiles and adjudicate them against the PRC fleet."""
     xp = rng.xp
-    mx = v["_mx"]
+    mx = p.derived
     if day < v["invasion_start_day"]:
         return {}
     stock = s["stock"]
     ships = s["ships"]
     exposed = escorts_exposed(s, p, v, xp)
-    amph_left = (ships * xp.asarray(mx["prc_amphib"])).sum(-1)
-    esc_left = (ships * xp.asarray(mx["prc_escort"])).sum(-1) * exposed
+    amph_left = (ships * xp.asarray(mx.prc_amphib)).sum(-1)
+    esc_left = (ships * xp.asarray(mx.prc_escort)).sum(-1) * exposed
     targets = (amph_left + esc_left) > 0.01  # (P, R): is there anything at sea to shoot at?
     mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
     if not bool(targets.any()) and mainland_share <= 0:
@@ -103,7 +52,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     own = xp.asarray(p.launcher_actor == p.launcher_host)
     eff_l = eff_l * (own | basing)
     M = len(p.stock_n0)
-    ok_l = mx["launcher_ok"]
+    ok_l = mx.launcher_ok
     demand = group_sum(
         xp.take(eff_l, xp.asarray(np.flatnonzero(ok_l)), axis=-1)
         * xp.asarray(p.launcher_rate[ok_l]),
@@ -113,7 +62,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     )
     # ship-launched
     eff_g = xp.take(effort, xp.asarray(p.group_actor), axis=-1)
-    pg, pm, prate = mx["ship_pairs"]
+    pg, pm, prate = mx.ship_pairs
     demand = demand + group_sum(
         xp.take(ships * here_g * eff_g, xp.asarray(pg), axis=-1) * xp.asarray(prate), pm, M, xp
     )
@@ -128,7 +77,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     to_mainland = xp.zeros(stock.shape[:-1])
     load = p.unit_load
     for w in range(len(p.weapons)):
-        units, stocks = mx["air_lists"][w]
+        units, stocks = mx.air_lists[w]
         if units.size == 0:
             continue
         is_jassm = float(p.weapons[w] == "jassm_er")
@@ -154,7 +103,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     # ---- salvo against the invasion fleet (Hughes structure, CSIS probabilities)
     arriving_w = at_ships * (1.0 - v["p_launch_failure"])
     arriving = arriving_w.sum(-1)
-    esc = ships * xp.asarray(mx["prc_escort"])
+    esc = ships * xp.asarray(mx.prc_escort)
     capacity = (esc * xp.asarray(p.group_eng)).sum(-1) * v["ship_defence_scale"]
     k = v["interceptors_per_missile"]
     magazine = (esc * s["interceptors"]).sum(-1) / k
@@ -168,7 +117,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     hits = hits * rng.lognormal("maritime", day, 1, v["salvo_sigma"])[:, 0]
     used = engaged * k
     per_ship = safe_div(used, esc.sum(-1), xp)
-    interceptors = s["interceptors"] - col(per_ship) * xp.asarray(mx["prc_escort"])
+    interceptors = s["interceptors"] - col(per_ship) * xp.asarray(mx.prc_escort)
     interceptors = _reload(interceptors, p, v, mx, xp)
     ships_after, sunk = allocate_hits(ships, hits, v, p, mx, xp, exposed)
     out: State = {
@@ -176,7 +125,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         "spent": s["spent"] + by_w,
         "ships": ships_after,
         "interceptors": xp.maximum(interceptors, 0.0),
-        "today_amph_sunk": sunk * xp.asarray(mx["prc_amphib"]),
+        "today_amph_sunk": sunk * xp.asarray(mx.prc_amphib),
     }
     # ---- strikes on mainland airbases (when allowed)
     if mainland_share > 0:
@@ -184,11 +133,11 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     return out
 
 
-def _reload(interceptors: Any, p: Params, v: dict[str, Any], mx: dict[str, Any], xp: Any) -> Any:
+def _reload(interceptors: Any, p: Params, v: dict[str, Any], mx: Derived, xp: Any) -> Any:
     """PRC escorts reload a share of their spent interceptors each day."""
     full = xp.asarray(p.group_int)
     return interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(
-        mx["prc_escort"]
+        mx.prc_escort
     )
 
 
@@ -197,16 +146,16 @@ def allocate_hits(
     hits: Any,
     v: dict[str, Any],
     p: Params,
-    mx: dict[str, Any],
+    mx: Derived,
     xp: Any,
     esc_exposed: Any = 1.0,
 ) -> tuple[Any, Any]:
     """Split hits between amphibious ships and escorts, and sink hits / hits_to_kill ships."""
-    amph = ships * xp.asarray(mx["prc_amphib"])
+    amph = ships * xp.asarray(mx.prc_amphib)
     esc = (
-        ships * xp.asarray(mx["prc_escort"]) * col(esc_exposed)
+        ships * xp.asarray(mx.prc_escort) * col(esc_exposed)
         if not isinstance(esc_exposed, float)
-        else ships * xp.asarray(mx["prc_escort"])
+        else ships * xp.asarray(mx.prc_escort)
     )
     n_amph, n_esc = amph.sum(-1), esc.sum(-1)
     share = xp.where(n_esc > 0, xp.where(n_amph > 0, v["amphib_target_share"], 0.0), 1.0)
@@ -228,11 +177,11 @@ def mainland_strike(
     The day's missiles split over mainland bases in proportion to the PRC aircraft there.
     """
     xp = rng.xp
-    ub = v["_mx"]["ub"]
+    ub = p.derived.ub
     chn = xp.asarray(p.unit_actor == p.i_chn, dtype=xp.float64)
     n_ac = s["n_ac"]
     ac_at_base = ub.to_bases(n_ac * chn, xp)
-    mainland = xp.asarray(mx_mainland(p))
+    mainland = xp.asarray(p.derived.mainland)
     at_mainland = ac_at_base * mainland
     n_main = at_mainland.sum(-1)
     even = mainland / max(float(mainland.sum()), 1.0)
@@ -250,8 +199,3 @@ def mainland_strike(
         "lost_ground": s["lost_ground"] + lost,
         "closed": closed,
     }
-
-
-def mx_mainland(p: Params) -> np.ndarray:
-    """1.0 for mainland bases."""
-    return np.asarray(p.base_kind == 3, dtype=float)

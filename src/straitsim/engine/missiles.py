@@ -27,7 +27,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     """
     xp = rng.xp
     n_ac = s["n_ac"]
-    ub = v["_mx"]["ub"]
+    ub = p.derived.ub
     on_ground = xp.asarray((p.unit_arrival <= day) & ~p.unit_carrier, dtype=xp.float64)
     ac_at_base = ub.to_bases(n_ac * on_ground, xp)  # (P, R, B)
     at_war = s["at_war"]

@@ -25,8 +25,8 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     ground).
     """
     xp = rng.xp
-    mx = v["_mx"]
-    sg = mx["surface_idx"]  # the allied surface groups: everything below works on them only
+    mx = p.derived
+    sg = mx.surface_idx  # the allied surface groups: everything below works on them only
     ships_all = s["ships"]
     ships = xp.take(ships_all, xp.asarray(sg), axis=-1)
     inter = xp.take(s["interceptors"], xp.asarray(sg), axis=-1)
@@ -43,7 +43,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     air_sup = s["today_air_sup"]
     air_launch = xp.minimum(s["today_h6_missiles"] * (1.0 - air_sup), s["ascm_inv"])
     air_launch = xp.where(any_target, air_launch, 0.0)
-    prc_subs = (ships_all * xp.asarray(mx["prc_sub"])).sum(-1)
+    prc_subs = (ships_all * xp.asarray(mx.prc_sub)).sum(-1)
     ascm = xp.where(any_target, air_launch + prc_subs * v["prc_sub_ascm_per_day"], 0.0)
     if not bool(((asbm + ascm) > 0).any()):
         # the same state the full path gives a replication at which nothing is fired

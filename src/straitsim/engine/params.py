@@ -8,9 +8,16 @@ shared. Nothing here is validated again: the scenario layer already did that.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+
+from straitsim.engine.groups import UnitBases
+
+# Scalar parameter values of one run: fixed ones as floats, uncertain ones drawn per
+# replication as (1, R) arrays (see state.sample_values).
+Values = dict[str, Any]
 
 # force posture codes (rung `forces`)
 FORCES = ("none", "home", "regional", "theatre")
@@ -27,7 +34,11 @@ SHIP_CLASSES = (
     "amphibious_small",
     "submarine",
 )
-AMPHIB = (2, 3, 4)
+AMPHIB = tuple(SHIP_CLASSES.index(c) for c in SHIP_CLASSES if c.startswith("amphibious"))
+CARRIER = SHIP_CLASSES.index("carrier")
+SURFACE_COMBATANT = SHIP_CLASSES.index("surface_combatant")
+SUBMARINE = SHIP_CLASSES.index("submarine")
+MAINLAND = BASE_KINDS.index("mainland")
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,12 @@ class Params:
     # scalar parameters: fixed values and distributions of uncertain ones
     values: dict[str, float] = field(default_factory=dict)
     dists: dict[str, tuple[str, float, float, float]] = field(default_factory=dict)
+    scenario: str = ""  # the scenario's name, for messages
+
+    @cached_property
+    def derived(self) -> Derived:
+        """Index lists and masks computed once from these parameters (never per day)."""
+        return derive(self)
 
     @property
     def n_profiles(self) -> int:
@@ -119,3 +136,75 @@ class Params:
             "groups": len(self.group_ids),
             "days": self.n_days,
         }
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Index lists and masks derived from :class:`Params` once per run.
+
+    Pure functions of the parameters, kept apart from the sampled values. No matrix products
+    (see :class:`~straitsim.engine.groups.GroupSum`).
+    """
+
+    ub: UnitBases  # units <-> operating bases
+    air_lists: tuple[tuple[np.ndarray, np.ndarray], ...]  # per weapon: (units, their stocks)
+    ship_pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # ship-launched (group, stock, rate)
+    launcher_ok: np.ndarray  # (L,) bool: the launcher has a stock to draw on
+    prc_escort: np.ndarray  # (G,) 1.0 for PRC surface combatants
+    prc_amphib: np.ndarray  # (G,) 1.0 for PRC amphibious ships
+    prc_sub: np.ndarray  # (G,) 1.0 for PRC submarines
+    allied_sub: np.ndarray  # (G,) 1.0 for allied submarines
+    allied_surface: np.ndarray  # (G,) 1.0 for allied carriers and surface combatants
+    surface_idx: np.ndarray  # indices of the allied surface groups
+    carrier: np.ndarray  # (G,) 1.0 for carriers
+    mainland: np.ndarray  # (B,) 1.0 for mainland bases
+
+
+def derive(p: Params) -> Derived:
+    """Compute the :class:`Derived` index lists and masks of ``p``."""
+    W = len(p.weapons)
+    U, G, L = len(p.unit_ids), len(p.group_ids), len(p.launcher_rate)
+    stock_of = {
+        (int(a), int(w)): m
+        for m, (a, w) in enumerate(zip(p.stock_actor, p.stock_weapon, strict=True))
+    }
+    air_lists = []
+    for w in range(W):
+        units = [
+            u for u in range(U) if p.unit_load[u, w] > 0 and (int(p.unit_actor[u]), w) in stock_of
+        ]
+        air_lists.append(
+            (
+                np.array(units, dtype=np.int64),
+                np.array([stock_of[(int(p.unit_actor[u]), w)] for u in units], dtype=np.int64),
+            )
+        )
+    pair_g, pair_m, pair_rate = [], [], []
+    for g in range(G):
+        for w in range(W):
+            m = int(p.group_stock[g, w])
+            if m >= 0 and p.group_asm[g, w] > 0:
+                pair_g.append(g)
+                pair_m.append(m)
+                pair_rate.append(p.group_asm[g, w])
+    cls = p.group_class
+    prc = p.group_actor == p.i_chn
+    surface = np.isin(cls, (CARRIER, SURFACE_COMBATANT))
+    return Derived(
+        ub=UnitBases(p.unit_base, len(p.base_ids), p.unit_base_options),
+        air_lists=tuple(air_lists),
+        ship_pairs=(
+            np.array(pair_g, dtype=np.int64),
+            np.array(pair_m, dtype=np.int64),
+            np.array(pair_rate),
+        ),
+        launcher_ok=np.array([int(p.launcher_stock[i]) >= 0 for i in range(L)], dtype=bool),
+        prc_escort=(prc & (cls == SURFACE_COMBATANT)).astype(float),
+        prc_amphib=(prc & np.isin(cls, AMPHIB)).astype(float),
+        prc_sub=(prc & (cls == SUBMARINE)).astype(float),
+        allied_sub=(~prc & (cls == SUBMARINE)).astype(float),
+        allied_surface=(~prc & surface).astype(float),
+        surface_idx=np.flatnonzero(~prc & surface),
+        carrier=(cls == CARRIER).astype(float),
+        mainland=(p.base_kind == MAINLAND).astype(float),
+    )

@@ -21,11 +21,11 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     the rest escorts.
     """
     xp = rng.xp
-    mx = v["_mx"]
+    mx = p.derived
     if day < v["invasion_start_day"]:
         return {}
     ships = s["ships"]
-    amph_m, esc_m, sub_m = (xp.asarray(mx[k]) for k in ("prc_amphib", "prc_escort", "allied_sub"))
+    amph_m, esc_m, sub_m = (xp.asarray(m) for m in (mx.prc_amphib, mx.prc_escort, mx.allied_sub))
     eff_g = xp.take(s["effort"], xp.asarray(p.group_actor), axis=-1)
     subs_g = ships * sub_m * present(p.group_arrival, day, xp) * eff_g * v["sub_on_station_share"]
     y = subs_g.sum(-1)

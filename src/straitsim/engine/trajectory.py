@@ -1,4 +1,9 @@
-"""What the engine returns: outcomes, a losses ledger per country, daily traces."""
+"""What the engine returns: outcomes, a losses ledger per country, daily traces.
+
+:class:`TraceRecorder` writes the daily traces as the campaign runs;
+:func:`build_trajectory` turns the final state into the ledger; :func:`check_finite` refuses
+a result with a non-finite number in it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.state import OUTCOMES
+from straitsim.engine.groups import by_actor
+from straitsim.engine.landing import lift_capacity
+from straitsim.engine.params import AMPHIB, SHIP_CLASSES, Params, Values
+from straitsim.engine.state import OUTCOMES, State
+from straitsim.errors import UserError
 
 LOSS_METRICS = (
     "aircraft",
@@ -125,3 +134,140 @@ def _concat_extra(extras: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             out[k] = a
     return out
+
+
+class TraceRecorder:
+    """Daily traces (P, T, R) of one engine call, written after each day."""
+
+    def __init__(self, p: Params, n_reps: int, xp: Any = np) -> None:
+        self.p, self.n_reps, self.xp = p, n_reps, xp
+        self.traces = {
+            k: np.zeros((p.n_profiles, p.n_days, n_reps), dtype=np.float32) for k in TRACES
+        }
+        self.stock0 = max(float(np.sum(p.stock_n0)), 1e-9)
+        self.prc0 = max(float(np.sum(p.land_n0) + p.asbm_n0), 1e-9)
+
+    def record(self, day: int, s: State, v: Values, rows: np.ndarray) -> None:
+        """Write day ``day`` for the batch positions ``rows`` (the state's replication rows)."""
+        xp, p, tr = self.xp, self.p, self.traces
+        cols: Any = slice(None) if rows.size == self.n_reps else rows
+        lift0 = s["lift0"]
+        lift = lift_capacity(s, p, v, xp)
+        ok = lift0 > 0
+        share = xp.where(ok, lift / xp.where(ok, lift0, 1.0), 1.0)
+        tr["lift_share"][:, day, cols] = _np(share)
+        tr["battalions_ashore"][:, day, cols] = _np(s["bn_ashore"])
+        tr["air_superiority"][:, day, cols] = _np(s["today_air_sup"])
+        tr["allied_munitions_share"][:, day, cols] = _np(s["stock"].sum(-1) / self.stock0)
+        missiles = s["land_inv"].sum(-1) + s["asbm_inv"]
+        tr["prc_missiles_share"][:, day, cols] = _np(missiles / self.prc0)
+        tr["territory_share"][:, day, cols] = _np(s["territory"])
+
+    def finish(self, done_day: np.ndarray) -> dict[str, np.ndarray]:
+        """Hold each replication's traces at their value on its last computed day."""
+        T = self.p.n_days
+        for a in self.traces.values():
+            for d in np.unique(done_day):
+                if d < T - 1:
+                    cols = np.flatnonzero(done_day == d)
+                    a[:, d + 1 :, cols] = a[:, d : d + 1, cols]
+        return self.traces
+
+
+def _np(a: Any) -> np.ndarray:
+    return np.asarray(a.get() if hasattr(a, "get") else a)
+
+
+def build_trajectory(
+    s: State, p: Params, v: Values, traces: dict[str, np.ndarray], rep_offset: int
+) -> Trajectory:
+    """Build the losses ledger from the final state, aggregated to countries once.
+
+    ``v`` holds the values of every replication of ``s`` (not a subset). Personnel killed =
+    killed ashore and at sea (troops) + crews of sunk ships (``crew_killed_share``) + aircrew of
+    aircraft lost in the air (``aircrew_killed_per_air_loss``).
+    """
+    A = len(p.actors)
+    lost_ships = np.asarray(p.group_n0) - _np(s["ships"])  # (P, R, G)
+    by_cls = {}
+    for ci, name in enumerate(SHIP_CLASSES):
+        mask = (p.group_class == ci).astype(float)
+        by_cls[name] = by_actor(lost_ships * mask, p.group_actor, A)
+    amph_mask = np.isin(p.group_class, AMPHIB).astype(float)
+    amph_lost = by_actor(lost_ships * amph_mask, p.group_actor, A)
+    lost_air = by_actor(_np(s["lost_air"]), p.unit_actor, A)
+    lost_ground = by_actor(_np(s["lost_ground"]), p.unit_actor, A)
+    crews = (
+        by_actor(lost_ships * p.group_crew, p.group_actor, A)
+        * np.asarray(_np(v["crew_killed_share"]))[..., None]
+    )
+    aircrew = lost_air * np.asarray(_np(v["aircrew_killed_per_air_loss"]))[..., None]
+    killed = _np(s["killed"]) + crews + aircrew
+    losses: dict[str, dict[str, np.ndarray]] = {}
+    for a, code in enumerate(p.actors):
+        d = {
+            "aircraft": lost_air[..., a] + lost_ground[..., a],
+            "aircraft_on_ground": lost_ground[..., a],
+            "carriers": by_cls["carrier"][..., a],
+            "surface_combatants": by_cls["surface_combatant"][..., a],
+            "submarines": by_cls["submarine"][..., a],
+            "personnel_killed": killed[..., a],
+            "ships": lost_ships.__mul__(p.group_actor == a).sum(-1),
+        }
+        if a == p.i_chn:
+            n_amph = float((np.asarray(p.group_n0) * amph_mask).sum())
+            d["amphibious_ships"] = amph_lost[..., a]
+            d["amphibious_fleet_sunk_share"] = amph_lost[..., a] / max(n_amph, 1e-9)
+            d["battalions_landed"] = _np(s["bn_landed"])
+        losses[code] = d
+    extra = {
+        "base_ids": p.base_ids,
+        "base_aircraft_lost": p.derived.ub.to_bases(_np(s["lost_ground"]), np),
+        "base_missiles": _np(s["missiles_in"]),
+    }
+    return Trajectory(
+        extra=extra,
+        outcome=_np(s["outcome"]).astype(np.int8),
+        losses=losses,
+        traces=traces,
+        decided_day=_np(s["decided_day"]),
+        spent=_np(s["spent"]),
+        weapons=p.weapons,
+        profiles=p.profiles,
+        rep_offset=rep_offset,
+    )
+
+
+class NonFiniteOutput(UserError):
+    """The engine produced a non-finite number: the inputs drove the model out of its domain."""
+
+
+def _outputs(t: Trajectory) -> dict[str, np.ndarray]:
+    out = {"outcome": t.outcome, "decided_day": t.decided_day, "spent": t.spent}
+    for c, metrics in t.losses.items():
+        out.update({f"losses.{c}.{m}": a for m, a in metrics.items()})
+    out.update({f"traces.{k}": a for k, a in t.traces.items()})
+    out.update({f"extra.{k}": a for k, a in t.extra.items() if isinstance(a, np.ndarray)})
+    return out
+
+
+def check_finite(t: Trajectory, p: Params) -> None:
+    """Raise :class:`NonFiniteOutput` if any output of ``t`` holds NaN or infinity.
+
+    The message names the scenario, the first offending output and the parameters whose
+    values are non-finite or beyond 1e12 in size (the usual cause).
+    """
+    for name, a in _outputs(t).items():
+        if a.dtype.kind == "f" and not bool(np.isfinite(a).all()):
+            bad = np.argwhere(~np.isfinite(a))[0]
+            suspects = [
+                k for k, x in p.values.items() if isinstance(x, int | float) and not (abs(x) < 1e12)
+            ] + [k for k, d in p.dists.items() if not all(abs(y) < 1e12 for y in d[1:])]
+            raise NonFiniteOutput(
+                f"the engine produced a non-finite value in {name} "
+                f"(profile {int(bad[0])}, index {tuple(int(i) for i in bad[1:])})",
+                file=p.scenario or None,
+                key=", ".join(suspects) or None,
+                expected="finite parameter values within their domains",
+                found=f"{a[tuple(bad)]}",
+            )

@@ -344,4 +344,5 @@ def compile_params(
         twn_reserve_battalions=gr["TWN"].reserve_battalions if "TWN" in gr else 0.0,
         values=v,
         dists=dists,
+        scenario=sc.name,
     )
