@@ -41,6 +41,11 @@ PUBLIC = {
     "shapley_values",
     "simulate",
     "sweep",
+    "DiscoveryResult",
+    "WorldsResult",
+    "discover",
+    "sample_worlds",
+    "worlds",
 }
 
 COMMANDS = {
@@ -58,6 +63,8 @@ COMMANDS = {
     "sources",
     "serve",
     "report",
+    "worlds",
+    "discover",
 }
 
 

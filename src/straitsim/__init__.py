@@ -52,6 +52,11 @@ _LAZY = {
     "SweepResult": "straitsim.runners.sweep",
     "sweep": "straitsim.runners.sweep",
     "ResultsStore": "straitsim.store",
+    "WorldsResult": "straitsim.analysis.worlds",
+    "sample_worlds": "straitsim.analysis.worlds",
+    "worlds": "straitsim.analysis.worlds",
+    "DiscoveryResult": "straitsim.analysis.discovery",
+    "discover": "straitsim.analysis.discovery",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,6 +75,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from straitsim.analysis.validation import ValidationReport, run_validation
     from straitsim.runners.sweep import SweepResult, sweep
     from straitsim.store import ResultsStore
+    from straitsim.analysis.worlds import WorldsResult, sample_worlds, worlds
+    from straitsim.analysis.discovery import DiscoveryResult, discover
 
 
 def __getattr__(name: str) -> Any:
@@ -94,6 +101,7 @@ __all__ = [
     "BurdenResult",
     "Belief",
     "DeterrenceResult",
+    "DiscoveryResult",
     "ResultsStore",
     "RoleAnalysis",
     "RunResult",
@@ -104,10 +112,12 @@ __all__ = [
     "UserError",
     "ValidationReport",
     "Valuation",
+    "WorldsResult",
     "__version__",
     "burden_sharing",
     "burden_table",
     "deter",
+    "discover",
     "invest",
     "list_scenarios",
     "load_beliefs",
@@ -122,6 +132,8 @@ __all__ = [
     "scenario_hash",
     "sensitivity",
     "shapley_values",
+    "sample_worlds",
     "simulate",
     "sweep",
+    "worlds",
 ]

@@ -424,3 +424,7 @@ def per_world(
         if progress is not None:
             progress(1)
     return worlds, out
+
+
+# The public name (``ss.worlds(...)``): sample worlds and run them.
+worlds = run_worlds

@@ -6,7 +6,7 @@ and, given ``path``, also writes a PNG there::
     import straitsim as ss
     from straitsim.report import uncertainty_plots
 
-    d = ss.discover("csis-2026", outcome="p_prc_success>0.5", worlds=200, reps=100)
+    d = ss.discover("csis-2026", outcome="p_prc_success>0.5", n=200, reps=100)
     uncertainty_plots.tradeoff(d, "tradeoff.png")
     uncertainty_plots.box_limits(d, "box.png")
     uncertainty_plots.pair_scatter(d, "pairs.png")
