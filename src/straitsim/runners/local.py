@@ -11,7 +11,7 @@ from straitsim.engine import campaign
 from straitsim.engine.backend import array_module
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
-from straitsim.errors import UserError
+from straitsim.limits import MAX_REPS, check_memory, check_number, check_reps, check_seed
 from straitsim.scenario.compile import compile_params
 from straitsim.scenario.schema import Scenario
 
@@ -65,11 +65,11 @@ def simulate(
     All profiles share the random numbers of each replication (common random numbers).
     ``device="gpu"`` runs the same engine on CuPy (the ``gpu`` extra and a CUDA GPU).
     """
-    if reps < 1:
-        raise UserError(
-            "bad replication count", key="reps", expected="an integer >= 1", found=str(reps)
-        )
-    if days is not None and not 1 <= days <= 365:
-        raise UserError("bad horizon", key="days", expected="1 to 365", found=str(days))
+    reps, seed = check_reps(reps), check_seed(seed)
+    if days is not None:
+        days = int(check_number(days, "days", 1, 365, integer=True))
+    if chunk_size is not None:
+        chunk_size = int(check_number(chunk_size, "chunk_size", 1, MAX_REPS, integer=True))
     p = compile_params(scenario, profiles, days)
+    check_memory(reps, p.n_profiles, days or scenario.horizon_days)  # before any work
     return run_local(p, reps, seed, chunk_size, progress, xp=array_module(device))

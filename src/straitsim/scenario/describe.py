@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from straitsim.scenario.load import _numeric_fields, iter_records
+from straitsim.scenario.checks import _numeric_fields, iter_records
 from straitsim.scenario.schema import Scenario
 
 

@@ -11,15 +11,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NonNeg = Annotated[float, Field(ge=0)]
-NonNegInt = Annotated[int, Field(ge=0)]
+# Counts and magnitudes in data records: finite, non-negative, at most ten million (far above
+# any order of battle, range or area the model uses).
+MAX_COUNT = 10_000_000
+NonNeg = Annotated[float, Field(ge=0, le=MAX_COUNT)]
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors; booleans are not numbers."""
+    """Base: unknown keys are errors; booleans are not numbers; numbers are finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -90,11 +93,19 @@ class Param(Strict):
     # fixed. A parameter fixed by `--set` (no dist left) is not sampled.
     uncertainty: Literal["epistemic", "aleatory", "policy"] | None = None
     uncertainty_rationale: str | None = None
+    # The physical domain when the unit's default (scenario/domains.py) is not enough.
+    domain: tuple[float, float] | None = None
+    domain_rationale: str | None = None
 
     @model_validator(mode="after")
     def _pedigree(self) -> Param:
         if not (self.source or self.assumption):
             raise ValueError("a parameter needs a 'source' key or an 'assumption' rationale")
+        if self.domain is not None:
+            if not self.domain[0] <= self.domain[1]:
+                raise ValueError("a domain needs lo <= hi")
+            if not self.domain_rationale:
+                raise ValueError("a 'domain' needs a one-line 'domain_rationale'")
         return self
 
 
@@ -202,7 +213,9 @@ class Ships(Cited):
     interceptors: NonNeg = 0.0
     anti_ship: dict[str, NonNeg] = Field(default_factory=dict)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class Munition(Cited):
