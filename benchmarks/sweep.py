@@ -48,7 +48,7 @@ def main() -> None:
 
     from distributed import LocalCluster
 
-    from straitsim.runners.sweep import sweep
+    from straitsim.store.sweep import sweep
 
     tmp = Path(tempfile.mkdtemp(prefix="straitsim-bench-"))
     grid = tmp / "grid.toml"

@@ -28,7 +28,7 @@ from sweep_helpers import (
 from typer.testing import CliRunner
 
 from straitsim.cli import app
-from straitsim.runners.sweep import sweep
+from straitsim.store.sweep import sweep
 
 cli = CliRunner()
 DAYS = 12

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 import straitsim as ss
 from straitsim.cli import app
 from straitsim.errors import UserError
-from straitsim.runners.sweep import Grid, expand, lhs_points, parse_grid, sweep
+from straitsim.store.sweep import Grid, expand, lhs_points, parse_grid, sweep
 from straitsim.store import ResultsStore
 
 cli = CliRunner()
@@ -39,7 +39,7 @@ def grid_file(tmp_path):
 
 # ---------------------------------------------------------------------------- grid files
 def test_grid_expands_to_every_combination(grid_file):
-    from straitsim.runners.sweep import load_grid
+    from straitsim.store.sweep import load_grid
 
     variants = expand("csis-2026", load_grid(grid_file), days=DAYS)
     assert [v.label for v in variants] == [

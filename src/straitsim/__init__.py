@@ -49,8 +49,8 @@ _LAZY = {
     "sensitivity": "straitsim.analysis.sensitivity",
     "ValidationReport": "straitsim.analysis.validation",
     "run_validation": "straitsim.analysis.validation",
-    "SweepResult": "straitsim.runners.sweep",
-    "sweep": "straitsim.runners.sweep",
+    "SweepResult": "straitsim.store.sweep",
+    "sweep": "straitsim.store.sweep",
     "ResultsStore": "straitsim.store",
     "WorldsResult": "straitsim.analysis.worlds",
     "sample_worlds": "straitsim.analysis.worlds",
@@ -73,7 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
     from straitsim.analysis.sensitivity import SensitivityResult, sensitivity
     from straitsim.analysis.validation import ValidationReport, run_validation
-    from straitsim.runners.sweep import SweepResult, sweep
+    from straitsim.store.sweep import SweepResult, sweep
     from straitsim.store import ResultsStore
     from straitsim.analysis.worlds import WorldsResult, sample_worlds, worlds
     from straitsim.analysis.discovery import DiscoveryResult, discover

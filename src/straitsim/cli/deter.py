@@ -13,12 +13,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from straitsim import api
 from straitsim.analysis import deterrence as dt
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
 from straitsim.errors import UserError
-from straitsim.scenario.load import parse_assignment
+from straitsim.scenario.load import load_scenario, parse_assignment
 
 PROBABILITY_LIKE = {"prc_victory", "prc_success", "defence_prevails", "prc_amphibious_sunk_share"}
 SHORT = {
@@ -170,7 +169,7 @@ def deter(
     json_: JsonOpt = False,
 ) -> None:
     """Show what Beijing would expect given its beliefs, and what a clear declaration is worth."""
-    sc = api.load_scenario(scenario, role or [], set_ or [])
+    sc = load_scenario(scenario, role or [], set_ or [])
     prior = build_belief(sc, belief, beliefs)
     declared = _pairs(declare, "--declare")
     creds = list(credibility or [1.0])

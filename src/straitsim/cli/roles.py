@@ -12,7 +12,6 @@ import typer
 from rich import box
 from rich.table import Table
 
-from straitsim import api
 from straitsim.analysis.burden import DEFAULT_ALLIES, BurdenResult, burden
 from straitsim.analysis.metrics import METRICS
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
@@ -20,6 +19,7 @@ from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
 from straitsim.engine.state import OUTCOMES
 from straitsim.errors import UserError
+from straitsim.scenario.load import load_scenario
 
 _T = TypeVar("_T")
 
@@ -90,7 +90,7 @@ def roles(
     out: OutOpt = None,
 ) -> None:
     """Role lattice: outcomes per role profile, Shapley values of the allies, marginal steps."""
-    sc = api.load_scenario(scenario, role or [], set_ or [])
+    sc = load_scenario(scenario, role or [], set_ or [])
     ra = _with_progress(
         reps,
         json_,
@@ -132,7 +132,7 @@ def burden_command(
     out: OutOpt = None,
 ) -> None:
     """Burden sharing: each ally's Shapley share beside its defence spending, GDP and losses."""
-    sc = api.load_scenario(scenario, role or [], set_ or [])
+    sc = load_scenario(scenario, role or [], set_ or [])
     res = _with_progress(
         reps,
         json_,

@@ -13,10 +13,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from straitsim import api
+from straitsim.analysis.run import RunResult
+from straitsim.analysis.run import run as run_scenario
 from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.engine.backend import array_module
 from straitsim.engine.state import OUTCOMES
-from straitsim.scenario.load import builtin_scenarios
+from straitsim.scenario.load import builtin_scenarios, list_scenarios, load_scenario
 
 OUTCOME_LABELS = {
     "prc_decisive_defeat": "Decisive PRC defeat",
@@ -96,12 +98,12 @@ def run(
     ] = "cpu",
 ) -> None:
     """Run a scenario: outcome probabilities with 95% intervals and loss quantiles per country."""
-    sc = api.load_scenario(scenario, role or [], set_ or [])
-    api.array_module(device)  # a clear error now, before any work, if the device is unusable
+    sc = load_scenario(scenario, role or [], set_ or [])
+    array_module(device)  # a clear error now, before any work, if the device is unusable
     bar, advance = progress_bar(reps * 1, quiet=json_)
     if bar is not None:
         with bar:
-            res = api.run(
+            res = run_scenario(
                 sc,
                 reps,
                 seed,
@@ -111,7 +113,7 @@ def run(
                 device=device,
             )
     else:
-        res = api.run(sc, reps, seed, days=days, chunk_size=chunk_size, device=device)
+        res = run_scenario(sc, reps, seed, days=days, chunk_size=chunk_size, device=device)
     res.overrides = list(set_ or [])
     doc = res.summary()
     if out is not None:
@@ -124,7 +126,7 @@ def run(
         console.print(f"wrote {out}/summary.json and {out}/replications.parquet")
 
 
-def write_outputs(res: api.RunResult, doc: dict[str, Any], out: Path) -> None:
+def write_outputs(res: RunResult, doc: dict[str, Any], out: Path) -> None:
     """Write the summary and per-replication table atomically into ``out``."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -202,7 +204,7 @@ def _q(q: dict[str, float]) -> str:
 @user_errors
 def scenarios(json_: JsonOpt = False) -> None:
     """List the built-in scenarios."""
-    items = api.list_scenarios()
+    items = list_scenarios()
     if json_:
         print_json(
             [{"name": k, "title": v, "path": str(builtin_scenarios()[k])} for k, v in items.items()]
@@ -227,7 +229,7 @@ def show(
     """Print the resolved scenario: every knob's key, value and source (what --set accepts)."""
     from straitsim.scenario.describe import describe
 
-    sc = api.load_scenario(scenario, role or [], set_ or [])
+    sc = load_scenario(scenario, role or [], set_ or [])
     doc = describe(sc)
     if json_:
         print_json(doc)

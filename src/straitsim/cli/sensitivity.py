@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +10,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from straitsim.analysis.sensitivity import SensitivityResult
+from straitsim.analysis.sensitivity import sensitivity as analyse
 from straitsim.cli.app import app, console, err_console, print_json, user_errors
+from straitsim.fsio import atomic_dir
+from straitsim.report.sensitivity_plots import plot_sensitivity
+from straitsim.scenario.load import parse_roles
 
 
 @app.command()
@@ -72,9 +74,6 @@ def sensitivity(
     ] = None,
 ) -> None:
     """Rank the assumptions that move a metric most: Morris or Sobol indices plus a tornado."""
-    from straitsim.analysis.sensitivity import sensitivity as analyse
-    from straitsim.scenario.load import parse_roles
-
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
     bar: Progress | None = None
     task: Any = None
@@ -173,17 +172,8 @@ def sensitivity(
         console.print(f"wrote {out}/sensitivity.json and {out}/tornado.png")
 
 
-def _write(res: Any, doc: dict[str, Any], out: Path, top: int) -> None:
-    """Write sensitivity.json and tornado.png together (temporary folder, then move)."""
-    import matplotlib.pyplot as plt
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-", dir=out))
-    try:
+def _write(res: SensitivityResult, doc: dict[str, Any], out: Path, top: int) -> None:
+    """Write sensitivity.json and tornado.png together (all or nothing)."""
+    with atomic_dir(out) as tmp:
         (tmp / "sensitivity.json").write_text(json.dumps(doc, indent=2) + "\n")
-        plt.close(res.plot(tmp / "tornado.png", top=top))
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        plot_sensitivity(res, tmp / "tornado.png", top=top)

@@ -27,7 +27,7 @@ class SweepProgress:
     def __call__(
         self, chunks_done: int, chunks_total: int, reps_done: int, reps_total: int
     ) -> None:
-        """Show progress (the ``progress`` callback of :func:`straitsim.runners.sweep.sweep`)."""
+        """Show progress (the ``progress`` callback of :func:`straitsim.store.sweep.sweep`)."""
         if self.quiet:
             return
         if self.plain:
@@ -103,7 +103,7 @@ def sweep(
     ] = 10.0,
 ) -> None:
     """Run every variant of a grid and store the results; rerun the same command to resume."""
-    from straitsim.runners.sweep import sweep as run_sweep
+    from straitsim.store.sweep import sweep as run_sweep
 
     bar = SweepProgress(quiet=quiet)
     try:

@@ -143,7 +143,7 @@ def sources(
     sources, or on assumptions, computed from the data.
     """
     from straitsim.analysis.pedigree import CLASSES, sources_document
-    from straitsim.api import load_scenario
+    from straitsim.scenario.load import load_scenario
 
     doc = sources_document(load_scenario(scenario))
     if json_:

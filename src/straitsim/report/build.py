@@ -7,18 +7,17 @@ place at the end, so an error leaves no half-written report behind.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from straitsim import api
+from straitsim.analysis.run import run
 from straitsim.errors import UserError
+from straitsim.fsio import atomic_dir
 from straitsim.report.bases import base_status
 from straitsim.report.extras import Section, attribution_section, deterrence_section
+from straitsim.report.figures import save_run_figures
 from straitsim.report.html import data_uri, render_html
 from straitsim.report.markdown import render_markdown
 from straitsim.report.sources import cited_sources
@@ -77,11 +76,9 @@ def write_report(
     Report
         Where everything went, and the run summary.
     """
-    from straitsim.report.figures import save_run_figures
-
     chunk = max(250, min(5000, reps // 10 or 1))
     try:
-        res = api.run(scenario, reps, seed, roles, sets, progress=progress, chunk_size=chunk)
+        res = run(scenario, reps, seed, roles, sets, progress=progress, chunk_size=chunk)
     except ArithmeticError as exc:
         # the scenario layer does not yet bound every parameter's domain (e.g. a zero speed)
         raise UserError(
@@ -95,9 +92,8 @@ def write_report(
     sources, n_assumed = cited_sources(res.scenario)
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-report-", dir=out.parent))
-    try:
+    # the HTML page last: whoever finds it also finds the figures it shows
+    with atomic_dir(out, last=["report.html"]) as tmp:
         fig_paths = save_run_figures(doc, bases, tmp / "figures")
         rel = {k: f"figures/{p.name}" for k, p in fig_paths.items()}
         sections = _sections(
@@ -123,14 +119,6 @@ def write_report(
         (tmp / "report.html").write_text(
             render_html(doc, bases, sources, n_assumed, fig_paths, html_sections), encoding="utf-8"
         )
-        _move_into(
-            tmp,
-            out,
-            ["figures/" + p.name for p in fig_paths.values()]
-            + ["summary.json", "summary.md", "report.html"],
-        )
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return Report(
         out=out,
         html=out / "report.html",
@@ -152,11 +140,3 @@ def _sections(
     if det is not None:
         out.append(det)
     return out
-
-
-def _move_into(src: Path, dst: Path, names: list[str]) -> None:
-    """Move finished files from ``src`` into ``dst`` (atomic per file), HTML last."""
-    for name in names:
-        target = dst / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(src / name, target)

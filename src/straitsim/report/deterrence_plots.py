@@ -12,15 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")  # noqa: E402  (headless)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from scipy.ndimage import distance_transform_edt  # noqa: E402
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from scipy.ndimage import distance_transform_edt
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -55,7 +51,8 @@ def plot_threshold_map(tm: ThresholdMap, path: str | Path | None = None) -> Figu
     hatched, prior and declared beliefs marked when they lie on the map. One ally: a curve.
     """
     label = QUANTITY_LABELS.get(tm.quantity, tm.quantity)
-    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    fig = Figure(figsize=(6.4, 5.2))
+    ax = fig.subplots()
     if len(tm.allies) == 1:
         ax.plot(tm.grid, tm.values, color="#a93226")
         ax.fill_between(
@@ -145,7 +142,8 @@ def plot_belief_curves(
     ``curves`` is :meth:`DeterrenceResult.curves` (or ``decision_curves``); ``level`` draws
     the threshold as a dashed line.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.subplots()
     colours = ("#a93226", "#1a5276", "#1e8449", "#7d3c98", "#b9770e")
     for (ally, df), c in zip(curves.groupby("ally", sort=False), colours * 4, strict=False):
         name = NAMES.get(str(ally), str(ally))
@@ -237,18 +235,16 @@ def save_figures(
     curves = result.curves(allies, f, s, quantity, n_grid)
     paths.append(out / "perceived_curves.png")
     others = "the belief after the declaration" if result.declared is not None else "the prior"
-    plt.close(plot_belief_curves(curves, level, quantity, f, s, paths[-1], others))
+    plot_belief_curves(curves, level, quantity, f, s, paths[-1], others)
     if level is not None:
         paths.append(out / "threshold_map.png")
         tm = result.threshold_map(level, allies, f, s, quantity, n_grid)
-        plt.close(plot_threshold_map(tm, paths[-1]))
+        plot_threshold_map(tm, paths[-1])
     if valuation is not None:
         paths.append(out / "decision.png")
         dc = result.decision_curves(valuation, allies, f, s, n_grid)
-        plt.close(plot_decision(dc, valuation, paths[-1], f, s, others))
+        plot_decision(dc, valuation, paths[-1], f, s, others)
         if len(allies) == 2:
             paths.append(out / "decision_map.png")
-            plt.close(
-                plot_threshold_map(result.decision_map(valuation, allies, f, s, n_grid), paths[-1])
-            )
+            plot_threshold_map(result.decision_map(valuation, allies, f, s, n_grid), paths[-1])
     return paths

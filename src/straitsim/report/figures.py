@@ -1,9 +1,9 @@
 """Matplotlib figures of a run: outcome distribution, losses, daily traces, theatre map.
 
 Every function takes a run summary (the ``straitsim run --json`` document, a dict) or a
-:class:`~straitsim.api.RunResult`, returns a :class:`matplotlib.figure.Figure`, and saves it
-as PNG when given ``path``. No network: the map (:mod:`straitsim.report.theatre`, re-exported
-here as :func:`plot_map`) draws the shipped Natural Earth coastline.
+:class:`~straitsim.analysis.run.RunResult`, returns a :class:`matplotlib.figure.Figure`, and
+saves it as PNG when given ``path``. No network: the map (:mod:`straitsim.report.theatre`,
+re-exported here as :func:`plot_map`) draws the shipped Natural Earth coastline.
 """
 
 from __future__ import annotations
@@ -12,17 +12,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # noqa: E402  (headless: reports run on servers and in CI)
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from straitsim.report.bases import base_results  # noqa: E402
-from straitsim.report.theatre import plot_map  # noqa: E402
+from straitsim.report.bases import base_results
+from straitsim.report.theatre import plot_map
 
 if TYPE_CHECKING:  # pragma: no cover
-    from straitsim.api import RunResult
+    from straitsim.analysis.run import RunResult
 
 OUTCOME_LABELS = {
     "prc_decisive_defeat": "Decisive PRC defeat",
@@ -79,7 +75,8 @@ def _title(doc: Mapping[str, Any]) -> str:
 def plot_outcomes(result: RunResult | Mapping[str, Any], path: str | Path | None = None) -> Figure:
     """Bar chart of the five outcome probabilities with 95% Wilson intervals."""
     doc = as_doc(result)
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig = Figure(figsize=(8, 4.2))
+    ax = fig.subplots()
     keys = list(OUTCOME_LABELS)
     p = [doc["outcome"][k]["p"] for k in keys]
     lo = [max(0.0, doc["outcome"][k]["p"] - doc["outcome"][k]["lo"]) for k in keys]
@@ -112,7 +109,8 @@ def plot_losses(result: RunResult | Mapping[str, Any], path: str | Path | None =
     """Loss medians with 10-90% whiskers by country, one panel per loss metric."""
     doc = as_doc(result)
     losses = doc["losses"]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5))
+    fig = Figure(figsize=(10, 6.5))
+    axes = fig.subplots(2, 2)
     for ax, (metric, label) in zip(axes.flat, LOSS_PANELS.items(), strict=True):
         codes = [c for c in losses if metric in losses[c] and losses[c][metric]["p90"] > 0]
         codes = codes or list(losses)
@@ -133,7 +131,8 @@ def plot_traces(result: RunResult | Mapping[str, Any], path: str | Path | None =
     """Daily median and 10-90% band of lift, battalions ashore, air superiority, munitions."""
     doc = as_doc(result)
     traces = doc["traces"]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+    fig = Figure(figsize=(10, 6.5))
+    axes = fig.subplots(2, 2, sharex=True)
     for ax, (name, label) in zip(axes.flat, TRACE_LABELS.items(), strict=True):
         band = traces[name]
         days = range(len(band["median"]))
@@ -181,7 +180,7 @@ def save_run_figures(
         "map": out / "map.png",
     }
     for name, fn in (("outcomes", plot_outcomes), ("losses", plot_losses), ("traces", plot_traces)):
-        plt.close(fn(doc, paths[name]))
+        fn(doc, paths[name])
     title = f"What happened at each base: {_title(doc)}".replace("\n", "; ")
-    plt.close(plot_map(base_results(bases, doc), paths["map"], title=title))
+    plot_map(base_results(bases, doc), paths["map"], title=title)
     return paths

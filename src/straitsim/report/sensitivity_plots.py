@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # noqa: E402  (headless)
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from straitsim.analysis.metrics import describe_metric
+from straitsim.analysis.sensitivity import SensitivityResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -53,7 +52,8 @@ def tornado(
     n_still = len(excursions) - len(moved)
     df = moved.sort_values("swing", ascending=False, kind="stable").head(top).iloc[::-1]
     n = max(1, len(df))
-    fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.38 * n))
+    fig = Figure(figsize=(8.0, 1.2 + 0.38 * n))
+    ax = fig.subplots()
     y = list(range(len(df)))
     for yi, (_, r) in zip(y, df.iterrows(), strict=True):
         lo, hi = float(r["low"]), float(r["high"])
@@ -92,3 +92,17 @@ def tornado(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=130, metadata=PNG_METADATA)
     return fig
+
+
+def plot_sensitivity(
+    res: SensitivityResult, path: str | Path | None = None, top: int = 20
+) -> Figure:
+    """Tornado plot of a sensitivity result's excursions (PNG when ``path`` is given)."""
+    return tornado(
+        res.excursions,
+        res.base_value,
+        f"{describe_metric(res.metric)} ({res.metric})",
+        path=path,
+        top=top,
+        title=f"{res.scenario['title']}: one-at-a-time excursions",
+    )

@@ -22,15 +22,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # noqa: E402  (headless: reports run on servers and in CI)
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap, Normalize  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Polygon, Rectangle  # noqa: E402
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon, Rectangle
 
 from straitsim.report import geo  # noqa: E402
 from straitsim.report.bases import LOSS_COLOURS  # noqa: E402
@@ -161,7 +158,7 @@ def _legend(ax: Axes, fig: Figure, has_results: bool, kinds: set[str]) -> None:
     ax.set_ylim(0, 1)
     if has_results:
         cax = ax.inset_axes((0.05, 0.86, 0.9, 0.07))
-        sm = plt.cm.ScalarMappable(norm=Normalize(0, 100), cmap=LOSS_CMAP)
+        sm = ScalarMappable(norm=Normalize(0, 100), cmap=LOSS_CMAP)
         cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
         cb.ax.tick_params(labelsize=7)
         cb.set_label(
@@ -251,11 +248,11 @@ def plot_map(
     """
     has_results = any(b.get("aircraft_lost_on_ground") is not None for b in bases)
     if zoom is None:
-        fig = plt.figure(figsize=(8.5, 9.5))
+        fig = Figure(figsize=(8.5, 9.5))
         grid = fig.add_gridspec(2, 1, height_ratios=(4.2, 1.0))
         ax, leg_ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
     else:
-        fig = plt.figure(figsize=(13, 9))
+        fig = Figure(figsize=(13, 9))
         grid = fig.add_gridspec(2, 2, width_ratios=(1.0, 1.45), height_ratios=(1.5, 0.85))
         ax = fig.add_subplot(grid[:, 0])
         zax, leg_ax = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])

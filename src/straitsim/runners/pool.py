@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
-from straitsim.store.schema import ChunkKey
-from straitsim.store.schema import code_version as schema_code_version
+from straitsim.runners.keys import ChunkKey
+from straitsim.runners.keys import code_version as schema_code_version
 
 Job = tuple[ChunkKey, Params]
 Done = tuple[ChunkKey, Trajectory, dict[str, Any]]

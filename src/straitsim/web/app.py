@@ -35,8 +35,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from straitsim import api
+from straitsim.analysis.run import run as run_scenario
 from straitsim.errors import UserError
+from straitsim.meta import __version__
+from straitsim.scenario.load import list_scenarios, load_scenario
 from straitsim.scenario.schema import Scenario
 from straitsim.web.models import Limits, build_models, ladders
 
@@ -135,7 +137,7 @@ def scenario_info(name: str) -> dict[str, Any]:
     """Describe a built-in scenario: title, ladders (each rung's meaning) and knobs."""
     from straitsim.scenario.describe import describe
 
-    sc = api.load_scenario(name)
+    sc = load_scenario(name)
     doc = describe(sc)
     return {
         "name": sc.name,
@@ -182,7 +184,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     evaluate = Evaluator()
     app = FastAPI(
         title="straitsim dashboard API",
-        version=api.__version__,
+        version=__version__,
         description="Run the straitsim campaign model on built-in scenarios: outcomes, losses, "
         "daily traces, bases, Shapley attribution over allied roles and deterrence curves. "
         "Work per request is bounded; see `GET /api/scenarios` for the limits.",
@@ -205,7 +207,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         )
 
     def load(body: Any) -> Scenario:
-        return api.load_scenario(body.scenario, body.role_map(), body.set_map())
+        return load_scenario(body.scenario, body.role_map(), body.set_map())
 
     @app.get("/api/scenarios", responses=ERRORS)
     def scenarios() -> dict[str, Any]:
@@ -215,7 +217,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     @functools.cache
     def catalogue() -> dict[str, Any]:
         return {
-            "scenarios": [scenario_info(n) for n in api.list_scenarios()],
+            "scenarios": [scenario_info(n) for n in list_scenarios()],
             "metrics": {
                 k: describe_metric(k)
                 for k in m.RolesRequest.model_fields["metric"].annotation.__args__
@@ -236,7 +238,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         def job() -> dict[str, Any]:
             sc = load(body)
-            res = api.run(sc, body.reps, body.seed)
+            res = run_scenario(sc, body.reps, body.seed)
             res.overrides = [f"{k}={v:g}" for k, v in body.set.items()]
             return res.summary()
 
