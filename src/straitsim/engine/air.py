@@ -43,11 +43,12 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     fighter = xp.asarray(p.unit_fighter)
     usable = p.weapon_anti_ship | bool(v["us_strikes_mainland"] > 0)
     capable = xp.asarray((p.unit_load * usable).sum(-1) > 0)
-    share = v["fighter_strike_share"]
+    share = col(v["fighter_strike_share"])
     q = xp.asarray(p.unit_quality)
     s_ca = S * (fighter & ~chn) * (1.0 - share * capable)
     s_st = S * ~chn * (fighter * share * capable + (~fighter))
-    s_prc = S * (fighter & chn) * v["prc_engaged_share"]
+    engaged = col(v["prc_engaged_share"])
+    s_prc = S * (fighter & chn) * engaged
     s_h6 = S * (~fighter & chn)
     X, Y = s_ca.sum(-1), s_prc.sum(-1)
     QX, QY = (s_ca * q).sum(-1), (s_prc * q).sum(-1)
@@ -59,11 +60,9 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     b = k * qy / qx * noise[:, 1]
     x1, y1 = square_step(X, Y, a, b, 1.0, xp)
     lx, ly = safe_div(X - x1, X, xp), safe_div(Y - y1, Y, xp)
-    h6_missiles = (
-        (s_h6 * (1.0 - v["prc_engaged_share"] * col(ly))) * xp.asarray(p.unit_ascm_load)
-    ).sum(-1)
+    h6_missiles = ((s_h6 * (1.0 - engaged * col(ly))) * xp.asarray(p.unit_ascm_load)).sum(-1)
     # coalition fighters, PRC fighters and PRC bombers are disjoint sets of units
-    engaged_prc = s_prc + s_h6 * v["prc_engaged_share"]
+    engaged_prc = s_prc + s_h6 * engaged
     lost = xp.minimum(s_ca * col(lx) + engaged_prc * col(ly), s["n_ac"])
     QX1, QY1 = QX * (1.0 - lx), QY * (1.0 - ly)
     air_sup = safe_div(QX1, QX1 + QY1, xp, 0.5)

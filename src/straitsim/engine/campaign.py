@@ -46,7 +46,7 @@ from straitsim.engine.maritime import maritime_strike
 from straitsim.engine.missiles import missile_strikes
 from straitsim.engine.navy import counter_navy
 from straitsim.engine.outcome import outcome
-from straitsim.engine.params import Params, Values
+from straitsim.engine.params import Params, Values, check_fixed
 from straitsim.engine.random import Streams
 from straitsim.engine.state import PERSISTENT, UNDECIDED, State, initial_state, sample_values
 from straitsim.engine.submarines import submarine_war
@@ -121,6 +121,7 @@ class Campaign:
         into chunks concatenates to exactly the unsplit run.
         """
         p = self.p
+        check_fixed(p)
         rng = Streams(seed, rep_offset, n_reps, xp)
         v_all = sample_values(p, rng)
         v_all["_mx"] = vars(p.derived)  # transitional: for modules not yet reading p.derived

@@ -6,7 +6,7 @@ from typing import Any
 
 from straitsim.engine.params import TRIGGERS, Params
 from straitsim.engine.random import Streams
-from straitsim.engine.state import State
+from straitsim.engine.state import State, col
 
 ALWAYS, ATTACKED, US_ENTRY = (
     TRIGGERS.index("always"),
@@ -29,7 +29,7 @@ def escalation(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     trig = xp.asarray(p.trigger_pa)[:, None, :]
     usa_fights = xp.asarray(p.trigger_pa[:, p.i_usa] != 0)[:, None]
     us_at_war = usa_fights & (day >= xp.asarray(v["us_entry_delay_days"]))
-    ready = day >= s["attacked_day"] + 1 + v["ally_entry_lag_days"]
+    ready = day >= s["attacked_day"] + 1 + col(v["ally_entry_lag_days"])
     at_war = (
         (trig == ALWAYS)
         | ((trig == ATTACKED) & ready)

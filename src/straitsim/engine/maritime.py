@@ -101,7 +101,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         at_ships[..., j] = by_w[..., j] - to_mainland
 
     # ---- salvo against the invasion fleet (Hughes structure, CSIS probabilities)
-    arriving_w = at_ships * (1.0 - v["p_launch_failure"])
+    arriving_w = at_ships * (1.0 - col(v["p_launch_failure"]))
     arriving = arriving_w.sum(-1)
     esc = ships * xp.asarray(mx.prc_escort)
     capacity = (esc * xp.asarray(p.group_eng)).sum(-1) * v["ship_defence_scale"]
@@ -111,7 +111,9 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     pk_area = 1.0 - (1.0 - v["pk_interceptor"]) ** k
     leak = 1.0 - safe_div(engaged * pk_area, arriving, xp)
     p_term = xp.where(
-        xp.asarray(p.weapon_supersonic), v["p_terminal_defence_supersonic"], v["p_terminal_defence"]
+        xp.asarray(p.weapon_supersonic),
+        col(v["p_terminal_defence_supersonic"]),
+        col(v["p_terminal_defence"]),
     )
     hits = (arriving_w * (1.0 - p_term)).sum(-1) * leak * (1.0 - v["p_guidance_failure"])
     hits = hits * rng.lognormal("maritime", day, 1, v["salvo_sigma"])[:, 0]
@@ -136,9 +138,8 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
 def _reload(interceptors: Any, p: Params, v: dict[str, Any], mx: Derived, xp: Any) -> Any:
     """PRC escorts reload a share of their spent interceptors each day."""
     full = xp.asarray(p.group_int)
-    return interceptors + (full - interceptors) * v["prc_magazine_reload_per_day"] * xp.asarray(
-        mx.prc_escort
-    )
+    reload = col(v["prc_magazine_reload_per_day"]) * xp.asarray(mx.prc_escort)
+    return interceptors + (full - interceptors) * reload
 
 
 def allocate_hits(
@@ -187,12 +188,15 @@ def mainland_strike(
     even = mainland / max(float(mainland.sum()), 1.0)
     split = xp.where(col(n_main) > 0, safe_div(at_mainland, col(n_main), xp), even)
     arrive = (
-        col(missiles) * split * (1.0 - v["p_launch_failure"]) * (1.0 - v["base_missile_defence"])
+        col(missiles)
+        * split
+        * (1.0 - col(v["p_launch_failure"]))
+        * (1.0 - col(v["base_missile_defence"]))
     )
-    shelters = ac_at_base * v["prc_shelter_share"]
+    shelters = ac_at_base * col(v["prc_shelter_share"])
     share, rw = airbase_attack(arrive, ac_at_base, shelters, xp.asarray(p.base_apron_km2), v, xp)
     runways = xp.asarray(p.base_runways)
-    closed = xp.minimum(runways, s["closed"] + rw / v["missiles_per_runway_cut"])
+    closed = xp.minimum(runways, s["closed"] + rw / col(v["missiles_per_runway_cut"]))
     lost = n_ac * (ub.to_units(share, xp) * chn)
     return {
         "n_ac": n_ac - lost,

@@ -43,7 +43,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     targetable = is_twn | (allied & (us_ops | host_war))
     targetable = targetable & xp.asarray(p.base_strikeable)
     runways_open = xp.asarray(p.base_runways) - s["closed"]
-    weight = (ac_at_base + v["runway_aim_weight"] * runways_open) * targetable  # (P, R, B)
+    weight = (ac_at_base + col(v["runway_aim_weight"]) * runways_open) * targetable  # (P, R, B)
 
     n0 = xp.asarray(p.land_n0)
     if day == 0:
@@ -70,7 +70,9 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         sent = sent + w_c * safe_div(f_c, tot, xp)[..., None]
     fire = fired
     defended = (host_war | us_ops).astype(xp.float64)
-    arrive = sent * col(v["missile_reliability"], 1) * (1.0 - v["base_missile_defence"] * defended)
+    arrive = (
+        sent * col(v["missile_reliability"], 1) * (1.0 - col(v["base_missile_defence"]) * defended)
+    )
     # salvo luck for the bases that can ever be struck (a fixed set: chunk-invariant draws)
     reach = np.flatnonzero(p.base_strikeable & p.land_in_range.any(axis=0))
     luck = xp.ones(arrive.shape[-2:])
@@ -81,7 +83,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     shelters = xp.asarray(p.base_shelters)
     apron = xp.asarray(p.base_apron_km2)
     kill_share, rw_hits = airbase_attack(arrive, ac_at_base, shelters, apron, v, xp)
-    closed = xp.minimum(runways, s["closed"] + rw_hits / v["missiles_per_runway_cut"])
+    closed = xp.minimum(runways, s["closed"] + rw_hits / col(v["missiles_per_runway_cut"]))
     closed = closed * repair
 
     kill_u = ub.to_units(kill_share, xp) * on_ground  # (P, R, U)

@@ -58,25 +58,26 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         e_sc, col(n_sc), xp
     )
     near = xp.asarray(owner == p.i_twn)
-    track = xp.where(near, v["near_fleet_exposure"], col(v["prc_targeting"]))
+    track = xp.where(near, col(v["near_fleet_exposure"]), col(v["prc_targeting"]))
     arr_b = col(asbm) * split * track  # (P, R, Gs)
     arr_c = col(ascm) * split * track
     # pooled area defence per navy
     A = len(p.actors)
     in_fight = ships * here * (eff_g > 0)
-    cap_a = by_actor(in_fight * xp.asarray(p.group_eng[sg]), owner, A, xp) * v["ship_defence_scale"]
-    k = v["interceptors_per_missile"]
+    cap_a = by_actor(in_fight * xp.asarray(p.group_eng[sg]), owner, A, xp)
+    cap_a = cap_a * col(v["ship_defence_scale"])
+    k = col(v["interceptors_per_missile"])
     held_g = in_fight * inter
     held_a = by_actor(held_g, owner, A, xp)
     total_a = by_actor(arr_b + arr_c, owner, A, xp)
     engaged_a = xp.minimum(xp.minimum(total_a, cap_a), held_a / k)
     frac_eng = xp.take(safe_div(engaged_a, total_a, xp), xp.asarray(owner), axis=-1)
-    pk_c = 1.0 - (1.0 - v["pk_interceptor"]) ** k
-    pk_b = 1.0 - (1.0 - v["pk_interceptor_ballistic"]) ** k
+    pk_c = 1.0 - (1.0 - col(v["pk_interceptor"])) ** k
+    pk_b = 1.0 - (1.0 - col(v["pk_interceptor_ballistic"])) ** k
     noise = rng.lognormal("navy", day, 1, v["salvo_sigma"])
-    gfail = 1.0 - v["p_guidance_failure"]
+    gfail = 1.0 - col(v["p_guidance_failure"])
     hits = (
-        arr_c * (1.0 - frac_eng * pk_c) * (1.0 - v["p_terminal_defence_supersonic"])
+        arr_c * (1.0 - frac_eng * pk_c) * (1.0 - col(v["p_terminal_defence_supersonic"]))
         + arr_b * (1.0 - frac_eng * pk_b)
     ) * gfail
     hits = hits * noise[:, :1]
@@ -111,4 +112,4 @@ def _put(full: Any, cols: Any, values: Any, xp: Any) -> Any:
 def _reload(interceptors: Any, full: Any, v: dict[str, Any], xp: Any) -> Any:
     """Allied surface ships reload a share of their spent interceptors each day."""
     full = xp.asarray(full)
-    return interceptors + (full - interceptors) * v["allied_magazine_reload_per_day"]
+    return interceptors + (full - interceptors) * col(v["allied_magazine_reload_per_day"])

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from straitsim.engine.groups import UnitBases
+from straitsim.errors import UserError
 
 # Scalar parameter values of one run: fixed ones as floats, uncertain ones drawn per
 # replication as (1, R) arrays (see state.sample_values).
@@ -39,6 +40,38 @@ CARRIER = SHIP_CLASSES.index("carrier")
 SURFACE_COMBATANT = SHIP_CLASSES.index("surface_combatant")
 SUBMARINE = SHIP_CLASSES.index("submarine")
 MAINLAND = BASE_KINDS.index("mainland")
+
+
+# Parameters that cannot vary per replication: the scenario compiler reads them to build the
+# arrays below, or the daily loop branches on them. A ``dist`` on one is refused
+# (:func:`check_fixed`); every other parameter may carry one (tests/test_conformance.py).
+FIXED_ONLY = frozenset(
+    {
+        # read by straitsim.scenario.compile
+        "bomber_sortie_rate_max",
+        "civil_airports_access",
+        "cruise_kmh",
+        "dispersal_share",
+        "extra_shelters",
+        "h6_sortie_rate",
+        "jassm_er_maritime",
+        "prc_base_distance_km",
+        "prc_missile_inventory_scale",
+        "quality_per_generation",
+        "sortie_hours_per_day",
+        "sortie_rate_max",
+        "strike_allied_bases",
+        "tanker_factor",
+        "turnaround_h",
+        "weight_home",
+        "weight_regional",
+        # the calendar and the plan: the loop branches on them
+        "invasion_start_day",
+        "judge_after_days",
+        "us_strikes_mainland",
+        "mainland_strike_share",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -208,3 +241,16 @@ def derive(p: Params) -> Derived:
         carrier=(cls == CARRIER).astype(float),
         mainland=(p.base_kind == MAINLAND).astype(float),
     )
+
+
+def check_fixed(p: Params) -> None:
+    """Refuse a distribution on a parameter that must hold one value (:data:`FIXED_ONLY`)."""
+    bad = sorted(FIXED_ONLY & set(p.dists))
+    if bad:
+        raise UserError(
+            "this parameter cannot vary per replication (it shapes the campaign's structure)",
+            file=p.scenario or None,
+            key=", ".join(f"params.{k}.dist" for k in bad),
+            expected="a fixed value (use a range and `straitsim worlds` to explore it)",
+            found="a distribution",
+        )

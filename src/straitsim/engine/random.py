@@ -102,6 +102,6 @@ class Streams:
         """Mean-one lognormal multipliers ``exp(sigma z - sigma^2 / 2)``, shape ``(n_reps, k)``."""
         xp = self.xp
         s = xp.asarray(sigma)
-        if s.ndim == 1:
-            s = s[:, None]
+        if s.ndim >= 1:  # one sigma per replication: (R,) or a sampled value's (1, R)
+            s = s.reshape(-1, 1)
         return xp.exp(s * self.normal(name, day, k) - 0.5 * s * s)

@@ -27,7 +27,8 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     ships = s["ships"]
     amph_m, esc_m, sub_m = (xp.asarray(m) for m in (mx.prc_amphib, mx.prc_escort, mx.allied_sub))
     eff_g = xp.take(s["effort"], xp.asarray(p.group_actor), axis=-1)
-    subs_g = ships * sub_m * present(p.group_arrival, day, xp) * eff_g * v["sub_on_station_share"]
+    on_station = col(v["sub_on_station_share"])
+    subs_g = ships * sub_m * present(p.group_arrival, day, xp) * eff_g * on_station
     y = subs_g.sum(-1)
     amph, esc = ships * amph_m, ships * esc_m * col(escorts_exposed(s, p, v, xp))
     n_amph, n_esc = amph.sum(-1), esc.sum(-1)
