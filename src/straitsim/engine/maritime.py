@@ -23,6 +23,7 @@ from straitsim.engine.common import (
     present,
     safe_div,
 )
+from straitsim.engine.laws import hughes_losses
 from straitsim.engine.params import Derived, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
@@ -166,7 +167,8 @@ def allocate_hits(
     hit_g = col(h_amph) * safe_div(amph, col(n_amph), xp) + col(h_esc) * safe_div(
         esc, col(n_esc), xp
     )
-    sunk = xp.minimum(hit_g / htk, amph + esc)
+    # Hughes' staying power: the CSIS chain already removed what the defence stopped
+    sunk = hughes_losses(hit_g, amph + esc, 0.0, htk, xp)
     return ships - sunk, sunk
 
 

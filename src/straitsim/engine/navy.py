@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from straitsim.engine.common import by_actor, present, safe_div
+from straitsim.engine.laws import hughes_losses
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
@@ -81,7 +82,8 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         + arr_b * (1.0 - frac_eng * pk_b)
     ) * gfail
     hits = hits * noise[:, :1]
-    sunk = xp.minimum(hits / xp.asarray(p.group_htk[sg]), ships * here)
+    # Hughes' staying power: the chain above already removed what the defence stopped
+    sunk = hughes_losses(hits, ships * here, 0.0, xp.asarray(p.group_htk[sg]), xp)
     used_g = xp.take(engaged_a * k, xp.asarray(owner), axis=-1) * safe_div(
         held_g, xp.take(held_a, xp.asarray(owner), axis=-1), xp
     )
