@@ -37,7 +37,7 @@ def shapley_worlds(
     allies: Sequence[str] = ("JPN", "AUS", "PHL"),
     reps: int = 200,
     seed: int = 0,
-    method: str = "lhs",
+    sampling: str = "lhs",
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
@@ -53,7 +53,7 @@ def shapley_worlds(
         scenario,
         n,
         seed,
-        method,
+        sampling,
         roles,
         sets,
         progress,
@@ -67,11 +67,17 @@ def shapley_worlds(
     metric = res[0].lattice.metric
     sign = 1.0 if higher_is_better(metric) else -1.0
     p_largest = robust.best_share(sign * vals)
+    total = vals.sum(axis=1, keepdims=True)
+    share = np.divide(vals, total, out=np.zeros_like(vals), where=total != 0)
     return {
         "worlds": len(worlds),
         "metric": metric,
         "allies": {
-            a: {**band(vals[:, j], ses[:, j]), "p_largest": float(p_largest[j])}
+            a: {
+                **band(vals[:, j], ses[:, j]),
+                "p_largest": float(p_largest[j]),
+                "share": band(share[:, j]),
+            }
             for j, a in enumerate(names)
         },
         "per_world": vals.tolist(),
@@ -84,7 +90,7 @@ def clarity_worlds(
     declare: Mapping[str, str],
     reps: int = 200,
     seed: int = 0,
-    method: str = "lhs",
+    sampling: str = "lhs",
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
@@ -103,7 +109,7 @@ def clarity_worlds(
         scenario,
         n,
         seed,
-        method,
+        sampling,
         roles,
         sets,
         progress,
@@ -126,7 +132,7 @@ def invest_worlds(
     n: int,
     reps: int = 200,
     seed: int = 0,
-    method: str = "lhs",
+    sampling: str = "lhs",
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
@@ -139,7 +145,7 @@ def invest_worlds(
     The value of an option in a world is its gain per US$ billion (gain in the defence's
     favour). ``top``: rank-stability cut; ``level``: satisficing level (share of the best).
     """
-    _, res = per_world(invest, scenario, n, seed, method, roles, sets, progress, reps=reps, **kw)
+    _, res = per_world(invest, scenario, n, seed, sampling, roles, sets, progress, reps=reps, **kw)
     options = [o for o in res[0].ranking.index if all(o in r.ranking.index for r in res)]
     if not options:
         return {"worlds": len(res), "options": {}, "choices": {}, "note": "no option ranked"}
@@ -183,7 +189,7 @@ def validate_worlds(
     n: int,
     reps: int = 200,
     seed: int = 0,
-    method: str = "lhs",
+    sampling: str = "lhs",
     cases: Sequence[str] | None = None,
     path: str | Path | None = None,
     progress: Progress = None,
@@ -195,7 +201,7 @@ def validate_worlds(
     """
     chosen = select_cases(load_cases(path), cases)
     base = load_scenario(chosen[0].scenario)
-    worlds = draw_worlds(base, n, seed, method)
+    worlds = draw_worlds(base, n, seed, sampling)
     hits = np.zeros((n, len(chosen)), dtype=bool)
     for w, world in enumerate(worlds):
         runs: dict[tuple[Any, ...], Any] = {}

@@ -210,6 +210,21 @@ def draw_worlds(
     return out
 
 
+def _loaded(
+    scenario: str | Path | Scenario,
+    roles: Mapping[str, str] | Iterable[str] | None,
+    sets: Iterable[str] | Mapping[str, Any],
+) -> Scenario:
+    """Load the scenario; take a loaded one as it is.
+
+    With a loaded scenario, ``sets`` only names the parameters it already fixes (so that
+    they are not sampled).
+    """
+    if isinstance(scenario, Scenario):
+        return scenario
+    return load_scenario(scenario, roles, sets)
+
+
 def apply_world(sc: Scenario, world: Mapping[str, Any]) -> Scenario:
     """Return the scenario with the world's values fixed (no ``dist`` left) and its roles."""
     params = dict(sc.params)
@@ -378,7 +393,7 @@ def run_worlds(
             expected="an integer >= 2 (the Monte Carlo error needs two)",
             found=repr(reps),
         )
-    sc = load_scenario(scenario, roles, sets)
+    sc = _loaded(scenario, roles, sets)
     worlds = draw_worlds(sc, n, seed, method, fixed_by_sets(sets), params, roles_as_inputs)
     tasks = [(apply_world(sc, w), reps, seed, days, chunk_size) for w in worlds]
     outputs: list[dict[str, float]] = []
@@ -405,7 +420,7 @@ def per_world(
     scenario: str | Path | Scenario,
     n: int,
     seed: int = 0,
-    method: str = "lhs",
+    sampling: str = "lhs",
     roles: Mapping[str, str] | Iterable[str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Callable[[int], None] | None = None,
@@ -414,10 +429,11 @@ def per_world(
     """Run an existing analysis once per world: ``fn(world_scenario, seed=seed, **kw)``.
 
     ``fn`` is any analysis that takes a loaded scenario (``role_analysis``, ``deter``,
-    ``invest``, ...). Returns the worlds and the per-world results, in world order.
+    ``invest``, ...); ``sampling`` is the world design (lhs or sobol), so that ``method``
+    can reach ``fn``. Returns the worlds and the per-world results, in world order.
     """
-    sc = load_scenario(scenario, roles, sets)
-    worlds = draw_worlds(sc, n, seed, method, fixed_by_sets(sets))
+    sc = _loaded(scenario, roles, sets)
+    worlds = draw_worlds(sc, n, seed, sampling, fixed_by_sets(sets))
     out = []
     for w in worlds:
         out.append(fn(apply_world(sc, w), seed=seed, **kw))

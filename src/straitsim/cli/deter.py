@@ -14,8 +14,10 @@ import typer
 from rich.table import Table
 
 from straitsim.analysis import deterrence as dt
+from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.errors import UserError
 from straitsim.scenario.load import load_scenario, parse_assignment
 
@@ -167,12 +169,16 @@ def deter(
         typer.Option("--out", help="Directory for deterrence.json and the PNG figures."),
     ] = None,
     json_: JsonOpt = False,
+    n_worlds: WorldsBandOpt = 0,
 ) -> None:
     """Show what Beijing would expect given its beliefs, and what a clear declaration is worth."""
     sc = load_scenario(scenario, role or [], set_ or [])
     prior = build_belief(sc, belief, beliefs)
     declared = _pairs(declare, "--declare")
     creds = list(credibility or [1.0])
+    if n_worlds:  # the value of clarity as a band across sampled worlds
+        kw0 = dict(belief=prior, declare=declared, credibility=creds, days=days)
+        return world_bands.clarity(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
     if credibility and not declared:
         raise UserError(
             "--credibility without --declare",

@@ -14,8 +14,10 @@ from rich.table import Table
 
 from straitsim.analysis.investments import DEFAULT_METRIC, InvestmentResult, invest
 from straitsim.analysis.metrics import METRICS
+from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.world_bands import WorldsBandOpt
 
 HARDER_CASE = "--role JPN=neutral --set roc_will_to_resist=0.5"
 
@@ -53,6 +55,7 @@ def invest_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Directory for invest.json, CSV tables and PNGs.")
     ] = None,
+    n_worlds: WorldsBandOpt = 0,
 ) -> None:
     """Rank investment options by gain per US$ billion (common random numbers); pick a portfolio.
 
@@ -64,6 +67,9 @@ def invest_command(
     from straitsim.analysis.investments import load_options
 
     opts = load_options(options)
+    if n_worlds:  # rank stability and robust choices across sampled worlds
+        kw0 = dict(options=opts, year=year, metric=metric, days=days)
+        return world_bands.invest(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
     n_runs = 1 + sum(1 for o in opts.options.values() if o.modelled) + (1 if budget else 0)
     bar, advance = progress_bar(n_runs, quiet=json_)
     kw: dict[str, Any] = dict(

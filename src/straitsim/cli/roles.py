@@ -15,8 +15,10 @@ from rich.table import Table
 from straitsim.analysis.burden import DEFAULT_ALLIES, BurdenResult, burden
 from straitsim.analysis.metrics import METRICS
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
+from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.engine.state import OUTCOMES
 from straitsim.errors import UserError
 from straitsim.scenario.load import load_scenario
@@ -88,8 +90,14 @@ def roles(
     days: DaysOpt = None,
     json_: JsonOpt = False,
     out: OutOpt = None,
+    n_worlds: WorldsBandOpt = 0,
 ) -> None:
     """Role lattice: outcomes per role profile, Shapley values of the allies, marginal steps."""
+    if n_worlds:  # bands across sampled worlds (straitsim worlds)
+        opts = dict(metric=metric, to=to, method=method, n_permutations=permutations, days=days)
+        return world_bands.roles(
+            scenario, n_worlds, _allies(allies), reps, seed, json_, role, set_, **opts
+        )
     sc = load_scenario(scenario, role or [], set_ or [])
     ra = _with_progress(
         reps,
@@ -130,8 +138,14 @@ def burden_command(
     days: DaysOpt = None,
     json_: JsonOpt = False,
     out: OutOpt = None,
+    n_worlds: WorldsBandOpt = 0,
 ) -> None:
     """Burden sharing: each ally's Shapley share beside its defence spending, GDP and losses."""
+    if n_worlds:  # contributions as bands across sampled worlds (straitsim worlds)
+        opts = dict(metric=metric, to=to, days=days)
+        return world_bands.roles(
+            scenario, n_worlds, _allies(allies), reps, seed, json_, role, set_, **opts
+        )
     sc = load_scenario(scenario, role or [], set_ or [])
     res = _with_progress(
         reps,

@@ -11,8 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from straitsim.analysis.validation import format_model, format_published, format_tolerance
+from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, SeedOpt, progress_bar
+from straitsim.cli.world_bands import WorldsBandOpt
 
 
 @app.command()
@@ -39,6 +41,7 @@ def validate(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the results as a Markdown table.")
     ] = False,
+    n_worlds: WorldsBandOpt = 0,
 ) -> None:
     """Run the model on published games' assumptions and compare with their published results.
 
@@ -48,6 +51,8 @@ def validate(
     from straitsim.analysis.validation import count_runs, run_validation
 
     ids = [x for x in cases.split(",") if x.strip()] if cases else None
+    if n_worlds:  # share of sampled worlds in which each published result is reproduced
+        return world_bands.validate(n_worlds, reps, seed, json_, cases=ids, path=file)
     n_runs = count_runs(ids, file)
     bar, advance = progress_bar(reps * n_runs, quiet=json_ or markdown)
     if bar is not None:
