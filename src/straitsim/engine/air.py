@@ -12,7 +12,7 @@ from straitsim.engine.state import State, col
 
 
 def sorties(s: State, p: Params, v: dict[str, Any], day: int, xp: Any) -> Any:
-    """Sorties per unit today: aircraft x rate(distance) x open-runway share x effort."""
+    """Sorties per unit today: aircraft x rate(distance) x open-runway share x effort x weather."""
     runways = xp.asarray(p.base_runways)
     open_share = safe_div(runways - s["closed"], runways, xp)  # (P, R, B)
     open_u = p.derived.ub.to_units(open_share, xp)  # (P, R, U)
@@ -20,7 +20,8 @@ def sorties(s: State, p: Params, v: dict[str, Any], day: int, xp: Any) -> Any:
     effort_u = xp.where(xp.asarray(p.unit_actor == p.i_chn), 1.0, effort_u)
     here = xp.asarray((p.unit_arrival <= day) * 1.0)
     rate = xp.asarray(p.unit_sortie_rate * p.unit_avail)[:, None, :]
-    return s["n_ac"] * here * rate * open_u * effort_u
+    wx = col(s.get("air_weather_factor", 1.0))  # bad weather over the Strait
+    return s["n_ac"] * here * rate * open_u * effort_u * wx
 
 
 def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
@@ -47,12 +48,16 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     q = xp.asarray(p.unit_quality)
     s_ca = S * (fighter & ~chn) * (1.0 - share * capable)
     s_st = S * ~chn * (fighter * share * capable + (~fighter))
+    # US bombers held off by long-range air-to-air threats deliver nothing
+    us_bomber = xp.asarray(~p.unit_fighter & (p.unit_actor == p.i_usa))
+    s_st = s_st * (1.0 - col(v["us_bomber_negation"]) * us_bomber)
     engaged = col(v["prc_engaged_share"])
     s_prc = S * (fighter & chn) * engaged
     s_h6 = S * (~fighter & chn)
     X, Y = s_ca.sum(-1), s_prc.sum(-1)
     QX, QY = (s_ca * q).sum(-1), (s_prc * q).sum(-1)
-    QX = QX * v["coalition_air_enabler"]
+    QX = QX * v["coalition_air_enabler"] * s.get("shock_coalition", 1.0)
+    QY = QY * s.get("shock_prc", 1.0)
     qx, qy = safe_div(QX, X, xp, 1.0), safe_div(QY, Y, xp, 1.0)
     noise = rng.lognormal("air", day, 2, v["air_sigma"])
     k = v["k_air"]

@@ -81,8 +81,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         units, stocks = mx.air_lists[w]
         if units.size == 0:
             continue
-        is_jassm = float(p.weapons[w] == "jassm_er")
-        mult = (1.0 - mainland_share) * p.weapon_anti_ship[w] * at_sea + mainland_share * is_jassm
+        mult = p.weapon_anti_ship[w] * at_sea
         if not bool((mult > 0).any()):
             continue
         r_u = xp.take(rem, xp.asarray(units), axis=-1)
@@ -92,8 +91,17 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         rem[..., units] = r_u * (1.0 - xp.take(frac, xp.asarray(stocks), axis=-1))
         left = left - got
         launched = launched + got
-        if is_jassm and mainland_share > 0:
-            to_mainland = to_mainland + got.sum(-1) * safe_div(mainland_share, mult, xp)
+    if mainland_share > 0 and "jassm_er" in p.weapons:
+        # fixed targets need no firing solution on the fleet: a share of the strike sorties
+        # left idle today (no track on the fleet, or no fleet left) fire JASSM-ER at the mainland
+        units, stocks = mx.air_lists[p.weapons.index("jassm_er")]
+        idle = s["today_strike_sorties"] * (1.0 - col(v["allied_targeting"])) + rem
+        r_u = xp.take(idle, xp.asarray(units), axis=-1)
+        want = group_sum(r_u * xp.asarray(load[units, p.weapons.index("jassm_er")]), stocks, M, xp)
+        got = xp.minimum(want * mainland_share, left)
+        left = left - got
+        launched = launched + got
+        to_mainland = got.sum(-1)
     W = len(p.weapons)
     by_w = group_sum(launched, p.stock_weapon, W, xp)  # (P, R, W)
     at_ships = by_w.copy()
@@ -204,4 +212,5 @@ def mainland_strike(
         "n_ac": n_ac - lost,
         "lost_ground": s["lost_ground"] + lost,
         "closed": closed,
+        "missiles_in": s["missiles_in"] + arrive,  # read by missiles.launch_capacity
     }

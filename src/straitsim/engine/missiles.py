@@ -7,9 +7,22 @@ from typing import Any
 import numpy as np
 
 from straitsim.engine.common import airbase_attack, by_actor, safe_div
-from straitsim.engine.params import Params
+from straitsim.engine.params import BASE_KINDS, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
+
+CIVIL = BASE_KINDS.index("civil")
+
+
+def launch_share(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
+    """Share of PRC launch capacity left after allied strikes on the mainland, (P, R).
+
+    ``exp(-launcher_suppression_per_missile x M)``, with ``M`` the allied missiles that have
+    arrived at mainland bases so far (launchers, reloads, garrisons and command posts hit).
+    """
+    mainland = xp.asarray(p.derived.mainland)
+    m = (s["missiles_in"] * mainland).sum(-1)
+    return xp.exp(-v["launcher_suppression_per_missile"] * m)
 
 
 def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
@@ -40,10 +53,15 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     us_ops = us_present & s["us_at_war"][..., None]
     is_twn = xp.asarray(p.base_host == p.i_twn)
     allied = bool(v.get("strike_allied_bases", 1.0))
-    targetable = is_twn | (allied & (us_ops | host_war))
+    preempt = s.get("prc_preempt", xp.zeros(at_war.shape[:2]))[..., None] > 0.5
+    targetable = is_twn | (allied & (us_ops | host_war | (us_present & preempt)))
     targetable = targetable & xp.asarray(p.base_strikeable)
     runways_open = xp.asarray(p.base_runways) - s["closed"]
-    weight = (ac_at_base + col(v["runway_aim_weight"]) * runways_open) * targetable  # (P, R, B)
+    # what PRC surveillance finds: aircraft at main bases, a share of those dispersed
+    find = xp.asarray(np.where(p.base_kind == CIVIL, 1.0, 0.0))
+    find = 1.0 - find * (1.0 - col(v["civil_find_share"]))  # (., ., B)
+    found = ac_at_base * find
+    weight = (found + col(v["runway_aim_weight"]) * runways_open) * targetable  # (P, R, B)
 
     n0 = xp.asarray(p.land_n0)
     if day == 0:
@@ -55,6 +73,10 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
             / col(v["prc_missile_days_to_expend"], 1)
         )
     fire = xp.minimum(want, s["land_inv"])  # (P, R, C)
+    # launcher limit: launchers x salvos a day, less the share suppressed by mainland strikes
+    left = launch_share(s, p, v, xp)
+    cap = v["prc_land_launchers"] * v["prc_launcher_salvos_per_day"]
+    fire = fire * col(xp.minimum(1.0, safe_div(cap, fire.sum(-1), xp, 1.0)) * left)
     runways = xp.asarray(p.base_runways)
     repair = xp.exp(-1.0 / col(v["dur_runway_repair_days"], 1))
     if not bool((fire > 0).any()):
@@ -62,12 +84,18 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     in_range = np.asarray(p.land_in_range, dtype=np.float64)  # (C, B)
     sent = xp.zeros_like(weight)
     fired = xp.zeros_like(fire)
+    min_salvo = col(v["min_salvo_per_base"])
     for c in range(in_range.shape[0]):
         w_c = weight * xp.asarray(in_range[c])
         tot = w_c.sum(-1)
         f_c = xp.where(tot > 0, fire[..., c], 0.0)
         fired[..., c] = f_c
-        sent = sent + w_c * safe_div(f_c, tot, xp)[..., None]
+        m_c = w_c * safe_div(f_c, tot, xp)[..., None]
+        # no aim point gets less than a minimum salvo: drop those, re-split over the rest
+        w2 = w_c * (m_c >= min_salvo)
+        tot2 = w2.sum(-1)
+        m2 = w2 * safe_div(f_c, tot2, xp)[..., None]
+        sent = sent + xp.where(col(tot2) > 0, m2, m_c)
     fire = fired
     defended = (host_war | us_ops).astype(xp.float64)
     arrive = (
@@ -78,17 +106,24 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     luck = xp.ones(arrive.shape[-2:])
     if reach.size:
         luck[:, reach] = rng.lognormal("missiles", day, int(reach.size), v["salvo_sigma"])
-    arrive = arrive * luck
+    arrive = arrive * luck * col(s.get("shock_prc", 1.0))
 
     shelters = xp.asarray(p.base_shelters)
     apron = xp.asarray(p.base_apron_km2)
-    kill_share, rw_hits = airbase_attack(arrive, ac_at_base, shelters, apron, v, xp)
+    # only aircraft the PRC found can be hit: the found share of the base's aircraft
+    kill_found, rw_hits = airbase_attack(arrive, found, shelters, apron, v, xp)
+    kill_share = kill_found * find
     closed = xp.minimum(runways, s["closed"] + rw_hits / col(v["missiles_per_runway_cut"]))
     closed = closed * repair
 
     kill_u = ub.to_units(kill_share, xp) * on_ground  # (P, R, U)
     lost = n_ac * kill_u
-    struck = by_actor((sent > 0).astype(xp.float64), np.asarray(p.base_host), len(p.actors), xp) > 0
+    hit = (sent > 0).astype(xp.float64)
+    struck = by_actor(hit, np.asarray(p.base_host), len(p.actors), xp) > 0
+    # US forces struck abroad count as an attack on the United States (self-defence)
+    us_hit = (hit * us_present).sum(-1) > 0
+    us_col = xp.asarray([a == p.i_usa for a in range(len(p.actors))])
+    struck = struck | (us_col & us_hit[..., None])
     attacked_day = xp.where(struck & xp.isinf(s["attacked_day"]), float(day), s["attacked_day"])
     return {
         "n_ac": n_ac - lost,

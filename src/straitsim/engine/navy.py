@@ -6,6 +6,7 @@ from typing import Any
 
 from straitsim.engine.common import by_actor, present, safe_div
 from straitsim.engine.laws import hughes_losses
+from straitsim.engine.missiles import launch_share
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
@@ -39,7 +40,10 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     any_target = expo.sum(-1) > 0
     # missiles fired today
     asbm = xp.where(
-        any_target, xp.minimum(s["asbm_inv"], p.asbm_n0 / v["prc_asbm_days_to_expend"]), 0.0
+        any_target,
+        xp.minimum(s["asbm_inv"], p.asbm_n0 / v["prc_asbm_days_to_expend"])
+        * launch_share(s, p, v, xp),  # launchers left after mainland strikes
+        0.0,
     )
     air_sup = s["today_air_sup"]
     air_launch = xp.minimum(s["today_h6_missiles"] * (1.0 - air_sup), s["ascm_inv"])

@@ -35,6 +35,19 @@ def sortie_rate(dist_km: float, radius_km: float, v: Mapping[str, float]) -> flo
     return rate
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def launch_weather(sc: Scenario) -> tuple[float, float]:
+    """Share of bad-weather days and mean bad spell (days) in the scenario's launch month.
+
+    Calm seas (no bad days) when the scenario names no ``launch_month`` or has no climatology
+    for it.
+    """
+    m = sc.weather.get(MONTHS[sc.launch_month - 1]) if sc.launch_month else None
+    return (float(m.bad_day_share), float(m.bad_spell_days)) if m else (0.0, 1.0)
+
+
 def profile_roles(sc: Scenario, roles: Mapping[str, str] | None) -> dict[str, str]:
     """Roles of every actor with a ladder: the scenario's, then ``roles`` on top."""
     out = {}
@@ -68,6 +81,7 @@ def compile_params(
     profs = [profile_roles(sc, p) for p in (profiles or [{}])]
     v = {k: p.value for k, p in sc.params.items()}
     v["strike_allied_bases"] = float(sc.plan.strike_allied_bases)
+    v["weather_bad_day_share"], v["weather_bad_spell_days"] = launch_weather(sc)
     dists: dict[str, tuple[str, float, float, float]] = {
         k: (p.dist.kind, p.dist.low, p.dist.high, p.dist.mode if p.dist.mode is not None else 0.0)
         for k, p in sc.params.items()

@@ -7,6 +7,7 @@ rationale). Units are in the names (``range_km``, ``n``, ``apron_area_km2``...).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -78,6 +79,10 @@ class Dist(Strict):
         return self
 
 
+# headline outputs a parameter's expected_sign may name
+SIGN_OUTPUTS = r"prc_success|battalions_landed|(aircraft_lost|ships_lost)\.[A-Z]{2,4}"
+
+
 class Param(Strict):
     """A scalar model parameter with its meaning, unit and pedigree."""
 
@@ -93,9 +98,24 @@ class Param(Strict):
     # fixed. A parameter fixed by `--set` (no dist left) is not sampled.
     uncertainty: Literal["epistemic", "aleatory", "policy"] | None = None
     uncertainty_rationale: str | None = None
+    # documented direction of the parameter's effect between the ends of its range: headline
+    # output (prc_success, battalions_landed, aircraft_lost.ACTOR, ships_lost.ACTOR) -> +1 if
+    # it rises with the parameter, -1 if it falls (tests/test_knobs_live.py checks it)
+    expected_sign: dict[str, Literal[-1, 1]] = Field(default_factory=dict)
     # The physical domain when the unit's default (scenario/domains.py) is not enough.
     domain: tuple[float, float] | None = None
     domain_rationale: str | None = None
+
+    @field_validator("expected_sign")
+    @classmethod
+    def _sign_outputs(cls, v: dict[str, int]) -> dict[str, int]:
+        for k in v:
+            if not re.fullmatch(SIGN_OUTPUTS, k):
+                raise ValueError(
+                    f"unknown output {k!r} (prc_success, battalions_landed, "
+                    "aircraft_lost.ACTOR or ships_lost.ACTOR)"
+                )
+        return v
 
     @model_validator(mode="after")
     def _pedigree(self) -> Param:
@@ -250,6 +270,13 @@ class Ground(Cited):
     reserve_battalions: NonNeg = 0.0
 
 
+class WeatherMonth(Cited):
+    """Sea-state climatology of the Strait in one month (engine/weather.py)."""
+
+    bad_day_share: Share
+    bad_spell_days: Annotated[float, Field(ge=1, le=60)]
+
+
 class Plan(Strict):
     """The PRC strike plan: whose airbases its missiles may strike."""
 
@@ -286,4 +313,8 @@ class Scenario(Strict):
     launchers: dict[str, Launcher] = Field(default_factory=dict)
     missiles: dict[str, Missiles] = Field(default_factory=dict)
     ground: dict[str, Ground] = Field(default_factory=dict)
+    # month the invasion is launched (1-12) and the sea-state climatology by month (jan..dec);
+    # no month: calm seas throughout
+    launch_month: Annotated[int, Field(ge=1, le=12)] | None = None
+    weather: dict[str, WeatherMonth] = Field(default_factory=dict)
     kind: str | None = None
