@@ -203,3 +203,82 @@ def test_second_writer_gets_a_clear_error(db_path):
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2, p.stderr
     assert "in use by another process" in p.stdout
+
+
+# ---------------------------------------------------------------- issue 15: no poisoned store
+def test_a_chunk_with_non_finite_numbers_is_refused_before_writing(csis, db_path):
+    from straitsim.errors import UserError
+
+    sc = csis.model_copy(update={"horizon_days": DAYS})
+    key = ChunkKey(ss.scenario_hash(sc), 1, 0, 6, code_version())
+    traj = _chunk(sc, key)
+    c, m = next((c, m) for c in traj.losses for m in traj.losses[c])
+    traj.losses[c][m] = traj.losses[c][m].astype(float).copy()
+    traj.losses[c][m][0, 2] = np.nan
+    with ResultsStore(db_path) as db:
+        db.add_scenario(sc)
+        with pytest.raises(UserError, match="non-finite") as e:
+            db.write_chunk(key, traj)
+        assert "losses.value" in str(e.value)
+        assert db.done_chunks() == set() and len(db.table("losses")) == 0
+        with pytest.raises(UserError, match="non-finite"):
+            db.save_summary("r", {"x": float("inf")})
+
+
+def test_a_store_poisoned_by_an_old_version_still_reads(small_run, db_path):
+    with ResultsStore(db_path) as db:
+        run_id = db.save_run(small_run)
+        # what an older straitsim could write: NaN and infinity among the stored values
+        db.con.execute("UPDATE losses SET value = 'nan'::DOUBLE WHERE replication = 3")
+        db.con.execute("UPDATE munitions SET fired = 'inf'::DOUBLE WHERE replication = 4")
+    for args in (["results", "summary", "--json"], ["results", "list"], ["results", "summary"]):
+        r = cli.invoke(app, [*args, "--db", str(db_path)])
+        assert r.exit_code == 0, r.output
+        assert "Traceback" not in r.output
+    for args in (["summary", run_id[:8]], ["show", run_id[:8]]):
+        r = cli.invoke(app, ["results", *args, "--json", "--db", str(db_path)])
+        assert r.exit_code == 0, r.output
+
+        def no_constants(name):
+            raise AssertionError(f"non-finite token {name} in the JSON")
+
+        doc = json.loads(r.stdout, parse_constant=no_constants)  # strict JSON
+        assert doc.get("non_finite_values", 0) > 0 and "warning" in doc
+
+
+def test_a_foreign_duckdb_file_is_refused_before_anything_is_written(tmp_path):
+    import duckdb
+
+    from straitsim.errors import UserError
+
+    f = tmp_path / "theirs.duckdb"
+    con = duckdb.connect(str(f))
+    con.execute("CREATE TABLE customers (id INTEGER, name VARCHAR)")
+    con.execute("INSERT INTO customers VALUES (1, 'a')")
+    con.close()
+    for ro in (False, True):
+        with pytest.raises(UserError, match="not a straitsim results database"):
+            ResultsStore(f, read_only=ro)
+    con = duckdb.connect(str(f), read_only=True)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    con.close()
+    assert tables == {"customers"}
+    r = cli.invoke(app, ["results", "list", "--db", str(f)])
+    assert r.exit_code == 2 and "not a straitsim results database" in r.output
+    # not a database at all
+    g = tmp_path / "notes.duckdb"
+    g.write_text("hello")
+    with pytest.raises(UserError, match="cannot open results database"):
+        ResultsStore(g)
+    assert g.read_text() == "hello"
+
+
+def test_a_newer_schema_is_refused(db_path):
+    from straitsim.errors import UserError
+
+    with ResultsStore(db_path) as db:
+        db.con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        assert dict(db._q("SELECT key, value FROM meta"))["created_by"] == "straitsim"
+    for ro in (False, True):
+        with pytest.raises(UserError, match="newer straitsim"):
+            ResultsStore(db_path, read_only=ro)

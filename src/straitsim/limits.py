@@ -139,13 +139,16 @@ def check_memory(reps: int, profiles: int = 1, days: int = 70, key: str = "reps"
         )
 
 
-def check_grid_size(n: int, key: str = "grid") -> None:
-    """Refuse a grid of more than :data:`MAX_GRID_VARIANTS` variants before expanding it."""
-    if n > MAX_GRID_VARIANTS:
+def check_grid_size(
+    n: int, key: str | None = None, limit: int = MAX_GRID_VARIANTS, file: str | None = None
+) -> None:
+    """Refuse a grid of more than ``limit`` variants, before expanding it."""
+    if n > limit:
         raise UserError(
             "grid too large",
+            file=file,
             key=key,
-            expected=f"at most {MAX_GRID_VARIANTS} variants",
+            expected=f"at most {limit} variants",
             found=f"{n} variants",
         )
 

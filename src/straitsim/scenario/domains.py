@@ -60,6 +60,9 @@ UNIT_DOMAINS: dict[str, Domain] = {
     "tonnes/day": Domain(0.0, 10_000_000.0, "over 100 times Normandy's peak offload rate"),
     "battalions": Domain(0.0, 1_000.0, "more than the PLA's whole ground force"),
     "battalions/day": Domain(0.0, 100.0, "more than any airborne lift"),
+    "launchers": Domain(0.0, 100_000.0, "more launchers than any rocket force fields"),
+    "missiles per launcher-day": Domain(0.0, 24.0, "one reload an hour around the clock"),
+    "share per missile": Domain(0.0, 1.0, "one missile cannot remove more than the whole"),
     "people": Domain(0.0, 100_000.0, "per battalion or per loss; above any unit's strength"),
 }
 # Units a scenario may use that the table does not know: still finite, still non-negative.
