@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from straitsim.errors import UserError
+from straitsim.scenario.load import read_toml
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -317,8 +318,6 @@ def load_beliefs(path: str | Path, sc: Scenario | None = None) -> Belief:
     Every ``[[profile]]`` names the same allies; ``p`` values are non-negative and sum to 1
     (within 1e-9). With a scenario, allies and rungs are checked against its ladders.
     """
-    from straitsim.scenario.load import read_toml
-
     file = str(path)
     data = read_toml(Path(path), file)
     unknown = sorted(set(data) - {"profile", "independent", "title", "description"})

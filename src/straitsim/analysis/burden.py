@@ -21,8 +21,10 @@ import numpy as np
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
 from straitsim.errors import UserError
+from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.scenario.compile import profile_roles
-from straitsim.scenario.load import DATA_DIR, read_toml
+from straitsim.scenario.identity import scenario_hash
+from straitsim.scenario.load import DATA_DIR, load_scenario, read_toml
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -287,8 +289,6 @@ class BurdenResult:
                 if r.get(k)
             }
         )
-        from straitsim.meta import SCHEMA_VERSION, __version__
-        from straitsim.scenario.identity import scenario_hash
 
         return {
             "schema_version": SCHEMA_VERSION,
@@ -437,8 +437,6 @@ def burden_sharing(
     days: int | None = None,
 ) -> BurdenResult:
     """Load a scenario (name, path or :class:`Scenario`) and run :func:`burden` on it."""
-    from straitsim.scenario.load import load_scenario
-
     sc = load_scenario(scenario, roles, sets)
     return burden(sc, allies, reps, seed, metric, year, to, days)
 

@@ -35,7 +35,10 @@ from straitsim.analysis.roles import Lattice, evaluate_lattice, ladders
 from straitsim.analysis.summary import Z95
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
+from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.scenario.compile import profile_roles
+from straitsim.scenario.identity import scenario_hash
+from straitsim.scenario.load import load_scenario
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -657,9 +660,6 @@ class DeterrenceResult:
 
     def summary(self) -> dict[str, Any]:
         """Return the ``straitsim deter --json`` document (see docs/deterrence.md)."""
-        from straitsim.meta import SCHEMA_VERSION, __version__
-        from straitsim.scenario.identity import scenario_hash
-
         voc = self.value_of_clarity()
         perc = self.perceived()
         return {
@@ -747,8 +747,6 @@ def deter(
         Tables from ``perceived()``, ``value_of_clarity()``, ``threshold_map()``; the JSON
         document from ``summary()``; figures from :mod:`straitsim.report.deterrence_plots`.
     """
-    from straitsim.scenario.load import load_scenario
-
     sc = load_scenario(scenario, roles, sets)
     for q in quantities:
         describe_quantity(q)

@@ -37,7 +37,7 @@ from pydantic import ValidationError
 
 from straitsim.errors import UserError
 from straitsim.scenario.describe import describe
-from straitsim.scenario.load import DATA_DIR, PACK_DIR, read_toml
+from straitsim.scenario.load import DATA_DIR, PACK_DIR, load_scenario, read_toml
 from straitsim.scenario.schema import Scenario, Source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,7 +78,6 @@ def data_files() -> list[Path]:
 def _resolve(sc: Scenario | str | None) -> Scenario:
     if isinstance(sc, Scenario):
         return sc
-    from straitsim.scenario.load import load_scenario
 
     return load_scenario(sc or "csis-2026")
 

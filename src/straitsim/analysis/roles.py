@@ -13,12 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from straitsim.analysis import shapley as sh
+from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.shapley import ShapleyEstimate
+from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
+from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
+from straitsim.scenario.identity import scenario_hash
+from straitsim.scenario.load import load_scenario
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -232,11 +238,6 @@ class RoleAnalysis:
 
     def to_dict(self) -> dict[str, object]:
         """Build the ``straitsim roles --json`` document (schema in docs/roles.md)."""
-        from straitsim.analysis.metrics import describe_metric, higher_is_better
-        from straitsim.engine.state import OUTCOMES
-        from straitsim.meta import SCHEMA_VERSION, __version__
-        from straitsim.scenario.identity import scenario_hash
-
         lat = self.lattice
         shares = lat.trajectory.outcome_shares()
         n_prevail = OUTCOMES.index("stalemate_against_prc") + 1
@@ -370,8 +371,6 @@ def analyse_roles(
     RoleAnalysis
         Lattice, Shapley estimate (per-replication values, paired standard errors) and steps.
     """
-    from straitsim.analysis import shapley as sh
-
     get_metric(metric)
     moves = player_rungs(sc, allies, to)
     n = len(moves)
@@ -426,8 +425,6 @@ def role_analysis(
     ``.lattice_frame()``, ``.shapley_frame()``, ``.steps_frame()``, the JSON document from
     ``.to_dict()``, and plots from :mod:`straitsim.report.roles_plots`.
     """
-    from straitsim.scenario.load import load_scenario
-
     sc = load_scenario(scenario, roles, sets)
     return analyse_roles(sc, allies, reps, seed, metric, to, method, n_permutations, days)
 

@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -37,7 +38,9 @@ from straitsim.analysis.summary import wilson
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import TRACES, Trajectory
 from straitsim.errors import UserError
-from straitsim.scenario.load import DATA_DIR, PACK_DIR, read_toml
+from straitsim.meta import __version__
+from straitsim.runners.local import simulate
+from straitsim.scenario.load import DATA_DIR, PACK_DIR, load_scenario, read_toml
 from straitsim.scenario.schema import Scenario, Source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -183,8 +186,6 @@ class ValidationData:
 
 def _z(level: float) -> float:
     """Two-sided standard normal quantile for a confidence ``level``."""
-    from statistics import NormalDist
-
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
@@ -636,8 +637,6 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Build the ``straitsim validate --json`` document."""
-        from straitsim.meta import __version__
-
         return {
             "schema_version": 1,
             "straitsim_version": __version__,
@@ -731,9 +730,6 @@ def run_validation(
         Results in file order; ``report.table()`` is a DataFrame, ``report.to_dict()`` the
         ``--json`` document.
     """
-    from straitsim.runners.local import simulate
-    from straitsim.scenario.load import load_scenario
-
     if reps < 1:
         raise UserError(
             "bad replication count", key="reps", expected="an integer >= 1", found=str(reps)

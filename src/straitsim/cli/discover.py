@@ -22,6 +22,9 @@ from straitsim.cli.worlds import (
     check_method,
 )
 from straitsim.errors import UserError
+from straitsim.report import uncertainty_plots
+from straitsim.store.db import ResultsStore
+from straitsim.store.worlds import save_worlds
 
 
 def _allies(text: str | None) -> list[str]:
@@ -88,9 +91,6 @@ def discover(
         res = run_discovery(scenario, **kw)
     doc = res.summary()
     if db is not None:
-        from straitsim.store.db import ResultsStore
-        from straitsim.store.worlds import save_worlds
-
         with ResultsStore(db) as store:
             doc["set_id"] = save_worlds(store, res.worlds)
     if out is not None:
@@ -105,8 +105,6 @@ def discover(
 
 def write_discovery(res: DiscoveryResult, doc: dict[str, Any], out: Path) -> None:
     """Write the JSON document and the discovery plots into ``out``."""
-    from straitsim.report import uncertainty_plots
-
     out.mkdir(parents=True, exist_ok=True)
     (out / "discover.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
     uncertainty_plots.discovery_figures(res, out)

@@ -9,6 +9,7 @@ import typer
 
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.report.build import write_report
 
 
 @app.command()
@@ -33,8 +34,6 @@ def report(
     json_: JsonOpt = False,
 ) -> None:
     """Write report.html (self-contained, offline), figures/*.png, summary.md and summary.json."""
-    from straitsim.report.build import write_report
-
     bar, advance = progress_bar(reps, quiet=json_)
     if bar is not None:
         with bar:

@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.run import print_run
+from straitsim.store import DEFAULT_DB, ResultsStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from straitsim.store import ResultsStore
@@ -33,8 +35,6 @@ RunsArg = Annotated[
 
 
 def _open(db: Path | None) -> ResultsStore:
-    from straitsim.store import DEFAULT_DB, ResultsStore
-
     return ResultsStore(db or DEFAULT_DB, read_only=True)
 
 
@@ -77,8 +77,6 @@ def show(
     json_: JsonOpt = False,
 ) -> None:
     """Show one run: its settings, outcome probabilities and losses."""
-    from straitsim.cli.run import print_run
-
     with _open(db) as store:
         doc = store.summary(run)
     if json_:

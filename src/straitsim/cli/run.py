@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +15,8 @@ from straitsim.analysis.run import run as run_scenario
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.engine.backend import array_module
 from straitsim.engine.state import OUTCOMES
+from straitsim.fsio import atomic_dir
+from straitsim.scenario.describe import describe
 from straitsim.scenario.load import builtin_scenarios, list_scenarios, load_scenario
 
 OUTCOME_LABELS = {
@@ -128,17 +127,9 @@ def run(
 
 def write_outputs(res: RunResult, doc: dict[str, Any], out: Path) -> None:
     """Write the summary and per-replication table atomically into ``out``."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         (tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
         res.replications().to_parquet(tmp / "replications.parquet", index=False)
-        out.mkdir(parents=True, exist_ok=True)
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def print_run(doc: dict[str, Any]) -> None:
@@ -227,8 +218,6 @@ def show(
     json_: JsonOpt = False,
 ) -> None:
     """Print the resolved scenario: every knob's key, value and source (what --set accepts)."""
-    from straitsim.scenario.describe import describe
-
     sc = load_scenario(scenario, role or [], set_ or [])
     doc = describe(sc)
     if json_:

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from straitsim.cli.app import app, console, err_console, print_json, user_errors
+from straitsim.store.sweep import sweep as run_sweep
 
 ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name or path to a TOML file.")]
 
@@ -103,8 +104,6 @@ def sweep(
     ] = 10.0,
 ) -> None:
     """Run every variant of a grid and store the results; rerun the same command to resume."""
-    from straitsim.store.sweep import sweep as run_sweep
-
     bar = SweepProgress(quiet=quiet)
     try:
         res = run_sweep(

@@ -13,6 +13,8 @@ from straitsim.analysis.worlds import HEADLINES, METHODS, WorldsResult, run_worl
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
 from straitsim.errors import UserError
+from straitsim.store.db import ResultsStore
+from straitsim.store.worlds import save_worlds
 
 LABELS = {
     "p_prc_success": "P(PRC success)",
@@ -101,9 +103,6 @@ def worlds(
         res = run_worlds(scenario, **kw)
     doc = res.summary()
     if db is not None:
-        from straitsim.store.db import ResultsStore
-        from straitsim.store.worlds import save_worlds
-
         with ResultsStore(db) as store:
             doc["set_id"] = save_worlds(store, res)
     if out is not None:

@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from scipy.ndimage import distance_transform_edt
 
+from straitsim.analysis.deterrence import map_rungs
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -226,8 +228,6 @@ def save_figures(
     ``perceived_curves.png`` always; ``threshold_map.png`` when ``level`` is given;
     ``decision.png`` and ``decision_map.png`` (two allies) with a ``valuation``.
     """
-    from straitsim.analysis.deterrence import map_rungs
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     f, s = map_rungs(result.scenario, result.mapped(allies), fight, stay)

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from straitsim.analysis.deterrence import deter, fighting_rungs, map_rungs
+from straitsim.analysis.roles import analyse_roles
 from straitsim.analysis.summary import Z95
+from straitsim.report import deterrence_plots, roles_plots
 from straitsim.report.figures import COUNTRY_NAMES, PNG_METADATA
 from straitsim.report.html import _table
 from straitsim.scenario.schema import Scenario
@@ -32,9 +35,6 @@ def attribution_section(
     sc: Scenario, allies: Sequence[str], reps: int, seed: int, fig_dir: Path
 ) -> Section:
     """Shapley values of ``allies`` (lowest rung -> scenario rung) on P(defence prevails)."""
-    from straitsim.analysis.roles import analyse_roles
-    from straitsim.report import roles_plots
-
     ra = analyse_roles(
         sc, allies, reps, seed, "defence_prevails", "scenario", "exact", full_lattice=False
     )
@@ -66,9 +66,6 @@ def deterrence_section(
     sc: Scenario, allies: Sequence[str], reps: int, seed: int, fig_dir: Path
 ) -> Section | None:
     """Perceived P(PRC success) as Beijing's belief that each ally fights goes from 0 to 1."""
-    from straitsim.analysis.deterrence import deter, fighting_rungs, map_rungs
-    from straitsim.report import deterrence_plots
-
     mapped = [a for a in allies if fighting_rungs(sc, a)]
     if not mapped:
         return None
