@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from contextlib import closing
 
 import pytest
@@ -118,6 +117,7 @@ def dask_cluster(tmp_path_factory):
         log.close()
 
 
+@pytest.mark.slow
 @pytest.mark.cluster
 @pytest.mark.timeout(180)
 def test_sweep_cli_on_the_cluster(dask_cluster, tmp_path):
@@ -134,6 +134,7 @@ def test_sweep_cli_on_the_cluster(dask_cluster, tmp_path):
     assert c["summary"] == local["summary"]
 
 
+@pytest.mark.slow
 @pytest.mark.cluster
 @pytest.mark.timeout(180)
 def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path):
@@ -147,7 +148,6 @@ def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path)
             os.kill(workers[0].pid, signal.SIGKILL)
             killed["at"] = done
 
-    t0 = time.monotonic()
     res = sweep(
         "csis-2026",
         grid,
@@ -159,7 +159,6 @@ def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path)
         cluster=address,
         progress=kill_one,
     )
-    elapsed = time.monotonic() - t0
     workers[0].wait(timeout=10)
     assert killed and workers[0].returncode == -signal.SIGKILL
     assert res.runner == "dask" and res.chunks_computed == res.chunks_total == 16
@@ -172,7 +171,9 @@ def test_sweep_survives_a_killed_worker_and_equals_local(dask_cluster, tmp_path)
     pids = {w.split(":")[-1] for w in chunk_workers(tmp_path / "dask.duckdb")}
     assert pids <= {str(workers[0].pid), str(workers[1].pid)}
     assert str(workers[1].pid) in pids  # the survivor finished the sweep
-    assert elapsed < 120
+    # every chunk of the plan stored once, as the local run stores it (the time limit is the
+    # timeout mark's business, not an assertion's)
+    assert len(a["chunks"]) == 16 and a["chunks"].equals(b["chunks"])
 
 
 @pytest.mark.cluster
