@@ -49,7 +49,9 @@ MC_FLAG_SHARE = 0.25
 HEADLINES: dict[str, str] = {
     "p_prc_success": "prc_success",
     "p_prc_victory": "prc_victory",
+    "p_defence_prevails": "defence_prevails",
     "prc_battalions_landed": "prc_battalions_landed",
+    "prc_amphibious_sunk_share": "prc_amphibious_sunk_share",
     "prc_ships_sunk": "prc_ships_sunk",
     "coalition_aircraft_lost": "coalition_aircraft_lost",
     "coalition_ships_lost": "coalition_ships_lost",

@@ -19,7 +19,9 @@ from straitsim.store.worlds import save_worlds
 LABELS = {
     "p_prc_success": "P(PRC success)",
     "p_prc_victory": "P(PRC victory)",
+    "p_defence_prevails": "P(defence prevails)",
     "prc_battalions_landed": "PRC battalions landed",
+    "prc_amphibious_sunk_share": "PRC amphibious fleet sunk",
     "prc_ships_sunk": "PRC ships sunk",
     "coalition_aircraft_lost": "Coalition aircraft lost",
     "coalition_ships_lost": "Coalition ships lost",
@@ -60,7 +62,11 @@ def check_method(method: str) -> str:
 
 def fmt(x: float, name: str) -> str:
     """Format a value: probabilities with three decimals, counts with none."""
-    return f"{x:.3f}" if name.startswith("p_") else f"{x:,.0f}"
+    return f"{x:.3f}" if _is_share(name) else f"{x:,.0f}"
+
+
+def _is_share(name: str) -> bool:
+    return name.startswith("p_") or name.endswith("_share")
 
 
 @app.command()
@@ -141,8 +147,8 @@ def print_worlds(res: WorldsResult, doc: dict[str, Any]) -> None:
             LABELS[k],
             fmt(b["median"], k),
             f"{fmt(b['p05'], k)} - {fmt(b['p95'], k)}",
-            fmt(b["across_sd"], k) if not k.startswith("p_") else f"{b['across_sd']:.3f}",
-            f"{b['mc_se']:.3f}" if k.startswith("p_") else f"{b['mc_se']:,.1f}",
+            fmt(b["across_sd"], k),
+            f"{b['mc_se']:.3f}" if _is_share(k) else f"{b['mc_se']:,.1f}",
             note,
         )
     console.print(t)

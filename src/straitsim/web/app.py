@@ -12,6 +12,7 @@ Routes
                             map joins them with the ``bases`` results of ``/api/run``)
 ``POST /api/roles``         Shapley attribution over the allies (``analysis.roles``)
 ``POST /api/deterrence``    perceived PRC success vs P(ally fights) (``analysis.deterrence``)
+``POST /api/worlds``        bands across sampled worlds; ``POST /api/discover``: PRIM boxes
 ``GET /openapi.json``       the schema (no ``/docs`` page: Swagger UI would need a CDN)
 
 The server evaluates one model request at a time (a lock), caches recent answers, and
@@ -41,6 +42,7 @@ from straitsim.meta import __version__
 from straitsim.scenario.load import list_scenarios, load_scenario
 from straitsim.scenario.schema import Scenario
 from straitsim.web.models import Limits, build_models, ladders
+from straitsim.web.worlds import worlds_router
 
 STATIC_DIR = Path(str(files("straitsim.web").joinpath("static")))
 
@@ -318,6 +320,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/topojson", StaticFiles(directory=STATIC_DIR / "topojson"), name="topojson")
+    app.include_router(worlds_router(evaluate))  # /api/worlds, /api/discover
     _ = ladders()  # resolve the built-in ladders once, at start-up
     return app
 
