@@ -19,6 +19,10 @@ from straitsim.errors import UserError
 
 runner = CliRunner()
 REPS = 150
+# The shelter/runway-repair interaction is under one aircraft, while each campaign now runs
+# on for war_end_days after its own verdict (a per-replication length): resolving it at
+# 3 standard errors takes about a thousand replications (1.5 s a run).
+PORTFOLIO_REPS = 1500
 
 # Three options with clearly separated gains per dollar in the base case (measured at 500
 # replications: about 3.6, 2.1 and 0.8 fewer battalions landed per US$ billion).
@@ -347,7 +351,7 @@ def test_portfolio_joint_effect_is_a_real_joint_simulation(builtin):
         budget_usd="3bn",
         year=2032,
         metric="coalition_aircraft_lost",
-        reps=REPS,
+        reps=PORTFOLIO_REPS,
         seed=5,
     )
     assert sorted(res.portfolio) == ["has-400", "radr-theatre"]  # the submarines do not fit
@@ -357,7 +361,7 @@ def test_portfolio_joint_effect_is_a_real_joint_simulation(builtin):
     assert joint.params["dur_runway_repair_days"].value == pytest.approx(0.5)
     assert joint.ships["usa-ssn-a"].n == ss.load_scenario("csis-2026").ships["usa-ssn-a"].n
     # the joint values are those of one simulation of all changes together, same seed
-    direct = get_metric("coalition_aircraft_lost")(ss.simulate(joint, REPS, 5))[0]
+    direct = get_metric("coalition_aircraft_lost")(ss.simulate(joint, PORTFOLIO_REPS, 5))[0]
     np.testing.assert_array_equal(res.values["portfolio"], direct)
     pe = res.portfolio_effect
     assert pe.loc["summed", "delta"] == pytest.approx(res.ranking.loc[res.portfolio, "delta"].sum())

@@ -1,4 +1,4 @@
-"""Module 7, landing: amphibious lift as tonnage, battalions and supplies ashore."""
+"""Module 7, landing: amphibious and civilian lift, offload, losses at sea and on the beach."""
 
 from __future__ import annotations
 
@@ -9,67 +9,100 @@ from straitsim.engine.random import Streams
 from straitsim.engine.state import State
 
 
-def lift_capacity(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
-    """Tonnes per day the PRC can move across the Strait.
-
-    ``sum(ships alive x lift_t) / amphib_cycle_days x prc_lift_scale``, plus civilian
-    roll-on/roll-off lift ``roro_tpd`` once a port is held.
-    """
-    mx = v["_mx"]
-    amph = s["ships"] * xp.asarray(mx["prc_amphib"])
+def amphib_lift(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
+    """Tonnes per day the amphibious fleet afloat moves: ``sum(ships x lift_t) / cycle x scale``."""
+    amph = s["ships"] * xp.asarray(p.derived.prc_amphib)
     per_trip = (amph * xp.asarray(p.group_lift_t)).sum(-1)
-    return per_trip / v["amphib_cycle_days"] * v["prc_lift_scale"] + v["roro_tpd"] * s["port"]
+    return per_trip / v["amphib_cycle_days"] * v["prc_lift_scale"]
+
+
+def roro_lift(s: State, v: dict[str, Any], xp: Any) -> Any:
+    """Tonnes per day the civilian roll-on/roll-off fleet afloat can move.
+
+    It sails only to a working port: ``roro_tpd x roro_share`` while ``port_tpd > 0``.
+    """
+    return v["roro_tpd"] * s["roro_share"] * (s["port_tpd"] > 0.0)
+
+
+def lift_capacity(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
+    """Tonnes per day the PRC can move across the Strait: amphibious plus civilian lift."""
+    return amphib_lift(s, p, v, xp) + roro_lift(s, v, xp)
+
+
+def offload(s: State, p: Params, v: dict[str, Any], xp: Any) -> tuple[Any, Any]:
+    """Tonnes per day landed over the beaches and through the port held.
+
+    Beach: ``min(amphibious lift, beach_offload_tpd)``. Port: civilian lift plus the amphibious
+    lift the beaches cannot take, capped by the port's working capacity ``port_tpd``. Both are
+    scaled by today's ``sea_state_factor`` (1 on a good day; written by the weather step).
+    """
+    sea = s.get("sea_state_factor", 1.0)
+    amph = amphib_lift(s, p, v, xp)
+    beach = xp.minimum(amph, v["beach_offload_tpd"])
+    port = xp.minimum(roro_lift(s, v, xp) + (amph - beach), s["port_tpd"])
+    return beach * sea, port * sea
 
 
 def deliverable(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
-    """Tonnes per day that can actually be landed: lift capped by offload capacity.
-
-    Offload: ``beach_offload_tpd`` over open beaches (Normandy, Okinawa), plus
-    ``port_offload_tpd`` once a port is held.
-    """
-    throughput = v["beach_offload_tpd"] + v["port_offload_tpd"] * s["port"]
-    return xp.minimum(lift_capacity(s, p, v, xp), throughput)
+    """Tonnes per day that can actually be landed (beach plus port offload)."""
+    beach, port = offload(s, p, v, xp)
+    return beach + port
 
 
 def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
     """Land today's tonnage: sustainment for the lodgement first, then new battalions.
 
     Troops aboard amphibious ships sunk today (``loaded_share`` of ``troops`` per ship) are
-    lost at sea: ``crew_killed_share`` of them are killed (crews are counted where the ships
-    sink), and their battalions leave the pool. Airborne battalions add
-    ``airborne_bn_per_day x (1 - air superiority)``, up to ``airborne_battalions_max`` in all.
+    lost at sea. The civilian fleet, while it sails to a working port, loses
+    ``roro_loss_rate x air superiority`` of its ships a day (in transit and alongside), with the
+    battalions aboard (``loaded_share`` of the day's civilian lift). Of all troops lost at sea
+    ``crew_killed_share`` are killed. Battalions landed over the beaches lose
+    ``beach_loss_share`` of their strength on the beach (``ground_killed_share`` of it killed).
+    Airborne battalions add ``airborne_bn_per_day x (1 - air superiority)``, up to
+    ``airborne_battalions_max`` in all.
     """
     xp = rng.xp
     if day < v["invasion_start_day"]:
         return {}
+    air_sup = s["today_air_sup"]
     sunk = s.get("today_amph_sunk", 0.0)
     troops_lost = (sunk * xp.asarray(p.group_troops)).sum(-1) * v["loaded_share"]
-    pool = xp.maximum(s["bn_pool"] - troops_lost / v["troops_per_battalion"], 0.0)
-    delivered = deliverable(s, p, v, xp)
+    roro_sunk = xp.minimum(v["roro_loss_rate"] * air_sup, 1.0) * (s["port_tpd"] > 0.0)
+    roro_bn_lost = roro_lift(s, v, xp) * roro_sunk * v["loaded_share"] / v["t_per_battalion"]
+    sea_bn = troops_lost / v["troops_per_battalion"] + roro_bn_lost
+    pool = xp.maximum(s["bn_pool"] - sea_bn, 0.0)
+    roro_share = s["roro_share"] * (1.0 - roro_sunk)
+    s2 = {**s, "roro_share": roro_share}
+    beach_t, port_t = offload(s2, p, v, xp)
+    delivered = beach_t + port_t
     need = s["bn_ashore"] * v["t_supply_per_bn_day"]
     supply_in = xp.minimum(delivered, xp.maximum(need - s["supply_t"], 0.0))
     new_bn = xp.minimum((delivered - supply_in) / v["t_per_battalion"], pool)
     pool = pool - new_bn
+    beach_share = xp.where(delivered > 0.0, beach_t / xp.where(delivered > 0.0, delivered, 1.0), 0)
+    beach_lost = new_bn * beach_share * v["beach_loss_share"]
     air_left = xp.maximum(v["airborne_battalions_max"] - s["bn_airborne"], 0.0)
-    air = xp.minimum(
-        xp.minimum(v["airborne_bn_per_day"] * (1.0 - s["today_air_sup"]), pool), air_left
-    )
+    air = xp.minimum(xp.minimum(v["airborne_bn_per_day"] * (1.0 - air_sup), pool), air_left)
     pool = pool - air
     landed = new_bn + air
     supply = (
         s["supply_t"] + supply_in + landed * v["t_supply_per_bn_day"] * v["supply_days_carried"]
     )
-    killed = s["killed"]
-    killed_chn = troops_lost * v["crew_killed_share"]
+    troops = v["troops_per_battalion"]
+    killed_chn = (
+        sea_bn * troops * v["crew_killed_share"] + beach_lost * troops * v["ground_killed_share"]
+    )
     A = len(p.actors)
     onehot_chn = xp.asarray([1.0 if a == p.i_chn else 0.0 for a in range(A)])
     out: State = {
         "bn_pool": pool,
-        "bn_ashore": s["bn_ashore"] + landed,
+        "bn_ashore": s["bn_ashore"] + landed - beach_lost,
         "bn_landed": s["bn_landed"] + landed,
         "bn_airborne": s["bn_airborne"] + air,
         "supply_t": supply,
-        "killed": killed + killed_chn[..., None] * onehot_chn,
+        "roro_share": roro_share,
+        "today_landed": landed,
+        "killed": s["killed"] + killed_chn[..., None] * onehot_chn,
     }
     if day == v["invasion_start_day"]:
         out["lift0"] = lift_capacity(s, p, v, xp)

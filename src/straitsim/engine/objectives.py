@@ -1,0 +1,57 @@
+"""Objectives ashore: the port-and-airfield complex the lodgement fights for, and Taiwan's will.
+
+Called by :func:`straitsim.engine.ground.ground_war` after the day's combat, with its force
+ratio. Pure array code: ``state, values, force ratio -> state``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from straitsim.engine.state import State
+
+
+def port_objective(s: State, v: dict[str, Any], ratio: Any, alive: Any, xp: Any) -> State:
+    """Assault, capture, demolition, repair and strikes of the port-and-airfield complex.
+
+    Assault progress ``pi`` moves by ``tanh(f - 1) / port_assault_days`` a day (``f`` the force
+    ratio ashore), clipped to [0, 1]; it falls when the lodgement is outfought. The complex is
+    taken when ``pi`` reaches 1 and lost again when it falls to ``1/2`` (or the lodgement is
+    gone). The defender demolishes it as it falls: capacity on capture is
+    ``port_offload_tpd x (1 - port_demolition_share)``. Held capacity is repaired by
+    ``port_offload_tpd / port_repair_days`` a day and allied strikes knock out
+    ``port_strike_rate x air superiority`` of the working capacity a day.
+    """
+    full = v["port_offload_tpd"]
+    step = xp.tanh(ratio - 1.0) / v["port_assault_days"]
+    prog = xp.where(alive, xp.clip(s["port_progress"] + step, 0.0, 1.0), 0.0)
+    held0 = s["port"] > 0.5
+    taken = ~held0 & (prog >= 1.0)
+    held = xp.where(held0, prog > 0.5, taken) & alive
+    cap = xp.where(taken, full * (1.0 - v["port_demolition_share"]), s["port_tpd"])
+    cap = xp.minimum(cap + xp.where(held0, full / v["port_repair_days"], 0.0), full)
+    cap = cap * (1.0 - xp.minimum(v["port_strike_rate"] * s["today_air_sup"], 1.0))
+    return {
+        "port_progress": prog,
+        "port": held.astype(float),
+        "port_tpd": xp.where(held, cap, 0.0),
+    }
+
+
+def will_to_resist(s: State, v: dict[str, Any], roc_lost_share: Any, xp: Any) -> Any:
+    """Taiwan's will to resist today.
+
+    ``W = roc_will_to_resist - will_loss_weight x (share of ROC ground strength lost)
+    - will_capital_weight x territory / victory_territory_share
+    + will_ally_weight x (US at war)``, floored at 0. At or below ``capitulation_will``
+    Taiwan capitulates (judged in ``outcome``).
+    """
+    us = s["us_at_war"].astype(float) if "us_at_war" in s else 0.0
+    threat = xp.minimum(s["territory"] / v["victory_territory_share"], 1.0)
+    w = (
+        v["roc_will_to_resist"]
+        - v["will_loss_weight"] * roc_lost_share
+        - v["will_capital_weight"] * threat
+        + v["will_ally_weight"] * us
+    )
+    return xp.maximum(w, 0.0)

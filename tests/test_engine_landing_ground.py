@@ -1,0 +1,132 @@
+"""Known answers for the landing, ground-war and outcome mechanisms (deterministic inputs)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from straitsim.engine.ground import reserve_mobilised
+from straitsim.engine.objectives import port_objective, will_to_resist
+from straitsim.engine.outcome import AGAINST, DEFEAT, STALEMATE, TOWARD, VICTORY, judge
+from straitsim.engine.state import UNDECIDED
+
+PORT = {
+    "port_offload_tpd": 20000.0,
+    "port_assault_days": 5.0,
+    "port_demolition_share": 0.7,
+    "port_repair_days": 20.0,
+    "port_strike_rate": 0.1,
+}
+
+
+def _port_state(**kw):
+    s = {
+        "port_progress": np.zeros((1, 1)),
+        "port": np.zeros((1, 1)),
+        "port_tpd": np.zeros((1, 1)),
+        "today_air_sup": np.zeros((1, 1)),
+    }
+    s.update({k: np.full((1, 1), float(x)) for k, x in kw.items()})
+    return s
+
+
+def _run_port(days, ratio, air=0.0, s=None):
+    s = s or _port_state(today_air_sup=air)
+    alive = np.ones((1, 1), bool)
+    out = []
+    for _ in range(days):
+        s = {**s, **port_objective(s, PORT, np.full((1, 1), ratio), alive, np)}
+        out.append({k: float(s[k][0, 0]) for k in ("port_progress", "port", "port_tpd")})
+    return out
+
+
+def test_port_falls_after_assault_days_demolished_then_repaired():
+    # At a decisive ratio tanh(f - 1) -> 1: progress 1/5 a day, taken on day 5.
+    days = _run_port(8, ratio=50.0)
+    assert [d["port"] for d in days[:5]] == [0.0, 0.0, 0.0, 0.0, 1.0]
+    assert days[4]["port_tpd"] == pytest.approx(20000.0 * 0.3)  # demolished 70%
+    # then repaired by 20000 / 20 = 1000 t a day (no strikes without allied air)
+    assert days[5]["port_tpd"] == pytest.approx(7000.0)
+    assert days[7]["port_tpd"] == pytest.approx(9000.0)
+
+
+def test_port_never_falls_to_an_outfought_lodgement_and_strikes_cut_capacity():
+    assert all(d["port"] == 0.0 for d in _run_port(30, ratio=0.8))
+    # held at full capacity, full allied air superiority: 10% knocked out a day, repair 1000
+    s = _port_state(port_progress=1, port=1, port_tpd=20000, today_air_sup=1)
+    d = _run_port(1, ratio=50.0, s=s)[0]
+    assert d["port_tpd"] == pytest.approx(20000.0 * 0.9)
+
+
+def test_port_lost_when_the_assault_is_thrown_back():
+    # ratio 0.5: progress falls by tanh(0.5)/5 a day from 1; lost once it reaches 1/2
+    s = _port_state(port_progress=1, port=1, port_tpd=10000)
+    days = _run_port(6, ratio=0.5, s=s)
+    drop = math.tanh(0.5) / 5
+    k = next(i for i, d in enumerate(days) if d["port"] == 0.0)
+    assert 1 - (k + 1) * drop <= 0.5 < 1 - k * drop
+    assert days[k]["port_tpd"] == 0.0
+
+
+def test_will_to_resist_closed_form():
+    v = {
+        "roc_will_to_resist": 1.0,
+        "will_loss_weight": 0.5,
+        "will_capital_weight": 0.5,
+        "will_ally_weight": 0.2,
+        "victory_territory_share": 0.5,
+    }
+    s = {"territory": np.array([[0.1, 0.6]]), "us_at_war": np.array([[True, False]])}
+    w = will_to_resist(s, v, np.array([[0.2, 0.0]]), np)
+    np.testing.assert_allclose(w, [[1.0 - 0.1 - 0.5 * 0.2 + 0.2, 1.0 - 0.5]])
+    v0 = {**v, "roc_will_to_resist": 0.1}
+    assert float(will_to_resist(s, v0, np.array([[0.9, 0.9]]), np).min()) == 0.0
+
+
+def test_reserve_mobilisation_closed_form():
+    v = {"roc_reserve_mobilisation_days": 7.0}
+    for day in (0, 7, 21):
+        assert float(reserve_mobilised(v, day, np)) == pytest.approx(1 - math.exp(-day / 7))
+
+
+def _judge(P, R, sunk, port_tpd):
+    n = len(P)
+    p = SimpleNamespace(
+        group_n0=np.array([100.0, 10.0]),
+        derived=SimpleNamespace(prc_amphib=np.array([1.0, 0.0])),
+    )
+    v = {
+        "roc_reserve_quality": 0.5,
+        "port_offload_tpd": 20000.0,
+        "victory_port_share": 0.5,
+        "victory_force_ratio": 1.0,
+        "defeat_force_ratio": 0.5,
+        "defeat_fleet_sunk_share": 0.8,
+        "against_fleet_sunk_share": 0.5,
+    }
+    ships = np.stack([100.0 * (1 - np.asarray(sunk, float)), np.full(n, 10.0)], -1)[None]
+    s = {
+        "ships": ships,
+        "bn_ashore": np.asarray(P, float)[None],
+        "roc_active": np.asarray(R, float)[None],
+        "roc_reserve": np.zeros((1, n)),
+        "roc_mobilised": np.ones((1, n)),
+        "port_tpd": np.asarray(port_tpd, float)[None],
+    }
+    return judge(s, p, v, np)[0].tolist()
+
+
+def test_judge_follows_csis_criteria():
+    got = _judge(
+        P=[150, 30, 80, 30, 30, 150],
+        R=[100, 100, 100, 100, 100, 100],
+        sunk=[0.9, 0.95, 0.95, 0.6, 0.2, 0.9],
+        port_tpd=[12000, 0, 0, 0, 0, 5000],
+    )
+    # outnumber + working port; small confined force + fleet sunk; not confined; half the
+    # fleet gone without ports; little sunk; outnumber without working port
+    assert got == [VICTORY, DEFEAT, AGAINST, AGAINST, STALEMATE, TOWARD]
+    assert UNDECIDED not in got
