@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +16,6 @@ from straitsim.analysis.perception import (
     quantity_values,
 )
 from straitsim.analysis.roles import Lattice
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 # --------------------------------------------------------------------------- decision model
 
