@@ -174,3 +174,64 @@ def test_out_dir_checks(tmp_path):
 def test_grid_size_bound():
     limits.check_grid_size(limits.MAX_GRID_VARIANTS)
     assert "9000000 variants" in _err(limits.check_grid_size, 3000 * 3000)
+
+
+# ---------------------------------------------------------------- the command line
+def _cli(args, expect=2):
+    from typer.testing import CliRunner
+
+    from straitsim.cli import app
+
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == expect, r.output
+    assert "Traceback" not in r.output
+    return " ".join(r.output.split())
+
+
+@pytest.mark.parametrize(
+    "args, key",
+    [
+        (["deter", "csis-2026", "--threshold", "7"], "--threshold"),
+        (["deter", "csis-2026", "--threshold", "nan"], "--threshold"),
+        (["deter", "csis-2026", "--gain", "nan", "--failure-cost", "1"], "--gain"),
+        (["deter", "csis-2026", "--gain", "-1", "--failure-cost", "1"], "--gain"),
+        (["deter", "csis-2026", "--gain", "1", "--failure-cost", "inf"], "--failure-cost"),
+        (["burden", "csis-2026", "--year", "1800"], "year"),
+        (["invest", "csis-2026", "--budget", "1e400"], "budget"),
+        (["invest", "csis-2026", "--budget", "inf"], "budget"),
+        (["run", "csis-2026", "--set", "k_air=inf", "--json"], "params.k_air"),
+        (["run", "csis-2026", "--set", "roc_will_to_resist=2"], "roc_will_to_resist"),
+        (["run", "csis-2026", "--set", "missile_reliability=nan"], "missile_reliability"),
+    ],
+)
+def test_cli_refuses_nonsense_before_any_work(args, key):
+    t0 = time.perf_counter()
+    out = _cli([*args, "--reps", "5", "--days", "3"])
+    assert key in out and "error:" in out
+    assert time.perf_counter() - t0 < 20
+
+
+def test_bad_out_path_is_refused_before_any_replication(tmp_path, monkeypatch):
+    import straitsim.runners.local as local
+
+    def boom(*a, **kw):
+        raise AssertionError("simulated before checking --out")
+
+    monkeypatch.setattr(local, "run_local", boom)
+    f = tmp_path / "afile"
+    f.write_text("keep")
+    for out in (f, f / "sub"):
+        msg = _cli(["run", "csis-2026", "--reps", "5", "--out", str(out)])
+        assert "--out" in msg and "is a file" in msg
+    assert f.read_text() == "keep"
+
+
+def test_huge_grid_is_refused_before_expanding_it():
+    from straitsim.runners.grid import MAX_VARIANTS, Grid, expand
+
+    big = list(range(3000))
+    t0 = time.perf_counter()
+    with pytest.raises(UserError, match="grid too large") as e:
+        expand("csis-2026", Grid(sets={"us_entry_delay_days": big, "ally_entry_lag_days": big}))
+    assert time.perf_counter() - t0 < 2
+    assert "9000000 variants" in str(e.value) and str(MAX_VARIANTS) in str(e.value)

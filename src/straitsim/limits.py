@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def check_number(
     if inside:
         return int(value) if integer else value
     kind = "an integer" if integer else "a finite number"
-    fmt = (lambda v: f"{int(v):,}") if integer else (lambda v: f"{v:g}")
+    fmt = (lambda v: f"{int(v)}") if integer else (lambda v: f"{v:g}")
     if lo is not None and hi is not None:
         rng = f" > {fmt(lo)} and <= {fmt(hi)}" if positive else f" in [{fmt(lo)}, {fmt(hi)}]"
     elif lo is not None:
@@ -176,13 +177,15 @@ def check_out_dir(path: str | os.PathLike[str], key: str = "--out") -> Path:
             expected="a path under a folder",
             found=f"{str(probe)!r} is a file",
         )
-    if not os.access(probe, os.W_OK | os.X_OK):
+    try:  # really try: permissions, read-only file systems and /proc all say no here
+        tempfile.TemporaryDirectory(prefix=".straitsim-probe-", dir=probe).cleanup()
+    except OSError as exc:
         raise UserError(
             "output folder not writable",
             key=key,
             expected="a folder you can write to",
-            found=f"no write permission on {str(probe)!r}",
-        )
+            found=f"{str(probe)!r}: {exc.strerror or exc}",
+        ) from None
     return p
 
 

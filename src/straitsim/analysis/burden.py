@@ -21,6 +21,7 @@ import numpy as np
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
 from straitsim.errors import UserError
+from straitsim.limits import check_number
 from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.identity import scenario_hash
@@ -360,6 +361,10 @@ def burden(
     codes = [a.strip().upper() for a in allies]
     if year is None:
         year = latest_common_year(econ, codes)
+    else:  # before any simulation: a year outside the spending data is an input error
+        ys = econ.spending["year"].astype(int)
+        lo, hi = int(ys.min()), int(ys.max())
+        year = int(check_number(year, "year", lo, hi, integer=True, why="years of spending data"))
     ra = analyse_roles(
         sc,
         codes,

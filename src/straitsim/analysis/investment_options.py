@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from straitsim.errors import UserError
+from straitsim.limits import check_money
 from straitsim.scenario.load import DATA_DIR, read_toml, validate
 from straitsim.scenario.schema import Scenario, Source
 
@@ -322,7 +323,7 @@ def apply_options(
 def parse_usd(text: str | float | int | None) -> float | None:
     """``5e9``, ``5bn``, ``500m``, ``2.4 billion`` -> US$ (None stays None)."""
     if text is None or _number(text):
-        return None if text is None else float(text)
+        return None if text is None else check_money(float(text), "budget")
     m = re.fullmatch(
         r"\s*\$?\s*([0-9.]+(?:e[0-9]+)?)\s*(bn|b|billion|m|mn|million|k)?\s*",
         str(text).lower().replace(",", "").replace("_", ""),
@@ -335,8 +336,9 @@ def parse_usd(text: str | float | int | None) -> float | None:
         m.group(2) or "", 1.0
     )
     try:
-        return float(m.group(1)) * mult
+        value = float(m.group(1)) * mult
     except ValueError:
         raise UserError(
             "bad amount", key="budget", expected="US$ as 5e9, 5bn or 500m", found=repr(text)
         ) from None
+    return check_money(value, "budget")  # finite: "1e400" parses as infinity

@@ -19,6 +19,7 @@ from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.errors import UserError
+from straitsim.limits import check_number, check_share
 from straitsim.scenario.load import load_scenario, parse_assignment
 
 PROBABILITY_LIKE = {"prc_victory", "prc_success", "defence_prevails", "prc_amphibious_sunk_share"}
@@ -172,6 +173,12 @@ def deter(
     n_worlds: WorldsBandOpt = 0,
 ) -> None:
     """Show what Beijing would expect given its beliefs, and what a clear declaration is worth."""
+    if threshold is not None:
+        check_share(threshold, "--threshold")
+    if gain is not None:  # utility units: positive, bounded so sums stay finite
+        check_number(gain, "--gain", 0.0, 1e12, positive=True)
+    if failure_cost is not None:
+        check_number(failure_cost, "--failure-cost", 0.0, 1e12)
     sc = load_scenario(scenario, role or [], set_ or [])
     prior = build_belief(sc, belief, beliefs)
     declared = _pairs(declare, "--declare")

@@ -32,6 +32,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from straitsim.errors import UserError
+from straitsim.limits import check_grid_size
 from straitsim.scenario.identity import scenario_hash
 from straitsim.scenario.load import load_scenario, read_toml
 from straitsim.scenario.schema import Scenario
@@ -184,6 +185,9 @@ def expand(
     ``days`` sets the horizon (``horizon_days``) of every variant, so it is part of each
     variant's scenario hash.
     """
+    # Size first (a product of lengths, nothing expanded), so a huge grid is refused at once.
+    sizes = [len(v) for v in (*grid.roles.values(), *grid.sets.values())]
+    check_grid_size(math.prod(sizes), limit=MAX_VARIANTS, file=grid.source)
     base = load_scenario(scenario)
     for ally, rungs in grid.roles.items():
         actor = base.actors.get(ally)
