@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from straitsim.analysis.belief_files import load_beliefs, parse_belief
 from straitsim.analysis.beliefs import (
     SUM_TOL,
     Belief,
     Profile,
     check_probabilities,
     declaration_belief,
-    load_beliefs,
-    parse_belief,
 )
 from straitsim.analysis.decision import (
     Valuation,

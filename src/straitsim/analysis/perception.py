@@ -13,10 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from straitsim.analysis.beliefs import (
-    SUM_TOL,
-    Belief,
-)
+from straitsim.analysis.beliefs import SUM_TOL, Belief
 from straitsim.analysis.metrics import METRICS, describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.roles import Lattice
