@@ -102,6 +102,7 @@ def iter_records(sc: Scenario) -> Iterable[tuple[str, Cited]]:
         "launchers",
         "missiles",
         "ground",
+        "weather",
     ):
         for key, rec in getattr(sc, table).items():
             yield f"{table}.{key}", rec
