@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from straitsim.analysis.burden import load_economics
+from straitsim.analysis.economics import load_economics
 from straitsim.analysis.investment_options import OPTIONS_PATH as OPTIONS_PATH
 from straitsim.analysis.investment_options import PEDIGREE_FIELDS as PEDIGREE_FIELDS
 from straitsim.analysis.investment_options import Change as Change

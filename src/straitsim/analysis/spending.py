@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from straitsim.analysis.burden import load_economics
+from straitsim.analysis.economics import load_economics
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
