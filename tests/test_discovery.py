@@ -40,6 +40,7 @@ def test_prim_recovers_a_known_box() -> None:
     assert lims["a"]["high"] == pytest.approx(1.0, abs=0.01)
     assert lims["b"]["high"] == pytest.approx(0.3, abs=0.04)
     assert box["density"] >= 0.9 and box["coverage"] >= 0.85
+    assert all(lim["qp"] < 1e-6 for lim in box["limits"])  # both restrictions carry the box
     # the reported statistics are those of the reported box
     inside = in_box(x, box["limits"])
     assert box["density"] == pytest.approx(y[inside].mean())

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy.stats import binom
 
 from straitsim.analysis.worlds import HEADLINES, WorldsResult, run_worlds
 from straitsim.errors import UserError
@@ -130,6 +131,7 @@ def prim_box(
     else:
         i = int(traj.sort_values(["density", "step"], ascending=[False, True])["step"].iloc[0])
     limits = prune(x, y, _limits(x, box.box_lims[i], p.box_init), threshold)
+    limits = with_quasi_p(x, y, limits)
     inside = in_box(x, limits)
     doc = {
         "step": i,
@@ -155,6 +157,31 @@ def in_box(x: pd.DataFrame, limits: Sequence[Mapping[str, Any]]) -> np.ndarray:
             v = col.to_numpy(dtype=float)
             m &= (v >= lim["low"]) & (v <= lim["high"])
     return m
+
+
+def quasi_p(x: pd.DataFrame, y: np.ndarray, limits: list[dict[str, Any]], j: int) -> float:
+    """Quasi-p value of restriction ``j`` (Bryant and Lempert 2010, as in the EMA Workbench).
+
+    The chance of at least the box's count of outcome worlds among its worlds, if they were
+    drawn at the density of the box without restriction ``j``: small means the restriction
+    carries the box, large means it could be chance.
+    """
+    inside = in_box(x, limits)
+    wider = in_box(x, limits[:j] + limits[j + 1 :])
+    p = float(y[wider].mean()) if wider.any() else 0.0
+    return float(binom.sf(int(y[inside].sum()) - 1, int(inside.sum()), p))
+
+
+def with_quasi_p(
+    x: pd.DataFrame, y: np.ndarray, limits: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Annotate each restriction with its quasi-p value (``qp``).
+
+    With many inputs and few worlds PRIM also peels along inputs that do not matter: a
+    restriction with ``qp`` above 0.05 could be chance (its own row says so; the box keeps
+    it because dropping it would take the density below the threshold).
+    """
+    return [{**lim, "qp": quasi_p(x, y, limits, j)} for j, lim in enumerate(limits)]
 
 
 def prune(

@@ -58,6 +58,12 @@ def discover(
     threshold: Annotated[
         float, typer.Option("--threshold", help="PRIM: least density of the box (0-1].")
     ] = 0.8,
+    inputs: Annotated[
+        str | None,
+        typer.Option(
+            "--inputs", help="Only these epistemic parameters vary, e.g. a,b (default: all)."
+        ),
+    ] = None,
     role: RoleOpt = None,
     set_: SetOpt = None,
     workers: WorkersOpt = 1,
@@ -81,6 +87,7 @@ def discover(
         roles=role or [],
         sets=set_ or [],
         roles_as_inputs=allies,
+        params=[p.strip() for p in inputs.split(",") if p.strip()] if inputs else None,
         threshold=threshold,
         workers=workers,
     )
@@ -129,16 +136,18 @@ def print_discovery(res: DiscoveryResult, doc: dict[str, Any]) -> None:
         + ("" if b["meets_threshold"] else f" [yellow](density below {res.threshold:g})[/]")
     )
     t = Table(title="Restricted dimensions", title_justify="left")
-    for c in ("input", "box", "full range"):
+    for c in ("input", "box", "full range", "quasi-p"):
         t.add_column(c)
     for lim in b["limits"]:
+        qp = f"{lim['qp']:.2g}" + (" [yellow](could be chance)[/]" if lim["qp"] > 0.05 else "")
         if lim["kind"] == "category":
-            t.add_row(lim["input"], ", ".join(lim["values"]), "")
+            t.add_row(lim["input"], ", ".join(lim["values"]), "", qp)
         else:
             t.add_row(
                 lim["input"],
                 f"{lim['low']:.4g} - {lim['high']:.4g}",
                 f"{lim['full_low']:.4g} - {lim['full_high']:.4g}",
+                qp,
             )
     console.print(t)
     ft = Table(title="Feature scores (extra trees), top 10", title_justify="left")
