@@ -143,7 +143,8 @@ def reader_files() -> dict[str, str]:
 
     pkg = Path(inspect.getsourcefile(straitsim) or "").parent
     files = sorted((pkg / "engine").glob("*.py")) + [pkg / "scenario" / "compile.py"]
-    return {f.name: f.read_text(encoding="utf-8") for f in files}
+    # params.py names parameters only to list those that must stay fixed (FIXED_ONLY)
+    return {f.name: f.read_text(encoding="utf-8") for f in files if f.name != "params.py"}
 
 
 def read_in(name: str, sources: Mapping[str, str]) -> str:

@@ -22,7 +22,8 @@ def prc_preempts(v: dict[str, Any], rng: Streams) -> Any:
     One uniform per replication from stream ``decisions`` (day 0, slot 0), below
     ``prc_preemption_probability``: the same PRC choice in every role profile.
     """
-    return (rng.uniform("decisions", 0, 1)[:, 0] < v["prc_preemption_probability"])[None, :] * 1.0
+    u = rng.uniform("decisions", 0, 1)[:, 0][None, :]
+    return (u < v["prc_preemption_probability"]) * 1.0  # the probability: scalar or (1, R)
 
 
 def escalation(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:

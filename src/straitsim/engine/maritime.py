@@ -71,11 +71,13 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     anti_ship_m = xp.asarray(p.weapon_anti_ship[p.stock_weapon], dtype=xp.float64)
     launched = xp.minimum(demand * anti_ship_m, stock)
     left = stock - launched
-    # aircraft: weapons in catalogue order; JASSM-ER also against mainland airbases when
-    # allowed (fixed targets: those strikes go on after the fleet is gone)
+    # aircraft: weapons in catalogue order; land-attack weapons (catalogue `land_attack`:
+    # JASSM-ER) also against mainland airbases when allowed (fixed targets: those strikes go
+    # on after the fleet is gone)
     rem = s["today_strike_sorties"] * col(v["allied_targeting"])
     at_sea = targets.astype(xp.float64)
-    to_mainland = xp.zeros(stock.shape[:-1])
+    W = len(p.weapons)
+    to_mainland = xp.zeros(stock.shape[:-1] + (W,))  # (P, R, W) fired at mainland bases
     load = p.unit_load
     for w in range(len(p.weapons)):
         units, stocks = mx.air_lists[w]
@@ -91,23 +93,21 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         rem[..., units] = r_u * (1.0 - xp.take(frac, xp.asarray(stocks), axis=-1))
         left = left - got
         launched = launched + got
-    if mainland_share > 0 and "jassm_er" in p.weapons:
+    if mainland_share > 0:
         # fixed targets need no firing solution on the fleet: a share of the strike sorties
-        # left idle today (no track on the fleet, or no fleet left) fire JASSM-ER at the mainland
-        units, stocks = mx.air_lists[p.weapons.index("jassm_er")]
+        # left idle today (no track on the fleet, or no fleet left) fire land-attack weapons
+        # at the mainland (each such weapon its carriers' full load: the catalogue has one)
         idle = s["today_strike_sorties"] * (1.0 - col(v["allied_targeting"])) + rem
-        r_u = xp.take(idle, xp.asarray(units), axis=-1)
-        want = group_sum(r_u * xp.asarray(load[units, p.weapons.index("jassm_er")]), stocks, M, xp)
-        got = xp.minimum(want * mainland_share, left)
-        left = left - got
-        launched = launched + got
-        to_mainland = got.sum(-1)
-    W = len(p.weapons)
+        for j in np.flatnonzero(p.weapon_land_attack):
+            units, stocks = mx.air_lists[j]
+            r_u = xp.take(idle, xp.asarray(units), axis=-1)
+            want = group_sum(r_u * xp.asarray(load[units, j]), stocks, M, xp)
+            got = xp.minimum(want * mainland_share, left)
+            left = left - got
+            launched = launched + got
+            to_mainland[..., j] = got.sum(-1)
     by_w = group_sum(launched, p.stock_weapon, W, xp)  # (P, R, W)
-    at_ships = by_w.copy()
-    if "jassm_er" in p.weapons:
-        j = p.weapons.index("jassm_er")
-        at_ships[..., j] = by_w[..., j] - to_mainland
+    at_ships = by_w - to_mainland
 
     # ---- salvo against the invasion fleet (Hughes structure, CSIS probabilities)
     arriving_w = at_ships * (1.0 - col(v["p_launch_failure"]))
@@ -126,6 +126,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     )
     hits = (arriving_w * (1.0 - p_term)).sum(-1) * leak * (1.0 - v["p_guidance_failure"])
     hits = hits * rng.lognormal("maritime", day, 1, v["salvo_sigma"])[:, 0]
+    hits = hits * s.get("shock_coalition", 1.0)  # campaign shock (engine/weather.py)
     used = engaged * k
     per_ship = safe_div(used, esc.sum(-1), xp)
     interceptors = s["interceptors"] - col(per_ship) * xp.asarray(mx.prc_escort)
@@ -140,7 +141,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     }
     # ---- strikes on mainland airbases (when allowed)
     if mainland_share > 0:
-        out.update(mainland_strike(s, p, v, to_mainland, day, rng, out))
+        out.update(mainland_strike(s, p, v, to_mainland.sum(-1), day, rng, out))
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from straitsim.engine.common import by_actor, present, safe_div
 from straitsim.engine.laws import hughes_losses
 from straitsim.engine.missiles import launch_share
-from straitsim.engine.params import Params
+from straitsim.engine.params import CARRIER, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State, col
 
@@ -35,7 +35,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     owner = p.group_actor[sg]
     here = present(p.group_arrival[sg], day, xp)
     eff_g = xp.take(s["effort"], xp.asarray(owner), axis=-1)
-    car = xp.asarray(p.group_class[sg] == 0, dtype=xp.float64)
+    car = xp.asarray(p.group_class[sg] == CARRIER, dtype=xp.float64)
     expo = ships * here * eff_g  # (P, R, Gs)
     any_target = expo.sum(-1) > 0
     # missiles fired today

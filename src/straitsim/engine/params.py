@@ -120,6 +120,7 @@ class Params:
     weapons: tuple[str, ...]
     weapon_supersonic: np.ndarray  # (W,) bool
     weapon_anti_ship: np.ndarray  # (W,) bool: may strike ships (JASSM-ER knob)
+    weapon_land_attack: np.ndarray  # (W,) bool: may strike mainland airbases (catalogue data)
     stock_actor: np.ndarray  # (M,)
     stock_weapon: np.ndarray  # (M,)
     stock_n0: np.ndarray  # (M,)

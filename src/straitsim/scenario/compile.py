@@ -333,6 +333,7 @@ def compile_params(
         weapons=weapons,
         weapon_supersonic=weapon_supersonic,
         weapon_anti_ship=weapon_anti_ship,
+        weapon_land_attack=np.array([sc.weapons[w].land_attack for w in weapons], dtype=bool),
         stock_actor=stock_actor,
         stock_weapon=stock_weapon,
         stock_n0=np.array(stock_n0),

@@ -145,6 +145,8 @@ class Weapon(Cited):
     doc: str
     speed: Literal["subsonic", "supersonic"]
     range_km: NonNeg
+    # may strike fixed targets ashore (PRC airbases) when the plan allows mainland strikes
+    land_attack: bool = False
 
 
 class MissileClass(Cited):
