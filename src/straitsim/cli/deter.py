@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +16,9 @@ from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.errors import UserError
+from straitsim.fsio import atomic_dir
 from straitsim.limits import check_number, check_share
+from straitsim.report.deterrence_plots import save_figures
 from straitsim.scenario.load import load_scenario, parse_assignment
 
 PROBABILITY_LIKE = {"prc_victory", "prc_success", "defence_prevails", "prc_amphibious_sunk_share"}
@@ -255,12 +254,7 @@ def write_outputs(
     grid: int,
 ) -> list[str]:
     """Write deterrence.json and the figures into ``out`` (all or nothing)."""
-    from straitsim.report.deterrence_plots import save_figures
-
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         paths = save_figures(
             res,
             tmp,
@@ -274,11 +268,6 @@ def write_outputs(
         )
         names = ["deterrence.json", *[p.name for p in paths]]
         (tmp / "deterrence.json").write_text(json.dumps({**doc, "files": names}, indent=2) + "\n")
-        out.mkdir(parents=True, exist_ok=True)
-        for n in names:
-            os.replace(tmp / n, out / n)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return names
 
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from straitsim.analysis.investments import DEFAULT_METRIC, InvestmentResult, invest
+from straitsim.analysis.investments import DEFAULT_METRIC, InvestmentResult, invest, load_options
 from straitsim.analysis.metrics import METRICS
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
 from straitsim.cli.world_bands import WorldsBandOpt
+from straitsim.fsio import atomic_dir
+from straitsim.report import investment_plots as ip
 
 HARDER_CASE = "--role JPN=neutral --set roc_will_to_resist=0.5"
 
@@ -64,8 +63,6 @@ def invest_command(
     dollar and then simulated together. Allies' spending paths (% of GDP) show what their
     extra money buys by --year.
     """
-    from straitsim.analysis.investments import load_options
-
     opts = load_options(options)
     if n_worlds:  # rank stability and robust choices across sampled worlds
         kw0 = dict(options=opts, year=year, metric=metric, days=days)
@@ -101,12 +98,7 @@ def invest_command(
 
 def write_outputs(res: InvestmentResult, doc: dict[str, Any], out: Path) -> None:
     """Write the JSON document, CSV tables and PNG plots into ``out`` (all or nothing)."""
-    from straitsim.report import investment_plots as ip
-
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".straitsim-", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         (tmp / "invest.json").write_text(json.dumps(doc, indent=2) + "\n")
         res.ranking.to_csv(tmp / "ranking.csv")
         res.affordability.to_csv(tmp / "affordability.csv")
@@ -115,11 +107,6 @@ def write_outputs(res: InvestmentResult, doc: dict[str, Any], out: Path) -> None
         if res.portfolio_effect is not None:
             res.portfolio_effect.to_csv(tmp / "portfolio.csv")
             ip.plot_portfolio(res, tmp / "portfolio.png")
-        out.mkdir(parents=True, exist_ok=True)
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _z(x: float) -> float:

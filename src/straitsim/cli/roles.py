@@ -21,6 +21,7 @@ from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, pr
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.engine.state import OUTCOMES
 from straitsim.errors import UserError
+from straitsim.report import roles_plots
 from straitsim.scenario.load import load_scenario
 
 _T = TypeVar("_T")
@@ -334,8 +335,6 @@ def print_burden(res: BurdenResult, doc: dict[str, Any]) -> None:
 
 
 def _write_roles(ra: RoleAnalysis, doc: dict[str, Any], out: Path) -> None:
-    from straitsim.report import roles_plots
-
     out.mkdir(parents=True, exist_ok=True)
     (out / "roles.json").write_text(json.dumps(_clean(doc), indent=2) + "\n")
     roles_plots.lattice_heatmap(ra, out / "lattice.png")
@@ -343,8 +342,6 @@ def _write_roles(ra: RoleAnalysis, doc: dict[str, Any], out: Path) -> None:
 
 
 def _write_burden(res: BurdenResult, doc: dict[str, Any], out: Path) -> None:
-    from straitsim.report import roles_plots
-
     out.mkdir(parents=True, exist_ok=True)
     (out / "burden.json").write_text(json.dumps(_clean(doc), indent=2) + "\n")
     roles_plots.burden_chart(res, out / "burden.png")

@@ -10,11 +10,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from straitsim.analysis.validation import format_model, format_published, format_tolerance
+from straitsim.analysis.pedigree import CLASSES, sources_document
+from straitsim.analysis.validation import (
+    count_runs,
+    format_model,
+    format_published,
+    format_tolerance,
+    run_validation,
+)
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import JsonOpt, RepsOpt, SeedOpt, progress_bar
 from straitsim.cli.world_bands import WorldsBandOpt
+from straitsim.scenario.load import load_scenario
 
 
 @app.command()
@@ -48,8 +56,6 @@ def validate(
     A report, not a test: the exit status is 0 even when cases fall outside their tolerance
     (unless --strict). The cases and tolerances are data (scenario/data/validation.toml).
     """
-    from straitsim.analysis.validation import count_runs, run_validation
-
     ids = [x for x in cases.split(",") if x.strip()] if cases else None
     if n_worlds:  # share of sampled worlds in which each published result is reproduced
         return world_bands.validate(n_worlds, reps, seed, json_, cases=ids, path=file)
@@ -147,9 +153,6 @@ def sources(
     Also prints the pedigree: the share of numbers resting on primary, secondary or press
     sources, or on assumptions, computed from the data.
     """
-    from straitsim.analysis.pedigree import CLASSES, sources_document
-    from straitsim.scenario.load import load_scenario
-
     doc = sources_document(load_scenario(scenario))
     if json_:
         print_json(doc)
