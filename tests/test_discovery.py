@@ -121,3 +121,15 @@ def test_cli_discover(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert (tmp_path / "discover_pairs.png").stat().st_size > 1000
     assert json.loads((tmp_path / "discover.json").read_text())["outcome"].startswith("prc_")
+
+
+def test_report_section(tmp_path: Path) -> None:
+    from straitsim.report.uncertainty_section import uncertainty_section
+    from straitsim.scenario.load import load_scenario
+
+    sec = uncertainty_section(
+        load_scenario("csis-2026"), 12, 4, 1, tmp_path, outcome="prc_battalions_landed>60"
+    )
+    assert "Across plausible worlds" in sec.title and "p_prc_success" in sec.markdown
+    assert "<table" in sec.html
+    assert all(p.stat().st_size > 1000 for p in sec.figures.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -31,17 +32,22 @@ def report(
         int | None,
         typer.Option("--lattice-reps", min=2, help="Replications per role profile there."),
     ] = None,
+    worlds: Annotated[
+        int,
+        typer.Option("--worlds", min=0, max=100_000, help="Add bands across N sampled worlds."),
+    ] = 0,
     json_: JsonOpt = False,
 ) -> None:
     """Write report.html (self-contained, offline), figures/*.png, summary.md and summary.json."""
+    write = functools.partial(write_report, worlds=worlds)
     bar, advance = progress_bar(reps, quiet=json_)
     if bar is not None:
         with bar:
-            rep = write_report(
+            rep = write(
                 scenario, out, reps, seed, role or [], set_ or [], advance, ally or [], lattice_reps
             )
     else:
-        rep = write_report(
+        rep = write(
             scenario, out, reps, seed, role or [], set_ or [], None, ally or [], lattice_reps
         )
     files = {

@@ -21,6 +21,7 @@ from straitsim.report.figures import save_run_figures
 from straitsim.report.html import data_uri, render_html
 from straitsim.report.markdown import render_markdown
 from straitsim.report.sources import cited_sources
+from straitsim.report.uncertainty_section import uncertainty_section
 from straitsim.scenario.schema import Scenario
 
 FIGURES = ("outcomes", "losses", "traces", "map")
@@ -48,6 +49,7 @@ def write_report(
     progress: Callable[[int], None] | None = None,
     allies: Sequence[str] = (),
     lattice_reps: int | None = None,
+    worlds: int = 0,
 ) -> Report:
     """Run ``scenario`` and write ``report.html``, ``summary.md``, ``summary.json``, ``figures/``.
 
@@ -70,6 +72,9 @@ def write_report(
         deterrence curves (none: the sections are left out).
     lattice_reps : int, optional
         Replications per role profile for those sections (default ``min(reps, 300)``).
+    worlds : int
+        With N > 0, a section with the headline answers as bands across N sampled worlds
+        (``lattice_reps`` replications each) and scenario discovery on them.
 
     Returns
     -------
@@ -99,6 +104,11 @@ def write_report(
         sections = _sections(
             res.scenario, allies, lattice_reps or min(reps, 300), seed, tmp / "figures"
         )
+        if worlds:
+            w_reps = lattice_reps or min(reps, 300)
+            sections.append(
+                uncertainty_section(res.scenario, worlds, w_reps, seed, tmp / "figures", sets)
+            )
         md_sections = [(x.title, x.markdown) for x in sections]
         html_sections = [
             (
