@@ -178,3 +178,48 @@ def test_cli_worlds_json_and_errors(tmp_path: Path) -> None:
     assert set(doc["bands"]["p_prc_success"]) >= {"median", "p05", "p95", "mc_se", "mc_flag"}
     bad = runner.invoke(app, [*args, "--threshold", "inf"])
     assert bad.exit_code == 2 and "threshold" in bad.output
+
+
+def test_robustness_metrics_known_answers() -> None:
+    from straitsim.analysis import robust
+
+    # worlds x options; option 0 best on average, option 1 never far from the best
+    v = np.array([[10.0, 8.0, 0.0], [0.0, 7.0, 9.0], [10.0, 9.0, 1.0]])
+    np.testing.assert_allclose(robust.expected_value(v), [20 / 3, 8.0, 10 / 3])
+    np.testing.assert_allclose(robust.max_regret(v), [9.0, 2.0, 10.0])
+    np.testing.assert_allclose(robust.satisficing_share(v, 0.75), [2 / 3, 1.0, 1 / 3])
+    np.testing.assert_allclose(robust.top_k_share(v, 1), [2 / 3, 0.0, 1 / 3])
+    np.testing.assert_allclose(robust.best_share(v).sum(), 1.0)
+    c = robust.choices(v, ["a", "b", "c"], 0.75)
+    assert (c["expected_value"]["option"], c["minimax_regret"]["option"]) == ("b", "b")
+    with pytest.raises(UserError):
+        robust.expected_value(np.array([[1.0, np.nan]]))
+
+
+def test_shapley_and_investment_bands_across_worlds() -> None:
+    from straitsim.analysis.world_bands import invest_worlds, shapley_worlds
+
+    sh = shapley_worlds(
+        "csis-2026", 3, ["JPN", "AUS"], reps=6, seed=1, metric="prc_battalions_landed"
+    )
+    assert set(sh["allies"]) == {"JPN", "AUS"} and len(sh["per_world"]) == 3
+    assert sum(a["p_largest"] for a in sh["allies"].values()) == pytest.approx(1.0)
+    inv = invest_worlds("csis-2026", 3, reps=6, seed=1)
+    for o in inv["options"].values():
+        assert 0.0 <= o["p_top"] <= 1.0 and o["max_regret"] >= 0.0
+    assert set(inv["choices"]) == {"expected_value", "minimax_regret", "satisficing"}
+
+
+def test_cli_roles_and_validate_with_worlds() -> None:
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["roles", "csis-2026", "--allies", "JPN", "--worlds", "2", "--reps", "4", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "JPN" in json.loads(r.stdout)["allies"]
+    v = runner.invoke(
+        app, ["validate", "--worlds", "2", "--reps", "4", "--json", "--cases", "base-amphib-sunk"]
+    )
+    assert v.exit_code == 0, v.output
+    share = json.loads(v.stdout)["cases"]["base-amphib-sunk"]["share_reproduced"]
+    assert share in (0.0, 0.5, 1.0)
