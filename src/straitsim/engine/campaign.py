@@ -124,7 +124,6 @@ class Campaign:
         check_fixed(p)
         rng = Streams(seed, rep_offset, n_reps, xp)
         v_all = sample_values(p, rng)
-        v_all["_mx"] = vars(p.derived)  # transitional: for modules not yet reading p.derived
         v = v_all
         s = initial_state(p, n_reps, xp)
         s["today_air_sup"] = xp.full(s["territory"].shape, 0.5)
