@@ -410,7 +410,7 @@ CSIS_FIGURES: list[tuple[str, str, str]] = [
 CAL_LABELS = {
     "defence_prevails": "Defence prevails (decisive PRC defeat or stalemate against the PRC)",
     "prc_decisive_defeat": "Decisive PRC defeat",
-    "decided_day": "Day the campaign is decided",
+    "decided_day": "Day the outcome is settled (the verdict; losses count `war_end_days` more)",
     "amph_share": "PRC amphibious fleet sunk (share)",
     "amph_ships": "PRC amphibious ships sunk",
     "prc_ships": "PRC ships sunk",

@@ -21,11 +21,13 @@ CASES = {
     "us-late-14": ({}, {"us_entry_delay_days": 14}),
     "no-jassm": ({}, {"jassm_er_maritime": 0}),
     "will-0.3": ({}, {"roc_will_to_resist": 0.3}),
+    "japan-neutral-will-0.5": ({"JPN": "neutral"}, {"roc_will_to_resist": 0.5}),
+    "base-2027": ({}, {}, "base-2027"),
 }
 
 
-def _run(roles=None, sets=None, reps=REPS, seed=3, days=None):
-    sc = ss.load_scenario("csis-2026", roles=roles or {}, sets=sets or {})
+def _run(roles=None, sets=None, reps=REPS, seed=3, days=None, scenario="csis-2026"):
+    sc = ss.load_scenario(scenario, roles=roles or {}, sets=sets or {})
     return ss.simulate(sc, reps=reps, seed=seed, days=days)
 
 
@@ -43,9 +45,10 @@ def _med(t, actor, key):
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_horizon_half_as_long_again_changes_no_outcome_share_by_more_than_a_tenth(case):
-    roles, sets = CASES[case]
-    short = _run(roles, sets, days=70)
-    long = _run(roles, sets, days=105)
+    roles, sets, *name = CASES[case]
+    scenario = name[0] if name else "csis-2026"
+    short = _run(roles, sets, days=70, scenario=scenario)
+    long = _run(roles, sets, days=105, scenario=scenario)
     diff = np.abs(_shares(short) - _shares(long))
     assert diff.max() <= 0.1, f"{case}: outcome shares moved by {diff.max():.2f}"
 
