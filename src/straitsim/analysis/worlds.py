@@ -15,8 +15,6 @@ the same worlds and the same results for any chunk size or worker count.
 from __future__ import annotations
 
 import math
-import warnings
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,23 +23,59 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-from scipy.stats import qmc
 
 from straitsim.analysis.metrics import METRICS
+from straitsim.analysis.world_sampling import (  # re-exported: the worlds API in one place
+    MAX_WORLDS,
+    METHODS,
+    Uncertain,
+    apply_world,
+    check_design,
+    draw_worlds,
+    epistemic_params,
+    fixed_by_sets,
+    is_epistemic,
+    load_for_worlds,
+    sample_worlds,
+    unit_sample,
+    world_sets,
+)
 from straitsim.errors import UserError
 from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.identity import scenario_hash
-from straitsim.scenario.load import load_scenario, set_strings
-from straitsim.scenario.schema import Param, Scenario
+from straitsim.scenario.load import set_strings
+from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+__all__ = [
+    "HEADLINES",
+    "MAX_WORLDS",
+    "MC_FLAG_SHARE",
+    "METHODS",
+    "Uncertain",
+    "WorldsResult",
+    "apply_world",
+    "band",
+    "check_design",
+    "check_threshold",
+    "draw_worlds",
+    "epistemic_params",
+    "fixed_by_sets",
+    "is_epistemic",
+    "load_for_worlds",
+    "map_worlds",
+    "per_world",
+    "run_worlds",
+    "sample_worlds",
+    "unit_sample",
+    "world_sets",
+    "worlds",
+]
 T = TypeVar("T")
-METHODS = ("lhs", "sobol")
-MAX_WORLDS = 100_000
 # A band is flagged when more than this share of its across-world variance is replication
 # noise (the mean squared Monte Carlo error of the world means over their variance).
 MC_FLAG_SHARE = 0.25
@@ -57,191 +91,6 @@ HEADLINES: dict[str, str] = {
     "coalition_ships_lost": "coalition_ships_lost",
     "coalition_killed": "coalition_killed",
 }
-
-
-@dataclass(frozen=True)
-class Uncertain:
-    """One epistemic parameter as sampled: bounds and the shape it is sampled with."""
-
-    name: str
-    low: float
-    high: float
-    kind: str  # "range" (uniform over it) or a dist kind: uniform, triangular, loguniform
-    mode: float = 0.0
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Map unit-cube coordinates to parameter values (inverse CDF)."""
-        lo, hi = self.low, self.high
-        if hi <= lo:
-            return np.full_like(u, lo)
-        if self.kind in ("range", "uniform"):
-            return lo + (hi - lo) * u
-        if self.kind == "loguniform":
-            return np.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * u)
-        c = (self.mode - lo) / (hi - lo)
-        return np.where(
-            u < c,
-            lo + np.sqrt(u * (hi - lo) * (self.mode - lo)),
-            hi - np.sqrt((1 - u) * (hi - lo) * (hi - self.mode)),
-        )
-
-
-def is_epistemic(p: Param) -> bool:
-    """Epistemic: labelled so, or (unlabelled) a parameter with a ``range``."""
-    if p.range is None and p.dist is None:
-        return False
-    if p.uncertainty is None:
-        return p.range is not None
-    return p.uncertainty == "epistemic"
-
-
-def fixed_by_sets(sets: Iterable[str] | Mapping[str, Any]) -> set[str]:
-    """Parameter names whose value a ``--set`` fixes (``NAME=`` or ``params.NAME=``)."""
-    out = set()
-    for s in set_strings(sets):
-        key = s.split("=", 1)[0].strip()
-        parts = key.split(".")
-        if len(parts) == 1:
-            out.add(parts[0])
-        elif len(parts) == 2 and parts[0] == "params":
-            out.add(parts[1])
-    return out
-
-
-def epistemic_params(
-    sc: Scenario, fixed: Iterable[str] = (), only: Sequence[str] | None = None
-) -> list[Uncertain]:
-    """Return the parameters a world samples, in name order (``only`` restricts them)."""
-    fixed = set(fixed)
-    if only is not None:
-        bad = [n for n in only if n not in sc.params or not is_epistemic(sc.params[n])]
-        if bad:
-            raise UserError(
-                "not an epistemic parameter",
-                key="params",
-                expected='names marked uncertainty = "epistemic" (see `straitsim show`)',
-                found=", ".join(bad),
-            )
-    out = []
-    for name in sorted(sc.params):
-        p = sc.params[name]
-        if name in fixed or not is_epistemic(p) or (only is not None and name not in only):
-            continue
-        if p.range is not None:
-            out.append(Uncertain(name, float(p.range[0]), float(p.range[1]), "range"))
-        elif p.dist is not None:
-            d = p.dist
-            out.append(Uncertain(name, d.low, d.high, d.kind, d.mode or 0.0))
-    return out
-
-
-def check_design(n: int, method: str) -> None:
-    """World count and sampling method, checked before any work."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 2 <= n <= MAX_WORLDS:
-        raise UserError(
-            "bad world count", key="worlds", expected=f"an integer 2 to {MAX_WORLDS}", found=repr(n)
-        )
-    if method not in METHODS:
-        raise UserError(
-            "unknown sampling method", key="method", expected="lhs or sobol", found=repr(method)
-        )
-
-
-def unit_sample(n: int, d: int, seed: int, method: str = "lhs") -> np.ndarray:
-    """``(n, d)`` points in the unit cube, a function of (n, d, seed, method) only."""
-    check_design(n, method)
-    if d == 0:
-        return np.zeros((n, 0))
-    ss = np.random.SeedSequence([int(seed), zlib.crc32(b"straitsim-worlds")])
-    rng = np.random.default_rng(ss)
-    if method == "lhs":
-        return qmc.LatinHypercube(d=d, rng=rng).random(n)
-    with warnings.catch_warnings():  # balance warning when n is not a power of two
-        warnings.simplefilter("ignore", UserWarning)
-        return qmc.Sobol(d=d, scramble=True, rng=rng).random(n)
-
-
-def sample_worlds(
-    scenario: str | Path | Scenario,
-    n: int,
-    seed: int = 0,
-    method: str = "lhs",
-    roles: Mapping[str, str] | Iterable[str] | None = None,
-    sets: Iterable[str] | Mapping[str, Any] = (),
-    params: Sequence[str] | None = None,
-    roles_as_inputs: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """Sample ``n`` worlds: one ``{parameter: value}`` per world.
-
-    With ``roles_as_inputs`` each world also holds ``{ALLY: rung}``, the rung drawn uniformly
-    from the ally's ladder. Parameters fixed by ``sets`` are not sampled; ``params``
-    restricts the sample to these.
-    """
-    sc = load_scenario(scenario, roles, sets)
-    return draw_worlds(sc, n, seed, method, fixed_by_sets(sets), params, roles_as_inputs)
-
-
-def draw_worlds(
-    sc: Scenario,
-    n: int,
-    seed: int = 0,
-    method: str = "lhs",
-    fixed: Iterable[str] = (),
-    params: Sequence[str] | None = None,
-    roles_as_inputs: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """:func:`sample_worlds` on a loaded scenario; ``fixed`` names parameters not sampled."""
-    unc = epistemic_params(sc, fixed, params)
-    allies = [a.upper() for a in roles_as_inputs]
-    for a in allies:
-        if a not in sc.actors or not sc.actors[a].rungs:
-            raise UserError(
-                "unknown ally",
-                key="roles-as-inputs",
-                expected="an ally with a role ladder",
-                found=repr(a),
-            )
-    u = unit_sample(n, len(unc) + len(allies), seed, method)
-    cols = {p.name: p.ppf(u[:, i]) for i, p in enumerate(unc)}
-    out: list[dict[str, Any]] = [{k: float(v[w]) for k, v in cols.items()} for w in range(n)]
-    for j, a in enumerate(allies):
-        rungs = list(sc.actors[a].rungs)
-        idx = np.minimum((u[:, len(unc) + j] * len(rungs)).astype(int), len(rungs) - 1)
-        for w in range(n):
-            out[w][a] = rungs[idx[w]]
-    return out
-
-
-def _loaded(
-    scenario: str | Path | Scenario,
-    roles: Mapping[str, str] | Iterable[str] | None,
-    sets: Iterable[str] | Mapping[str, Any],
-) -> Scenario:
-    """Load the scenario; take a loaded one as it is.
-
-    With a loaded scenario, ``sets`` only names the parameters it already fixes (so that
-    they are not sampled).
-    """
-    if isinstance(scenario, Scenario):
-        return scenario
-    return load_scenario(scenario, roles, sets)
-
-
-def apply_world(sc: Scenario, world: Mapping[str, Any]) -> Scenario:
-    """Return the scenario with the world's values fixed (no ``dist`` left) and its roles."""
-    params = dict(sc.params)
-    roles = dict(sc.roles)
-    for k, v in world.items():
-        if isinstance(v, str):
-            roles[k] = v
-        else:
-            params[k] = params[k].model_copy(update={"value": float(v), "dist": None})
-    return sc.model_copy(update={"params": params, "roles": roles})
-
-
-def world_sets(world: Mapping[str, Any]) -> list[str]:
-    """Return a world's parameter values as ``--set`` strings (roles left out)."""
-    return [f"{k}={float(v)!r}" for k, v in world.items() if not isinstance(v, str)]
 
 
 def _headlines_one(args: tuple[Scenario, int, int, int | None, int | None]) -> dict[str, Any]:
@@ -395,7 +244,7 @@ def run_worlds(
             expected="an integer >= 2 (the Monte Carlo error needs two)",
             found=repr(reps),
         )
-    sc = _loaded(scenario, roles, sets)
+    sc = load_for_worlds(scenario, roles, sets)
     worlds = draw_worlds(sc, n, seed, method, fixed_by_sets(sets), params, roles_as_inputs)
     tasks = [(apply_world(sc, w), reps, seed, days, chunk_size) for w in worlds]
     outputs: list[dict[str, float]] = []
@@ -434,7 +283,7 @@ def per_world(
     ``invest``, ...); ``sampling`` is the world design (lhs or sobol), so that ``method``
     can reach ``fn``. Returns the worlds and the per-world results, in world order.
     """
-    sc = _loaded(scenario, roles, sets)
+    sc = load_for_worlds(scenario, roles, sets)
     worlds = draw_worlds(sc, n, seed, sampling, fixed_by_sets(sets))
     out = []
     for w in worlds:
