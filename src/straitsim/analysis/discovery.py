@@ -133,7 +133,7 @@ def prim_box(
     limits = prune(x, y, _limits(x, box.box_lims[i], p.box_init), threshold)
     limits = with_quasi_p(x, y, limits)
     inside = in_box(x, limits)
-    doc = {
+    doc: dict[str, Any] = {
         "step": i,
         "coverage": float(y[inside].sum() / max(1, y.sum())),
         "density": float(y[inside].mean()) if inside.any() else 0.0,
@@ -142,7 +142,7 @@ def prim_box(
         "limits": limits,
         "res_dim": len(limits),
     }
-    doc["meets_threshold"] = bool(doc["density"] >= threshold)
+    doc["meets_threshold"] = bool(y[inside].mean() >= threshold) if inside.any() else False
     return doc, traj.reset_index(drop=True)
 
 

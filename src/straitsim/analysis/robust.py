@@ -39,23 +39,23 @@ def _check(values: np.ndarray) -> np.ndarray:
 
 def expected_value(values: np.ndarray) -> np.ndarray:
     """Return the mean of each option across worlds."""
-    return _check(values).mean(axis=0)
+    return np.asarray(_check(values).mean(axis=0), dtype=float)
 
 
 def regret(values: np.ndarray) -> np.ndarray:
     """Return each option's shortfall from the best option, world by world."""
     v = _check(values)
-    return v.max(axis=1, keepdims=True) - v
+    return np.asarray(v.max(axis=1, keepdims=True) - v, dtype=float)
 
 
 def max_regret(values: np.ndarray) -> np.ndarray:
     """Return each option's largest regret across worlds."""
-    return regret(values).max(axis=0)
+    return np.asarray(regret(values).max(axis=0), dtype=float)
 
 
 def p90_regret(values: np.ndarray) -> np.ndarray:
     """Return the 90th percentile of each option's regret across worlds."""
-    return np.quantile(regret(values), 0.9, axis=0)
+    return np.asarray(np.quantile(regret(values), 0.9, axis=0), dtype=float)
 
 
 def satisficing_share(values: np.ndarray, level: float = 0.8) -> np.ndarray:
@@ -71,7 +71,7 @@ def satisficing_share(values: np.ndarray, level: float = 0.8) -> np.ndarray:
     v = _check(values)
     best = v.max(axis=1, keepdims=True)
     ok = np.where(best > 0, v >= level * best, v >= best)
-    return ok.mean(axis=0)
+    return np.asarray(ok.mean(axis=0), dtype=float)
 
 
 def top_k_share(values: np.ndarray, k: int = 3) -> np.ndarray:
@@ -80,14 +80,14 @@ def top_k_share(values: np.ndarray, k: int = 3) -> np.ndarray:
     order = np.argsort(-v, axis=1, kind="stable")
     top = np.zeros_like(v, dtype=bool)
     np.put_along_axis(top, order[:, : min(k, v.shape[1])], True, axis=1)
-    return top.mean(axis=0)
+    return np.asarray(top.mean(axis=0), dtype=float)
 
 
 def best_share(values: np.ndarray) -> np.ndarray:
     """Return the share of worlds in which each option is the best (ties split evenly)."""
     v = _check(values)
     is_best = v == v.max(axis=1, keepdims=True)
-    return (is_best / is_best.sum(axis=1, keepdims=True)).mean(axis=0)
+    return np.asarray((is_best / is_best.sum(axis=1, keepdims=True)).mean(axis=0), dtype=float)
 
 
 def choices(values: np.ndarray, names: Sequence[str], level: float = 0.8) -> dict[str, Any]:

@@ -117,7 +117,9 @@ def clarity_worlds(
         reps=reps,
         **kw,
     )
-    frames = [r.value_of_clarity() for r in res]
+    frames = [f for f in (r.value_of_clarity() for r in res) if f is not None]
+    if len(frames) != len(res):  # pragma: no cover - deter keeps a given declaration
+        raise UserError("value of clarity needs a declaration", key="--declare")
     out: dict[str, Any] = {"worlds": len(res), "quantities": {}}
     for q in frames[0].index:
         d = np.array([float(f.loc[q, "delta"]) for f in frames])

@@ -125,10 +125,10 @@ def unit_sample(n: int, d: int, seed: int, method: str = "lhs") -> np.ndarray:
     ss = np.random.SeedSequence([int(seed), zlib.crc32(b"straitsim-worlds")])
     rng = np.random.default_rng(ss)
     if method == "lhs":
-        return qmc.LatinHypercube(d=d, rng=rng).random(n)
+        return np.asarray(qmc.LatinHypercube(d=d, rng=rng).random(n), dtype=float)
     with warnings.catch_warnings():  # balance warning when n is not a power of two
         warnings.simplefilter("ignore", UserWarning)
-        return qmc.Sobol(d=d, scramble=True, rng=rng).random(n)
+        return np.asarray(qmc.Sobol(d=d, scramble=True, rng=rng).random(n), dtype=float)
 
 
 def sample_worlds(
