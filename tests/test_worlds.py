@@ -155,6 +155,11 @@ def test_bad_input_is_a_user_error(kw: dict) -> None:
         run_worlds("csis-2026", **{"reps": 5, **kw})
 
 
+def test_a_range_outside_the_domain_is_refused() -> None:
+    with pytest.raises(UserError, match="params.roc_will_to_resist.range"):
+        sample_worlds("csis-2026", 3, sets=["params.roc_will_to_resist.range=[0.5, 1.5]"])
+
+
 def test_store_round_trip(tmp_path: Path) -> None:
     res = run_worlds("csis-2026", n=3, reps=8, seed=1, params=DRIVERS)
     with ResultsStore(tmp_path / "r.duckdb") as db:

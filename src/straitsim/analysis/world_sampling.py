@@ -22,6 +22,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from straitsim.errors import UserError
+from straitsim.scenario.domains import describe_domain, in_domain, param_domain
 from straitsim.scenario.load import load_scenario, set_strings
 from straitsim.scenario.schema import Param, Scenario
 
@@ -98,10 +99,22 @@ def epistemic_params(
         if name in fixed or not is_epistemic(p) or (only is not None and name not in only):
             continue
         if p.range is not None:
-            out.append(Uncertain(name, float(p.range[0]), float(p.range[1]), "range"))
+            u = Uncertain(name, float(p.range[0]), float(p.range[1]), "range")
         elif p.dist is not None:
             d = p.dist
-            out.append(Uncertain(name, d.low, d.high, d.kind, d.mode or 0.0))
+            u = Uncertain(name, d.low, d.high, d.kind, d.mode or 0.0)
+        else:  # pragma: no cover - is_epistemic needs a range or a dist
+            continue
+        dom = param_domain(name, p.unit, p.domain, p.domain_rationale)
+        for end, x in (("low", u.low), ("high", u.high)):
+            if not in_domain(x, dom):
+                raise UserError(
+                    "a world would leave the parameter's domain",
+                    key=f"params.{name}.{'range' if u.kind == 'range' else 'dist'}",
+                    expected=f"{end} end: {describe_domain(dom)}",
+                    found=f"{x:g}",
+                )
+        out.append(u)
     return out
 
 
