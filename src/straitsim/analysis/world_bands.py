@@ -81,6 +81,8 @@ def shapley_worlds(
             for j, a in enumerate(names)
         },
         "per_world": vals.tolist(),
+        # worlds in which no ally changes the metric at all (saturated: nothing to attribute)
+        "worlds_all_zero": int(np.sum(np.all(vals == 0, axis=1))),
     }
 
 

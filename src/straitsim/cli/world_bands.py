@@ -93,6 +93,12 @@ def roles(
             "P(largest): share of worlds in which the ally's contribution is the "
             "largest, in the defence's favour."
         )
+        if doc["worlds_all_zero"]:
+            console.print(
+                f"[yellow]In {doc['worlds_all_zero']} of {doc['worlds']} worlds no ally changes "
+                f"{doc['metric']} (it is saturated there); a metric that moves, e.g. "
+                "--metric prc_battalions_landed, says more.[/]"
+            )
 
     _done(doc, json_, show)
 
