@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -25,7 +26,7 @@ from straitsim.errors import UserError
 from straitsim.scenario.compile import compile_params
 from straitsim.scenario.load import load_scenario
 from straitsim.store.db import ResultsStore
-from straitsim.store.worlds import load_worlds, save_worlds, world_sets
+from straitsim.store.worlds import export_worlds, load_worlds, save_worlds, world_sets
 
 PACK = Path(__file__).parents[1] / "src/straitsim/scenario/data/packs/parameters.toml"
 # Two parameters with a large effect on the landing, for small, fast designs.
@@ -171,6 +172,10 @@ def test_store_round_trip(tmp_path: Path) -> None:
     assert list(df["world"]) == [0, 1, 2]
     np.testing.assert_allclose(df["prc_lift_scale"], [w["prc_lift_scale"] for w in res.worlds])
     np.testing.assert_allclose(df["p_prc_success"], res.values("p_prc_success"))
+    with ResultsStore(tmp_path / "r.duckdb") as db:
+        paths = export_worlds(db, tmp_path / "export")
+    assert [p.name for p in paths] == ["world_sets.parquet", "worlds.parquet"]
+    assert len(pd.read_parquet(paths[1])) == 3
 
 
 def test_cli_worlds_json_and_errors(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from straitsim.analysis.worlds import HEADLINES, WorldsResult
@@ -87,6 +89,16 @@ def save_worlds(db: ResultsStore, res: WorldsResult, label: str = "") -> str:
         [sid, i, json.dumps(w, sort_keys=True), *[float(o[c]) for c in OUTPUT_COLUMNS]]
         for i, (w, o) in enumerate(zip(res.worlds, res.outputs, strict=True))
     ]
+    for i, row in enumerate(rows):
+        bad = [c for c, v in zip(OUTPUT_COLUMNS, row[3:], strict=True) if not math.isfinite(v)]
+        if bad:
+            raise UserError(
+                "a world's result is not a finite number",
+                file=str(db.path),
+                key=f"worlds.{bad[0]}",
+                expected="finite numbers",
+                found=f"world {i}: {row[3 + OUTPUT_COLUMNS.index(bad[0])]}",
+            )
     marks = ", ".join("?" for _ in range(3 + len(OUTPUT_COLUMNS)))
     db.con.execute("BEGIN TRANSACTION")
     try:
@@ -155,3 +167,16 @@ def _ensure_readable(db: ResultsStore) -> None:
             expected="a database written by `straitsim worlds --db PATH`",
             found="no worlds table",
         )
+
+
+def export_worlds(db: ResultsStore, out: str | Path) -> list[Path]:
+    """Write ``world_sets.parquet`` and ``worlds.parquet`` into ``out``; return their paths."""
+    _ensure_readable(db)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, order in (("world_sets", "set_id"), ("worlds", "set_id, world")):
+        path = out / f"{name}.parquet"
+        db._df(f"SELECT * FROM {name} ORDER BY {order}").to_parquet(path, index=False)
+        paths.append(path)
+    return paths
