@@ -9,13 +9,15 @@ from straitsim.scenario.schema import Scenario
 
 
 def _uncertainty(p: Any) -> str | None:
+    # the kind (epistemic, aleatory, policy; docs/uncertainty.md) first, then the spread
+    kind = f"{p.uncertainty}: " if p.uncertainty else ""
     if p.dist is not None:
         d = p.dist
         if d.kind == "triangular":
-            return f"triangular({d.low:g}, {d.mode:g}, {d.high:g})"
-        return f"{d.kind}({d.low:g}, {d.high:g})"
+            return f"{kind}triangular({d.low:g}, {d.mode:g}, {d.high:g})"
+        return f"{kind}{d.kind}({d.low:g}, {d.high:g})"
     if p.range is not None:
-        return f"range [{p.range[0]:g}, {p.range[1]:g}]"
+        return f"{kind}range [{p.range[0]:g}, {p.range[1]:g}]"
     return None
 
 
