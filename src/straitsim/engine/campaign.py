@@ -4,7 +4,8 @@ Each day runs these steps, in this order (each ``state, params, values, day, rng
 returning only the fields it changes). The order is the data :data:`STEPS`; adding a module
 is one line there.
 
-1. ``escalation`` (:mod:`~straitsim.engine.escalation`) - who is at war today, with what effort.
+1. ``escalation`` (:mod:`~straitsim.engine.escalation`) - the day's weather and shocks; who is at
+   war today, with what effort.
 2. ``missile_strikes`` (:mod:`~straitsim.engine.missiles`) - PRC missiles against airbases.
 3. ``air_war`` (:mod:`~straitsim.engine.air`) - sorties, air-to-air attrition, air superiority.
 4. ``maritime_strike`` (:mod:`~straitsim.engine.maritime`) - allied anti-ship missiles (and
@@ -14,20 +15,21 @@ is one line there.
    fleets.
 7. ``landing`` (:mod:`~straitsim.engine.landing`) - lift, offload, battalions and supply ashore.
 8. ``ground_war`` (:mod:`~straitsim.engine.ground`) - combat ashore, territory, ports.
-9. ``outcome`` (:mod:`~straitsim.engine.outcome`) - decide replications.
+9. ``outcome`` (:mod:`~straitsim.engine.outcome`) - verdicts, and the end of each replication's
+   campaign.
 
 After the steps, replications decided on an earlier day are frozen (their state is put back:
 a decided replication stops changing and stays in the results), then the day's hooks run.
 
 Hooks (lists of callables on the :class:`Campaign`, each receiving an :class:`Event`):
 ``before_step`` and ``after_step`` around every step, ``on_decision`` when replications are
-decided, ``after_day`` once the day's state is final (the trace recorder and the runners'
-progress use it). Arrays carry a leading (profile, replication) batch. Once at least half the
-replications in the batch are decided in every profile (and the batch holds at least
-:data:`COMPACT_MIN_REPS`), those are set aside and the loop computes only the rest (every
-operation is row-wise, so this changes nothing but the time taken); :attr:`Event.rows` says
-which replications of the batch the state's rows are. The loop ends once every replication
-is decided.
+decided, ``after_day`` once the day's state is final (the trace recorder, then the runners'
+progress and any other watcher). Arrays carry a leading (profile, replication) batch. Once
+at least half the replications in the batch are decided in every profile (and the batch
+holds at least :data:`COMPACT_MIN_REPS`), those are set aside and the loop computes only the
+rest (every operation is row-wise, so this changes nothing but the time taken);
+:attr:`Event.rows` says which replications of the batch the state's rows are. The loop ends
+once every replication is decided.
 """
 
 from __future__ import annotations
@@ -150,9 +152,7 @@ class Campaign:
                 new = (s["outcome"] != UNDECIDED) & (old["outcome"] == UNDECIDED)
                 if bool(new.any()):
                     self._call(self.on_decision, Event(day, "", s, p, v, rows, decided=new))
-            recorder.record(day, s, v, rows)
-            if self.after_day:
-                self._call(self.after_day, Event(day, "", s, p, v, rows))
+            self._call([recorder.after_day, *self.after_day], Event(day, "", s, p, v, rows))
             alive = _np((s["outcome"] == UNDECIDED).any(axis=0))
             if not alive.any():
                 done_day[rows] = day

@@ -163,6 +163,10 @@ class TraceRecorder:
         tr["prc_missiles_share"][:, day, cols] = _np(missiles / self.prc0)
         tr["territory_share"][:, day, cols] = _np(s["territory"])
 
+    def after_day(self, ev: Any) -> None:
+        """Record the day's final state (the campaign's first after-day hook)."""
+        self.record(ev.day, ev.state, ev.v, ev.rows)
+
     def finish(self, done_day: np.ndarray) -> dict[str, np.ndarray]:
         """Hold each replication's traces at their value on its last computed day."""
         T = self.p.n_days
