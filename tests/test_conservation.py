@@ -12,6 +12,7 @@ import pytest
 
 import straitsim as ss
 from straitsim.engine.campaign import Campaign, Event
+from straitsim.engine.params import SHIP_CLASSES
 from straitsim.scenario.compile import compile_params
 
 CASES = [
@@ -105,10 +106,7 @@ def test_hooks_see_decisions_and_set_aside_rows(csis):
 
 def test_ledger_bounded_by_initial_forces(csis):
     t = ss.simulate(csis, reps=200, seed=11)
-    from straitsim.engine.params import SHIP_CLASSES
-    from straitsim.scenario.compile import compile_params as cp
-
-    p = cp(csis)
+    p = compile_params(csis)
     for a, code in enumerate(p.actors):
         led = t.losses[code]
         ac0 = p.unit_n0[p.unit_actor == a].sum()
