@@ -214,6 +214,10 @@ def test_shapley_and_investment_bands_across_worlds() -> None:
     )
     assert set(sh["allies"]) == {"JPN", "AUS"} and len(sh["per_world"]) == 3
     assert sum(a["p_largest"] for a in sh["allies"].values()) == pytest.approx(1.0)
+    pooled = shapley_worlds(
+        "csis-2026", 3, ["JPN", "AUS"], reps=6, seed=1, metric="prc_battalions_landed", workers=2
+    )
+    assert pooled["per_world"] == sh["per_world"]  # same worlds, same dice, any worker count
     inv = invest_worlds("csis-2026", 3, reps=6, seed=1)
     for o in inv["options"].values():
         assert 0.0 <= o["p_top"] <= 1.0 and o["max_regret"] >= 0.0

@@ -23,7 +23,7 @@ from straitsim.analysis.investments import invest
 from straitsim.analysis.metrics import higher_is_better
 from straitsim.analysis.roles import role_analysis
 from straitsim.analysis.validation import evaluate_case, load_cases, select_cases
-from straitsim.analysis.worlds import band, draw_worlds, per_world
+from straitsim.analysis.worlds import band, draw_worlds, map_worlds, per_world
 from straitsim.errors import UserError
 from straitsim.runners.local import simulate
 from straitsim.scenario.load import load_scenario
@@ -41,6 +41,7 @@ def shapley_worlds(
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
+    workers: int = 1,
     **kw: Any,
 ) -> dict[str, Any]:
     """Each ally's Shapley value across worlds, and P(its contribution is the largest).
@@ -57,6 +58,7 @@ def shapley_worlds(
         roles,
         sets,
         progress,
+        workers=workers,
         allies=allies,
         reps=reps,
         **kw,
@@ -96,6 +98,7 @@ def clarity_worlds(
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
+    workers: int = 1,
     **kw: Any,
 ) -> dict[str, Any]:
     """Return the value of clarity (declared minus prior, per quantity) across worlds."""
@@ -115,6 +118,7 @@ def clarity_worlds(
         roles,
         sets,
         progress,
+        workers=workers,
         declare=declare,
         reps=reps,
         **kw,
@@ -140,6 +144,7 @@ def invest_worlds(
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
+    workers: int = 1,
     top: int = 3,
     level: float = 0.8,
     **kw: Any,
@@ -149,7 +154,9 @@ def invest_worlds(
     The value of an option in a world is its gain per US$ billion (gain in the defence's
     favour). ``top``: rank-stability cut; ``level``: satisficing level (share of the best).
     """
-    _, res = per_world(invest, scenario, n, seed, sampling, roles, sets, progress, reps=reps, **kw)
+    _, res = per_world(
+        invest, scenario, n, seed, sampling, roles, sets, progress, workers=workers, reps=reps, **kw
+    )
     options = [o for o in res[0].ranking.index if all(o in r.ranking.index for r in res)]
     if not options:
         return {"worlds": len(res), "options": {}, "choices": {}, "note": "no option ranked"}
@@ -189,6 +196,22 @@ def invest_worlds(
     }
 
 
+def _validate_world(task: tuple[list[Any], dict[str, Any], int, int]) -> list[bool]:
+    """Run one world's validation cases; whether each is reproduced."""
+    chosen, world, reps, seed = task
+    runs: dict[tuple[Any, ...], Any] = {}
+    out = []
+    for c in chosen:
+        key = c.run_key()
+        if key not in runs:
+            sets = {**{k: v for k, v in world.items() if k not in c.sets}, **c.sets}
+            sc = load_scenario(c.scenario, c.roles, sets)
+            runs[key] = (sc, simulate(sc, reps, seed, days=c.days))
+        sc, traj = runs[key]
+        out.append(bool(evaluate_case(c, traj, sc).within))
+    return out
+
+
 def validate_worlds(
     n: int,
     reps: int = 200,
@@ -197,6 +220,7 @@ def validate_worlds(
     cases: Sequence[str] | None = None,
     path: str | Path | None = None,
     progress: Progress = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Share of worlds in which each published result is reproduced (within its tolerance).
 
@@ -206,19 +230,8 @@ def validate_worlds(
     chosen = select_cases(load_cases(path), cases)
     base = load_scenario(chosen[0].scenario)
     worlds = draw_worlds(base, n, seed, sampling)
-    hits = np.zeros((n, len(chosen)), dtype=bool)
-    for w, world in enumerate(worlds):
-        runs: dict[tuple[Any, ...], Any] = {}
-        for j, c in enumerate(chosen):
-            key = c.run_key()
-            if key not in runs:
-                sets = {**{k: v for k, v in world.items() if k not in c.sets}, **c.sets}
-                sc = load_scenario(c.scenario, c.roles, sets)
-                runs[key] = (sc, simulate(sc, reps, seed, days=c.days))
-            sc, traj = runs[key]
-            hits[w, j] = bool(evaluate_case(c, traj, sc).within)
-        if progress is not None:
-            progress(1)
+    tasks = [(chosen, world, reps, seed) for world in worlds]
+    hits = np.array(map_worlds(_validate_world, tasks, workers, progress), dtype=bool)
     share = hits.mean(axis=0)
     return {
         "worlds": n,

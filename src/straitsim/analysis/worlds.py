@@ -104,16 +104,38 @@ def _headlines_one(args: tuple[Scenario, int, int, int | None, int | None]) -> d
     return out
 
 
-def map_worlds(fn: Callable[[Any], T], tasks: Sequence[Any], workers: int = 1) -> list[T]:
-    """``fn`` over ``tasks`` in order, in-process or in ``workers`` spawned processes."""
+def map_worlds(
+    fn: Callable[[Any], T],
+    tasks: Sequence[Any],
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[T]:
+    """``fn`` over ``tasks`` in order, in-process or in ``workers`` spawned processes (one pool).
+
+    ``progress`` is called with 1 as each result arrives, in task order.
+    """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UserError(
             "bad worker count", key="workers", expected="an integer >= 1", found=repr(workers)
         )
+    out: list[T] = []
     if workers == 1 or len(tasks) < 2:
-        return [fn(t) for t in tasks]
+        for t in tasks:
+            out.append(fn(t))
+            if progress is not None:
+                progress(1)
+        return out
     with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=get_context("spawn")) as ex:
-        return list(ex.map(fn, tasks))
+        for r in ex.map(fn, tasks):
+            out.append(r)
+            if progress is not None:
+                progress(1)
+    return out
+
+
+def _call(task: tuple[Callable[..., Any], Scenario, int, dict[str, Any]]) -> Any:
+    fn, sc, seed, kw = task
+    return fn(sc, seed=seed, **kw)
 
 
 def check_threshold(threshold: float) -> float:
@@ -247,12 +269,7 @@ def run_worlds(
     sc = load_for_worlds(scenario, roles, sets)
     worlds = draw_worlds(sc, n, seed, method, fixed_by_sets(sets), params, roles_as_inputs)
     tasks = [(apply_world(sc, w), reps, seed, days, chunk_size) for w in worlds]
-    outputs: list[dict[str, float]] = []
-    step = max(1, workers) * 4
-    for i in range(0, len(tasks), step):
-        outputs += map_worlds(_headlines_one, tasks[i : i + step], workers)
-        if progress is not None:
-            progress(len(tasks[i : i + step]))
+    outputs = map_worlds(_headlines_one, tasks, workers, progress)
     return WorldsResult(
         scenario=sc,
         worlds=worlds,
@@ -275,22 +292,20 @@ def per_world(
     roles: Mapping[str, str] | Iterable[str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
     **kw: Any,
 ) -> tuple[list[dict[str, Any]], list[T]]:
     """Run an existing analysis once per world: ``fn(world_scenario, seed=seed, **kw)``.
 
     ``fn`` is any analysis that takes a loaded scenario (``role_analysis``, ``deter``,
-    ``invest``, ...); ``sampling`` is the world design (lhs or sobol), so that ``method``
-    can reach ``fn``. Returns the worlds and the per-world results, in world order.
+    ``invest``, ...; a module-level function when ``workers`` > 1); ``sampling`` is the world
+    design (lhs or sobol), so that ``method`` can reach ``fn``. Returns the worlds and the
+    per-world results, in world order (the same for any worker count).
     """
     sc = load_for_worlds(scenario, roles, sets)
     worlds = draw_worlds(sc, n, seed, sampling, fixed_by_sets(sets))
-    out = []
-    for w in worlds:
-        out.append(fn(apply_world(sc, w), seed=seed, **kw))
-        if progress is not None:
-            progress(1)
-    return worlds, out
+    tasks = [(fn, apply_world(sc, w), seed, kw) for w in worlds]
+    return worlds, map_worlds(_call, tasks, workers, progress)
 
 
 # The public name (``ss.worlds(...)``): sample worlds and run them.
