@@ -25,8 +25,9 @@ from typer.testing import CliRunner
 import straitsim as ss
 from straitsim.cli import app
 from straitsim.errors import UserError
-from straitsim.store.sweep import Grid, expand, lhs_points, parse_grid, sweep
+from straitsim.runners.execute import available_cores
 from straitsim.store import ResultsStore
+from straitsim.store.sweep import Grid, expand, lhs_points, parse_grid, sweep
 
 cli = CliRunner()
 DAYS = 10
@@ -238,6 +239,7 @@ def test_local_worker_processes_give_identical_results(grid_file, tmp_path):
         db=tmp_path / "one.duckdb",
         chunk_size=15,
         days=DAYS,
+        workers=1,
     )
     two = sweep(
         "csis-2026",
@@ -263,7 +265,8 @@ def test_sweep_cli_json_and_table(grid_file, tmp_path):
     assert (
         len(doc["variants"]) == 4
         and doc["chunks"]["computed"] == 4
-        and doc["runner"]["kind"] == "local"
+        and doc["runner"]["workers"] == available_cores()  # every core by default
+        and doc["runner"]["kind"] == ("local" if available_cores() == 1 else "processes")
     )
     r = cli.invoke(app, args)
     assert r.exit_code == 0, r.output

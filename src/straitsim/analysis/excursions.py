@@ -17,9 +17,8 @@ import numpy as np
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.parameter_space import fix_params, switch_params
 from straitsim.errors import UserError
-from straitsim.runners.keys import ChunkKey, code_version
+from straitsim.runners.execute import resolve_workers, run_jobs
 from straitsim.runners.local import run_local
-from straitsim.runners.pool import PoolRunner
 from straitsim.scenario.compile import compile_params, profile_roles
 from straitsim.scenario.load import load_scenario, parse_assignment, parse_value
 from straitsim.scenario.schema import Scenario
@@ -45,32 +44,31 @@ class _Evaluator:
     n_evaluations: int = 0
 
     def many(self, scenarios: Sequence[Scenario]) -> np.ndarray:
-        """Metric means for several scenarios (in local processes when ``workers`` > 1)."""
+        """Metric means for several scenarios, spread over the workers in batches."""
         fn = get_metric(self.metric)
         out = np.zeros(len(scenarios))
-        if self.workers and self.workers > 1 and len(scenarios) > 1:
-            version = code_version()
+        reps_done = [0]
+
+        def advance(k: int) -> None:  # chunks finish in any order: tick whole evaluations
+            before = reps_done[0] // self.reps
+            reps_done[0] += k
+            for _ in range(reps_done[0] // self.reps - before):
+                self._tick()
+
+        step = 8 * resolve_workers(self.workers)  # bounds the trajectories held at once
+        for i in range(0, len(scenarios), step):
             jobs = [
-                (
-                    ChunkKey(f"s{i}", self.seed, 0, self.reps, version),
-                    compile_params(s, None, self.days),
-                )
-                for i, s in enumerate(scenarios)
+                (compile_params(s, None, self.days), self.reps, self.seed)
+                for s in scenarios[i : i + step]
             ]
-            with PoolRunner(self.workers) as pool:
-                for key, traj, _ in pool.imap(jobs):
-                    out[int(key.scenario_hash[1:])] = float(np.mean(fn(traj)))
-                    self._tick()
-            return out
-        for i, s in enumerate(scenarios):
-            traj = run_local(compile_params(s, None, self.days), self.reps, self.seed)
-            out[i] = float(np.mean(fn(traj)))
-            self._tick()
+            for j, traj in enumerate(run_jobs(jobs, self.workers, progress=advance)):
+                out[i + j] = float(np.mean(fn(traj)))
         return out
 
     def profiles(self, profiles: Sequence[Mapping[str, str]]) -> np.ndarray:
         """Metric means for role profiles of the base scenario, in one batched call (CRN)."""
-        traj = run_local(compile_params(self.sc, profiles, self.days), self.reps, self.seed)
+        p = compile_params(self.sc, profiles, self.days)
+        traj = run_local(p, self.reps, self.seed, workers=self.workers)
         for _ in profiles:
             self._tick()
         return np.asarray(get_metric(self.metric)(traj).mean(axis=1), dtype=np.float64)

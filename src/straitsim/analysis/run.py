@@ -113,10 +113,15 @@ def run(
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     device: str = "cpu",
+    workers: int | str | None = None,
 ) -> RunResult:
-    """Load (or take) a scenario, apply overrides, and run it: the ``straitsim run`` job."""
+    """Load (or take) a scenario, apply overrides, and run it: the ``straitsim run`` job.
+
+    ``workers``: ``"auto"`` (every core), an integer (1: in this process) or None (the
+    current default); the numbers do not depend on it.
+    """
     sc = load_scenario(scenario, roles, sets)
-    traj = simulate(sc, reps, seed, None, days, chunk_size, progress, device)
+    traj = simulate(sc, reps, seed, None, days, chunk_size, progress, device, workers)
     return RunResult(
         scenario=sc,
         trajectory=traj,

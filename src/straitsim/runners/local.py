@@ -1,4 +1,4 @@
-"""Run replications in process, in chunks, with an optional progress callback."""
+"""Run replications of a scenario, in chunks, on every core (see :mod:`.execute`)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine import campaign
 from straitsim.engine.backend import array_module
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 from straitsim.limits import MAX_REPS, check_memory, check_number, check_reps, check_seed
+from straitsim.runners.execute import (
+    DEFAULT_CHUNK,
+    DEFAULT_LANES,
+    Workers,
+    chunks,
+    resolve_workers,
+    run_jobs,
+)
 from straitsim.scenario.compile import compile_params
 from straitsim.scenario.schema import Scenario
 
-DEFAULT_CHUNK = 5000
-DEFAULT_LANES = 50_000  # profile x replication cells per engine call (bounds memory)
-
-
-def chunks(n_reps: int, chunk_size: int | None) -> list[tuple[int, int]]:
-    """``(offset, size)`` pairs covering ``0 .. n_reps - 1``."""
-    size = max(1, int(chunk_size or DEFAULT_CHUNK))
-    return [(o, min(size, n_reps - o)) for o in range(0, n_reps, size)]
+__all__ = ["DEFAULT_CHUNK", "DEFAULT_LANES", "chunks", "run_local", "simulate"]
 
 
 def run_local(
@@ -32,22 +32,17 @@ def run_local(
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     xp: Any = np,
+    workers: Workers = None,
 ) -> Trajectory:
-    """Simulate ``n_reps`` replications of every profile, chunk by chunk.
+    """Simulate ``n_reps`` replications of every profile, chunk by chunk, on ``workers``.
 
     ``progress`` is called with the number of replications just finished. Results are
-    identical for any ``chunk_size`` (the engine's random streams are indexed by replication).
+    identical for any ``chunk_size`` and any ``workers`` (the engine's random streams are
+    indexed by replication). ``workers`` None means the current default (every core).
     """
     if n_reps < 1:
         raise ValueError("n_reps must be at least 1")
-    if chunk_size is None:
-        chunk_size = max(64, min(DEFAULT_CHUNK, DEFAULT_LANES // max(1, p.n_profiles)))
-    parts = []
-    for offset, size in chunks(n_reps, chunk_size):
-        parts.append(campaign.simulate(p, size, seed, rep_offset=offset, xp=xp))
-        if progress is not None:
-            progress(size)
-    return Trajectory.concat(parts)
+    return run_jobs([(p, n_reps, seed)], workers, chunk_size, progress, xp)[0]
 
 
 def simulate(
@@ -59,17 +54,22 @@ def simulate(
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     device: str = "cpu",
+    workers: Workers = None,
 ) -> Trajectory:
     """Run ``reps`` replications of each role profile (default: the scenario's roles).
 
     All profiles share the random numbers of each replication (common random numbers).
     ``device="gpu"`` runs the same engine on CuPy (the ``gpu`` extra and a CUDA GPU).
+    ``workers``: ``"auto"`` (every core), an integer (1: in this process), or None for the
+    current default (see :func:`straitsim.runners.execute.workers`). The numbers do not
+    depend on it.
     """
     reps, seed = check_reps(reps), check_seed(seed)
     if days is not None:
         days = int(check_number(days, "days", 1, 365, integer=True))
     if chunk_size is not None:
         chunk_size = int(check_number(chunk_size, "chunk_size", 1, MAX_REPS, integer=True))
+    n_workers = resolve_workers(workers)
     p = compile_params(scenario, profiles, days)
     check_memory(reps, p.n_profiles, days or scenario.horizon_days)  # before any work
-    return run_local(p, reps, seed, chunk_size, progress, xp=array_module(device))
+    return run_local(p, reps, seed, chunk_size, progress, array_module(device), n_workers)

@@ -1,4 +1,4 @@
-"""Chunk runners on this machine: in process (default) or in local worker processes.
+"""Chunk runners on this machine: in process or in the shared local worker processes.
 
 A runner takes ``(ChunkKey, Params)`` jobs and yields ``(key, trajectory, info)`` as chunks
 finish, in any order. The trajectory holds one chunk's replications without daily traces
@@ -9,17 +9,17 @@ whose result depends only on the compiled parameters, the seed and the replicati
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import socket
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, Protocol
 
+from straitsim.engine.campaign import simulate
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
-from straitsim.errors import UserError
+from straitsim.runners.execute import Workers, get_pool, resolve_workers, shutdown
 from straitsim.runners.keys import ChunkKey
 from straitsim.runners.keys import code_version as schema_code_version
 
@@ -47,8 +47,6 @@ def compute_chunk(params: Params, key: ChunkKey) -> tuple[Trajectory, dict[str, 
     trajectory, info
         The chunk's results (traces dropped) and ``{"worker", "elapsed_s", "code_version"}``.
     """
-    from straitsim.engine.campaign import simulate
-
     t0 = time.perf_counter()
     traj = simulate(params, key.chunk_size, key.seed, rep_offset=key.chunk_offset)
     traj.traces = {}
@@ -98,26 +96,22 @@ class InProcessRunner:
 
 
 class PoolRunner:
-    """Compute chunks in ``n_workers`` local worker processes (started with ``spawn``).
+    """Compute chunks in ``n_workers`` local worker processes.
 
-    At most ``2 * n_workers`` chunks are in flight, so memory stays bounded however long
-    the sweep.
+    They are the shared pool of :mod:`straitsim.runners.execute`: started once, reused,
+    dying with their parent. At most ``2 * n_workers`` chunks are in flight, so memory stays
+    bounded however long the sweep. If the caller stops early (an error, Ctrl-C), the chunks
+    in flight are abandoned and the workers stopped at once.
     """
 
     name = "processes"
 
-    def __init__(self, n_workers: int) -> None:
-        if n_workers < 1:
-            raise UserError(
-                "bad worker count", key="workers", expected="an integer >= 1", found=str(n_workers)
-            )
-        self.n_workers = int(n_workers)
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.n_workers, mp_context=multiprocessing.get_context("spawn")
-        )
+    def __init__(self, n_workers: Workers) -> None:
+        self.n_workers = resolve_workers(n_workers)
 
     def imap(self, jobs: Iterable[Job]) -> Iterator[Done]:
         """Submit jobs to the pool, keeping a bounded window in flight; yield as they finish."""
+        pool = get_pool(self.n_workers)
         it = iter(jobs)
         pending: dict[Future[tuple[Trajectory, dict[str, Any]]], ChunkKey] = {}
         window = 2 * self.n_workers
@@ -128,20 +122,26 @@ class PoolRunner:
                     key, params = next(it)
                 except StopIteration:
                     return
-                pending[self.pool.submit(compute_chunk, params, key)] = key
+                pending[pool.submit(compute_chunk, params, key)] = key
 
-        fill()
-        while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in done:
-                key = pending.pop(fut)
-                traj, info = fut.result()
-                yield key, traj, info
+        try:
             fill()
+            while pending:
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    key = pending.pop(fut)
+                    traj, info = fut.result()
+                    yield key, traj, info
+                fill()
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            if pending:
+                shutdown(kill=True)
+            raise
 
     def close(self) -> None:
-        """Stop the worker processes (queued chunks are cancelled)."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Nothing to release: the shared pool stays for the next call (it ends at exit)."""
 
     def __enter__(self) -> PoolRunner:
         return self
@@ -150,8 +150,13 @@ class PoolRunner:
         self.close()
 
 
-def local_runner(workers: int | None) -> InProcessRunner | PoolRunner:
-    """In process for ``workers`` None or 1 (no start-up cost), else a process pool."""
-    if workers is None or workers == 1:
+def local_runner(workers: Workers) -> InProcessRunner | PoolRunner:
+    """In process for one worker (no start-up cost), else the shared process pool.
+
+    ``workers`` None is the current default (:func:`straitsim.runners.execute.workers`,
+    else every core).
+    """
+    n = resolve_workers(workers)
+    if n == 1:
         return InProcessRunner()
-    return PoolRunner(workers)
+    return PoolRunner(n)

@@ -1,0 +1,345 @@
+"""One execution layer: every engine call of every analysis runs here, on all cores.
+
+:func:`run_jobs` takes engine jobs (compiled parameters, replication count, seed), cuts each
+into chunks of replications and computes the chunks in this process or in a shared pool of
+worker processes. The pool is created on first use (``forkserver`` on Linux, else ``spawn``)
+and reused by later calls, so only the first parallel call pays its start-up.
+
+Results never depend on where or how a job is cut: the engine's random streams are indexed
+by replication, so a chunk draws exactly what it would draw inside a larger run, and chunks
+are joined in replication order. Same scenario and seed, same numbers, for any worker count
+and any chunk size.
+
+How many workers:
+
+- ``workers="auto"`` (the default): one per core this process may run on (its CPU affinity
+  mask); ``STRAITSIM_WORKERS`` in the environment overrides the default.
+- ``workers=1``: everything in this process (debugging, profiling).
+- :func:`workers` is a context manager that sets the count for everything inside it, so
+  ``with workers(1): roles(...)`` runs a whole analysis in process.
+- Inside a worker process (ours or any other ``multiprocessing`` child) the default is 1:
+  pools never nest.
+
+Small problems stay in process: below :data:`PARALLEL_MIN_LANES` profile-replications per
+call (:data:`PARALLEL_MIN_LANES_WARM` once the pool is running) the pool's start-up and
+transfers cost more than they save (measured in ``docs/performance.md``).
+
+Workers die with their parent: each asks the kernel for SIGKILL when its parent dies
+(``prctl(PR_SET_PDEATHSIG)`` on Linux) and a watchdog thread checks that the parent process
+is alive once a second (other systems, or a parent killed between fork and ``prctl``). They
+ignore SIGINT: Ctrl-C reaches the parent, which stops the pool and raises
+``KeyboardInterrupt`` as usual.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextvars import ContextVar
+from multiprocessing import spawn
+from typing import Any
+
+import numpy as np
+
+from straitsim.engine import campaign
+from straitsim.engine.params import Params
+from straitsim.engine.trajectory import Trajectory
+from straitsim.errors import UserError
+
+DEFAULT_CHUNK = 5000  # replications per engine call, at most
+DEFAULT_LANES = 50_000  # profile x replication cells per engine call (bounds memory)
+MIN_CHUNK = 64  # replications per chunk, at least (when the caller does not choose)
+# Below this many profile-replications per call, work stays in process: the pool's start-up
+# (cold) or its transfers (warm, pool already running) cost more than they save.
+PARALLEL_MIN_LANES = 4_000
+PARALLEL_MIN_LANES_WARM = 1_000
+MAX_WORKERS = 1024
+WATCHDOG_S = 1.0
+
+Job = tuple[Params, int, int]  # (compiled parameters, replications, seed)
+Workers = int | str | None
+
+_workers: ContextVar[int | None] = ContextVar("straitsim_workers", default=None)
+_in_worker = False
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+# ---------------------------------------------------------------------------- worker count
+def available_cores() -> int:
+    """Cores this process may run on (its affinity mask where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_workers(workers: Workers = None, key: str = "workers") -> int:
+    """Return the worker count for ``workers``: ``"auto"``, an integer >= 1, or None.
+
+    None means the current default: the innermost :func:`workers` block, else
+    ``STRAITSIM_WORKERS``, else ``"auto"`` (1 inside a worker process).
+    """
+    if workers is None:
+        current = _workers.get()
+        if current is not None:
+            return current
+        if _in_worker or multiprocessing.parent_process() is not None:
+            return 1
+        workers = os.environ.get("STRAITSIM_WORKERS", "auto")
+        key = "STRAITSIM_WORKERS" if "STRAITSIM_WORKERS" in os.environ else key
+    expected = f"auto or an integer from 1 to {MAX_WORKERS}"
+    if isinstance(workers, str):
+        text = workers.strip().lower()
+        if text == "auto":
+            return available_cores()
+        if not text.isdigit():
+            raise UserError("bad worker count", key=key, expected=expected, found=repr(workers))
+        workers = int(text)
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer):
+        raise UserError("bad worker count", key=key, expected=expected, found=repr(workers))
+    if not 1 <= int(workers) <= MAX_WORKERS:
+        raise UserError("bad worker count", key=key, expected=expected, found=str(workers))
+    return int(workers)
+
+
+@contextlib.contextmanager
+def workers(n: Workers) -> Iterator[int]:
+    """Run everything inside the block with ``n`` workers (``"auto"``, an integer, or None)."""
+    token = _workers.set(resolve_workers(n))
+    try:
+        yield _workers.get() or 1
+    finally:
+        _workers.reset(token)
+
+
+# ---------------------------------------------------------------------------- chunks
+def chunks(n_reps: int, chunk_size: int | None) -> list[tuple[int, int]]:
+    """``(offset, size)`` pairs covering ``0 .. n_reps - 1``."""
+    size = max(1, int(chunk_size or DEFAULT_CHUNK))
+    return [(o, min(size, n_reps - o)) for o in range(0, n_reps, size)]
+
+
+def default_chunk(n_reps: int, n_profiles: int, split: int = 1) -> int:
+    """Replications per chunk: bounded memory, and at least ``split`` chunks where possible."""
+    size = max(MIN_CHUNK, min(DEFAULT_CHUNK, DEFAULT_LANES // max(1, n_profiles)))
+    if split > 1:
+        size = min(size, max(MIN_CHUNK, math.ceil(n_reps / split)))
+    return size
+
+
+def min_lanes(n: int) -> int:
+    """Profile-replications from which ``n`` workers pay (lower once their pool is running)."""
+    warm = _pool is not None and _pool_size == n and not getattr(_pool, "_broken", False)
+    return PARALLEL_MIN_LANES_WARM if warm else PARALLEL_MIN_LANES
+
+
+def run_chunk(p: Params, size: int, seed: int, offset: int) -> Trajectory:
+    """Replications ``offset .. offset + size - 1`` of every profile (what a worker runs)."""
+    return campaign.simulate(p, size, seed, rep_offset=offset)
+
+
+# ---------------------------------------------------------------------------- running
+def run_jobs(
+    jobs: Sequence[Job],
+    workers: Workers = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    xp: Any = np,
+) -> list[Trajectory]:
+    """Simulate every job; return one trajectory per job, in order.
+
+    ``progress`` is called with the number of replications just finished (per chunk).
+    Chunks of all jobs share the workers, so many small jobs (sensitivity evaluations, one
+    scenario each) spread over the cores as well as one large job does.
+    """
+    n = resolve_workers(workers)
+    lanes = sum(p.n_profiles * reps for p, reps, _ in jobs)
+    parallel = n > 1 and xp is np and lanes >= min_lanes(n)
+    split = math.ceil(n / max(1, len(jobs))) if parallel else 1
+    plans = [
+        chunks(reps, chunk_size or default_chunk(reps, p.n_profiles, split)) for p, reps, _ in jobs
+    ]
+    if parallel and sum(len(c) for c in plans) > 1:
+        parts = _run_pool(jobs, plans, n, progress)
+    else:
+        parts = []
+        for (p, _, seed), plan in zip(jobs, plans, strict=True):
+            one = []
+            for offset, size in plan:
+                one.append(campaign.simulate(p, size, seed, rep_offset=offset, xp=xp))
+                if progress is not None:
+                    progress(size)
+            parts.append(one)
+    return [Trajectory.concat(one) for one in parts]
+
+
+def _run_pool(
+    jobs: Sequence[Job],
+    plans: list[list[tuple[int, int]]],
+    n: int,
+    progress: Callable[[int], None] | None,
+) -> list[list[Trajectory]]:
+    tasks = [(j, k) for j, plan in enumerate(plans) for k in range(len(plan))]
+    out: list[list[Any]] = [[None] * len(plan) for plan in plans]
+    pool = get_pool(n)
+    pending: dict[Future[Trajectory], tuple[int, int]] = {}
+    it = iter(tasks)
+    window = 2 * n  # chunks in flight: bounds the memory of queued work
+    try:
+        while True:
+            for j, k in it:
+                p, _, seed = jobs[j]
+                offset, size = plans[j][k]
+                pending[pool.submit(run_chunk, p, size, seed, offset)] = (j, k)
+                if len(pending) >= window:
+                    break
+            if not pending:
+                break
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in done:
+                j, k = pending.pop(fut)
+                out[j][k] = fut.result()
+                if progress is not None:
+                    progress(plans[j][k][1])
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        if pending:  # stop the work in flight at once rather than wait for it
+            shutdown(kill=True)
+        raise
+    return out
+
+
+# ---------------------------------------------------------------------------- the pool
+def get_pool(n: int) -> ProcessPoolExecutor:
+    """Return the shared pool of ``n`` workers (created, or re-created, on demand)."""
+    global _pool, _pool_size
+    with _lock:
+        if _pool is not None and (_pool_size != n or getattr(_pool, "_broken", False)):
+            _pool.shutdown(wait=False)  # work already submitted still finishes
+            _pool = None
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=n,
+                mp_context=_context(),
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
+            )
+            _pool_size = n
+        return _pool
+
+
+def pool_pids() -> list[int]:
+    """Process ids of the shared pool's live workers (empty when there is no pool)."""
+    procs = getattr(_pool, "_processes", None) or {}
+    return [pid for pid, proc in list(procs.items()) if proc.is_alive()]
+
+
+def shutdown(kill: bool = False) -> None:
+    """Stop the shared pool; ``kill=True`` ends its workers at once (work in flight is lost)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    if kill:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                proc.kill()
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+atexit.register(shutdown)
+
+
+WORKER_NAME = "straitsim-worker-"
+
+
+class _Context:
+    """A start-method context whose processes do not re-run the caller's ``__main__``.
+
+    Workers only run functions of this package, so a user's script without an
+    ``if __name__ == "__main__":`` guard is not executed again in every worker.
+    """
+
+    def __init__(self, ctx: Any) -> None:
+        self._ctx = ctx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ctx, name)
+
+    def Process(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+        proc = self._ctx.Process(*args, **kwargs)
+        proc.name = WORKER_NAME + proc.name
+        return proc
+
+
+def _preparation_data(name: str) -> dict[str, Any]:
+    data = _spawn_preparation_data(name)
+    if str(name).startswith(WORKER_NAME):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+_spawn_preparation_data = spawn.get_preparation_data
+
+
+def _context() -> Any:
+    if spawn.get_preparation_data is not _preparation_data:
+        spawn.get_preparation_data = _preparation_data  # only our workers' data change
+    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context("forkserver")
+        # workers fork from a server that has already imported the engine: fast start-up
+        ctx.set_forkserver_preload([__name__])
+        return _Context(ctx)
+    return _Context(multiprocessing.get_context("spawn"))
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Worker start-up: default to one worker inside, ignore Ctrl-C, die with the parent."""
+    global _in_worker
+    _in_worker = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this process when ``parent_pid`` (the process that made the pool) is gone."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: when our parent dies
+    if not _alive(parent_pid):
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid,), name="parent-watchdog", daemon=True).start()
+
+
+def _watch(parent_pid: int) -> None:
+    ppid = os.getppid()
+    event = threading.Event()
+    while not event.wait(WATCHDOG_S):
+        if os.getppid() != ppid or not _alive(parent_pid):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists (another user's process may reuse the id: rare)
+        return True
+    return True
