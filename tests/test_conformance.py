@@ -16,7 +16,10 @@ import pytest
 
 import straitsim as ss
 from straitsim.engine.campaign import COMPACT_MIN_REPS, STEPS, Campaign, Event, simulate
+from straitsim.engine.outcome import STALEMATE
 from straitsim.engine.params import FIXED_ONLY, Params
+from straitsim.engine.random import Streams
+from straitsim.engine.state import UNDECIDED
 from straitsim.engine.trajectory import NonFiniteOutput
 from straitsim.errors import UserError
 from straitsim.scenario.compile import compile_params
@@ -63,10 +66,26 @@ def capture(p: Params, n_reps: int, rep_offset: int, keep: tuple[int, ...]) -> t
         assert ev.before is not None
         check_step(ev)
 
-    c = Campaign(p)
+    c = Campaign(p, [*STEPS, ("force_decisions", force_decisions)])
     c.after_step.append(hook)
     c.after_day.append(lambda ev: rows_seen.append(ev.rows.size))
     return c.run(n_reps, SEED, rep_offset), seen, rows_seen
+
+
+def force_decisions(s: dict, p: Params, v: dict, day: int, rng: Streams) -> dict:
+    """Decide some replications early, whatever the model says, so the batch sets them aside.
+
+    From day 3 each undecided replication ends with probability 0.3 a day, drawn from its own
+    stream (a function of the seed and the replication index, not of the batch).
+    """
+    if day < 3:
+        return {}
+    u = rng.uniform("conformance", day)[:, 0][None, :]
+    end = (u < 0.3) & (s["outcome"] == UNDECIDED)
+    return {
+        "outcome": np.where(end, STALEMATE, s["outcome"]).astype(np.int8),
+        "decided_day": np.where(end, float(day), s["decided_day"]),
+    }
 
 
 def check_step(ev: Event) -> None:
@@ -95,7 +114,7 @@ def test_the_batch_sets_replications_aside(runs):
     assert R >= COMPACT_MIN_REPS and rows_seen[-1] < R
 
 
-@pytest.mark.parametrize("step", [name for name, _ in STEPS])
+@pytest.mark.parametrize("step", [name for name, _ in STEPS] + ["force_decisions"])
 def test_step_rows_do_not_depend_on_the_batch(runs, step):
     (_, batch, _), alone = runs
     compared = 0
