@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from straitsim.analysis.worlds import HEADLINES
+from straitsim.report.figures import PNG_METADATA
 
 if TYPE_CHECKING:  # pragma: no cover
     from straitsim.analysis.discovery import DiscoveryResult
@@ -32,15 +33,15 @@ OUTCOME_COLOURS = ("#1f77b4", "#d62728")  # outcome absent, present
 
 def _save(fig: Figure, path: str | Path | None) -> Figure:
     if path is not None:
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        fig.savefig(path, dpi=110, bbox_inches="tight", metadata=PNG_METADATA)
     return fig
 
 
 def worlds_bands(res: WorldsResult, path: str | Path | None = None) -> Figure:
     """Plot each headline output across worlds: every world a dot, median and 5-95% band."""
     names = list(HEADLINES)
-    fig = Figure(figsize=(7.5, 0.6 * len(names) + 1.2))
-    axes = fig.subplots(len(names), 1)
+    fig = Figure(figsize=(7.5, 0.85 * len(names) + 1.2))
+    axes = fig.subplots(len(names), 1, gridspec_kw={"hspace": 1.1})
     bands = res.bands()
     for ax, k in zip(axes, names, strict=True):
         v = res.values(k)

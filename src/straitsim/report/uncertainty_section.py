@@ -18,7 +18,6 @@ from straitsim.analysis.worlds import run_worlds
 from straitsim.errors import UserError
 from straitsim.report import uncertainty_plots
 from straitsim.report.extras import Section
-from straitsim.report.figures import PNG_METADATA
 from straitsim.report.html import _table
 from straitsim.scenario.schema import Scenario
 
@@ -60,9 +59,7 @@ def uncertainty_section(
         f"success) exceeds 0.5 in {res.share_above(0.5):.0%} of worlds."
     )
     figs = {"worlds_bands": fig_dir / "worlds_bands.png"}
-    uncertainty_plots.worlds_bands(res).savefig(
-        figs["worlds_bands"], dpi=110, metadata=PNG_METADATA
-    )
+    uncertainty_plots.worlds_bands(res, figs["worlds_bands"])
     md = [intro, "", "| output | median | 5-95% across worlds | MC error |", "|---|---:|---:|---:|"]
     md += [f"| {' | '.join(r)} |" for r in rows]
     html = f"<p>{escape(intro)}</p>" + _table(
@@ -114,6 +111,6 @@ def uncertainty_section(
             ("discover_pairs", uncertainty_plots.pair_scatter),
         ):
             figs[name] = fig_dir / f"{name}.png"
-            fn(d).savefig(figs[name], dpi=110, metadata=PNG_METADATA)
+            fn(d, figs[name])
     md += [""] + [f"![{k}](figures/{p.name})" for k, p in figs.items()]
     return Section("Across plausible worlds", "\n".join(md), html, figs)
