@@ -267,9 +267,13 @@ def check_finite(t: Trajectory, p: Params) -> None:
             suspects = [
                 k for k, x in p.values.items() if isinstance(x, int | float) and not (abs(x) < 1e12)
             ] + [k for k, d in p.dists.items() if not all(abs(y) < 1e12 for y in d[1:])]
+            rep_axis = 2 if name.startswith("traces.") else 1
+            prof = t.profiles[int(bad[0])]
+            where = "profile " + (" ".join(f"{c}={r}" for c, r in prof.items()) or "default")
+            if a.ndim > rep_axis:
+                where += f", replication {int(bad[rep_axis]) + t.rep_offset}"
             raise NonFiniteOutput(
-                f"the engine produced a non-finite value in {name} "
-                f"(profile {int(bad[0])}, index {tuple(int(i) for i in bad[1:])})",
+                f"the engine produced a non-finite value in {name} ({where})",
                 file=p.scenario or None,
                 key=", ".join(suspects) or None,
                 expected="finite parameter values within their domains",
