@@ -55,7 +55,8 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     (``(active + roc_reserve_quality x reserve x mobilised share) x engaged share``), the square
     law ``dP/dt = -b R``, ``dR/dt = -a P`` runs for a day with ``a = k_ground e_prc``,
     ``b = k_ground e_roc``. Territory held grows by ``territory_per_battalion`` for each
-    battalion landed today (the beachhead its assault seizes) and, when the lodgement outfights
+    battalion landed today (the beachhead its assault seizes, while territory is below
+    ``beachhead_max_share``) and, when the lodgement outfights
     the defence, by ``territory_rate x tanh(force ratio - 1)`` (force ratio ``a P / (b R)``); the
     defence retakes ground in proportion to the battalions it destroys (held share times
     ``P(1) / P(0)``); it is 0 once the lodgement is gone. The
@@ -88,6 +89,7 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     ratio = safe_div(a * P1, b * R1, xp, 10.0)
     ratio = xp.where(alive, xp.minimum(ratio, 10.0), 0.0)
     gained = s.get("today_landed", 0.0) * v["territory_per_battalion"]
+    gained = xp.minimum(gained, xp.maximum(v["beachhead_max_share"] - s["territory"], 0.0))
     kept = xp.minimum(safe_div(P1, P0, xp, 1.0), 1.0)
     advance = v["territory_rate"] * xp.maximum(xp.tanh(ratio - 1.0), 0.0)
     terr = s["territory"] * kept + gained + advance
