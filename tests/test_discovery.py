@@ -123,6 +123,35 @@ def test_cli_discover(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "discover.json").read_text())["outcome"].startswith("prc_")
 
 
+def test_discover_on_stored_worlds(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "w.duckdb")
+    w = runner.invoke(
+        app, ["worlds", "csis-2026", "--worlds", "16", "--reps", "4", "--json", "--db", db]
+    )
+    assert w.exit_code == 0, w.output
+    wdoc = json.loads(w.stdout)
+    r = runner.invoke(
+        app,
+        [
+            "discover",
+            "csis-2026",
+            "--db",
+            db,
+            "--set-id",
+            wdoc["set_id"],
+            "--outcome",
+            "prc_battalions_landed>70",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["worlds"] == 16 and doc["params"] == wdoc["params"]
+    bad = runner.invoke(app, ["discover", "csis-2026", "--db", db, "--set-id", "wnope"])
+    assert bad.exit_code == 2 and "set_id" in bad.output
+
+
 def test_report_section(tmp_path: Path) -> None:
     from straitsim.report.uncertainty_section import uncertainty_section
     from straitsim.scenario.load import load_scenario

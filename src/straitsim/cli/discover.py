@@ -24,7 +24,7 @@ from straitsim.cli.worlds import (
 from straitsim.errors import UserError
 from straitsim.report import uncertainty_plots
 from straitsim.store.db import ResultsStore
-from straitsim.store.worlds import save_worlds
+from straitsim.store.worlds import load_worlds_result, save_worlds
 
 
 def _allies(text: str | None) -> list[str]:
@@ -72,6 +72,10 @@ def discover(
     ] = None,
     json_: JsonOpt = False,
     db: DbOpt = None,
+    set_id: Annotated[
+        str | None,
+        typer.Option("--set-id", help="Reuse a set of worlds stored in --db (no new runs)."),
+    ] = None,
 ) -> None:
     """Find the combinations of assumptions (and roles) under which an outcome happens."""
     parse_outcome(outcome)
@@ -91,13 +95,19 @@ def discover(
         threshold=threshold,
         workers=workers,
     )
+    if set_id is not None:  # the stored worlds, their outcome re-judged: no new runs
+        if db is None:
+            raise UserError("--set-id needs --db", key="--set-id", expected="--db PATH")
+        with ResultsStore(db, read_only=True) as store:
+            kw["worlds"] = load_worlds_result(store, set_id)
+        bar = None
     if bar is not None:
         with bar:
             res = run_discovery(scenario, progress=advance, **kw)
     else:
         res = run_discovery(scenario, **kw)
     doc = res.summary()
-    if db is not None:
+    if db is not None and set_id is None:
         with ResultsStore(db) as store:
             doc["set_id"] = save_worlds(store, res.worlds)
     if out is not None:

@@ -180,3 +180,36 @@ def export_worlds(db: ResultsStore, out: str | Path) -> list[Path]:
         db._df(f"SELECT * FROM {name} ORDER BY {order}").to_parquet(path, index=False)
         paths.append(path)
     return paths
+
+
+def load_worlds_result(db: ResultsStore, sid: str) -> WorldsResult:
+    """Rebuild a stored set of worlds as a :class:`WorldsResult` (e.g. to discover on it)."""
+    _ensure_readable(db)
+    rows = db._q(
+        "SELECT scenario_hash, seed, method, n_reps, settings_json FROM world_sets "
+        "WHERE set_id = ?",
+        [sid],
+    )
+    if not rows:
+        raise UserError(
+            "no such set of worlds",
+            file=str(db.path),
+            key="set_id",
+            expected="a set_id listed by world_sets()",
+            found=repr(sid),
+        )
+    h, seed, method, reps, settings = rows[0]
+    st = json.loads(settings)
+    df = load_worlds(db, sid)
+    inputs = list(st["inputs"])
+    return WorldsResult(
+        scenario=db.scenario(h),
+        worlds=[{k: r[k] for k in inputs} for r in df.to_dict("records")],
+        outputs=[{c: float(r[c]) for c in OUTPUT_COLUMNS} for r in df.to_dict("records")],
+        seed=int(seed),
+        reps=int(reps),
+        method=str(method),
+        threshold=float(st["threshold"]),
+        roles=dict(st["roles"]),
+        overrides=list(st["overrides"]),
+    )
