@@ -68,15 +68,15 @@ if TYPE_CHECKING:  # pragma: no cover
         deter,
         load_beliefs,
     )
+    from straitsim.analysis.discovery import DiscoveryResult, discover
     from straitsim.analysis.investments import InvestmentResult, invest, load_options
     from straitsim.analysis.pedigree import pedigree
     from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
     from straitsim.analysis.sensitivity import SensitivityResult, sensitivity
     from straitsim.analysis.validation import ValidationReport, run_validation
-    from straitsim.store.sweep import SweepResult, sweep
-    from straitsim.store import ResultsStore
     from straitsim.analysis.worlds import WorldsResult, sample_worlds, worlds
-    from straitsim.analysis.discovery import DiscoveryResult, discover
+    from straitsim.store import ResultsStore
+    from straitsim.store.sweep import SweepResult, sweep
 
 
 def __getattr__(name: str) -> Any:

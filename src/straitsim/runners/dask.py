@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from straitsim.errors import UserError
-from straitsim.runners.pool import Done, Job, code_version, compute_chunk
 from straitsim.runners.keys import digest
+from straitsim.runners.pool import Done, Job, code_version, compute_chunk
 
 ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 EXPECTED = "the address of a running `dask scheduler`, e.g. tcp://127.0.0.1:8786"
