@@ -60,7 +60,7 @@ from straitsim.errors import UserError
 from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.identity import scenario_hash
-from straitsim.scenario.load import load_scenario
+from straitsim.scenario.load import load_scenario, set_strings
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -355,7 +355,6 @@ def deter(
     prior = prior.extend({a: base[a] for a in order}).reorder(order)
     declared = declaration_belief(prior, declare, creds) if declare else None
     lattice = evaluate_lattice(sc, order, reps, seed, "prc_success", days, chunk_size, progress)
-    set_list = [f"{k}={v}" for k, v in sets.items()] if isinstance(sets, Mapping) else list(sets)
     return DeterrenceResult(
         sc,
         lattice,
@@ -366,5 +365,5 @@ def deter(
         seed,
         reps,
         tuple(quantities),
-        set_list,
+        set_strings(sets),
     )

@@ -51,7 +51,7 @@ from straitsim.errors import UserError
 from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.identity import scenario_hash
-from straitsim.scenario.load import load_scenario
+from straitsim.scenario.load import load_scenario, set_strings
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -334,9 +334,7 @@ def invest(
         reps=reps,
         seed=seed,
         roles=profile_roles(sc, None),
-        overrides=[f"{k}={v}" for k, v in sets.items()]
-        if isinstance(sets, Mapping)
-        else list(sets),
+        overrides=set_strings(sets),
         budget_usd=budget,
         values=values,
         ranking=ranking,
