@@ -42,3 +42,11 @@ class UserError(Exception):
         if tail:
             head += " (" + "; ".join(tail) + ")"
         return " ".join(head.split())
+
+
+class DomainError(UserError):
+    """A number outside its domain: NaN, infinite, out of range or of the wrong type.
+
+    The same one-line message as any :class:`UserError` (exit status 2 on the command line);
+    the web API answers it with 422, like a value its schema rejects.
+    """

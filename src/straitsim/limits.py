@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from straitsim.errors import UserError
+from straitsim.errors import DomainError, UserError
 
 # Replications of one role profile in one call. Results are held in memory (about
 # BYTES_PER_REP_DAY per replication-day and profile), so the bound on memory below refuses
@@ -65,7 +65,7 @@ def check_number(
         rng = f" <= {fmt(hi)}"
     else:
         rng = ""
-    raise UserError(
+    raise DomainError(
         "invalid value",
         key=key,
         expected=kind + rng + (f" ({why})" if why else ""),

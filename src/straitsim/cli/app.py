@@ -4,19 +4,54 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup, TyperOption
 
 from straitsim.errors import UserError
 from straitsim.limits import check_number, check_out_dir
+from straitsim.meta import __version__
+
+
+class Group(TyperGroup):
+    """The command group: plain placeholders for options (no ``<bool>`` on flags).
+
+    Help texts are printed as written: no Rich markup (``[roles]`` stays ``[roles]``).
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """Return the command with tidy option placeholders."""
+        cmd = super().get_command(ctx, cmd_name)
+        for c in [cmd, *(getattr(cmd, "commands", {}) or {}).values()]:
+            for p in getattr(c, "params", []):
+                _placeholder(p)
+        return cmd
+
+
+def _placeholder(p: Any) -> None:
+    if not isinstance(p, TyperOption) or p.metavar is not None or p.is_flag:
+        return
+    desc = getattr(p, "type_descriptor", None)
+    if desc is not None and getattr(desc, "is_list", False):
+        args = get_args(desc.annotation)
+        if args and isinstance(args[0], type):  # list[str] -> <str>, repeatable
+            p.metavar = f"<{args[0].__name__}>"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"straitsim {__version__}")
+        raise typer.Exit(0)
+
 
 app = typer.Typer(
     name="straitsim",
@@ -27,9 +62,34 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=Group,
 )
-console = Console()
-err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Open campaign model of a cross-Strait invasion: outcomes, roles, attribution, deterrence."""
+
+
+def _console(stderr: bool = False) -> Console:
+    # Output piped to a file or another program is not cut at 80 columns: tables keep their
+    # natural width (up to $COLUMNS when set).
+    c = Console(stderr=stderr)
+    if not c.is_terminal and "COLUMNS" not in os.environ:
+        c = Console(stderr=stderr, width=240)
+    return c
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

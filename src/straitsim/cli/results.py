@@ -21,6 +21,7 @@ results_app = typer.Typer(
     help="Query the results database written by `straitsim sweep`.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # help texts as written, like the main app
 )
 app.add_typer(results_app, name="results")
 

@@ -11,7 +11,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from straitsim.engine.params import SHIP_CLASSES
-from straitsim.errors import UserError
+from straitsim.errors import DomainError, UserError
 from straitsim.scenario.domains import describe_domain, in_domain, param_domain
 from straitsim.scenario.overrides import Origins, closest
 from straitsim.scenario.schema import Cited, Scenario
@@ -26,13 +26,19 @@ def _origin(loc: tuple[Any, ...], origins: Origins) -> str | None:
 
 
 def _error_at(
-    loc: Sequence[Any], what: str, expected: str, found: str, origins: Origins, label: str
+    loc: Sequence[Any],
+    what: str,
+    expected: str,
+    found: str,
+    origins: Origins,
+    label: str,
+    cls: type[UserError] = UserError,
 ) -> UserError:
     """Return a :class:`UserError` at key path ``loc``, naming the file that set the key.
 
     The file is the origin of the longest prefix of ``loc`` with one, else ``label``.
     """
-    return UserError(
+    return cls(
         what,
         file=_origin(tuple(loc), origins) or label,
         key=".".join(map(str, loc)),
@@ -67,7 +73,10 @@ def validate(d: dict[str, Any], origins: Origins, label: str) -> Scenario:
             what, expected = "invalid value", "a finite number (not inf or nan)"
         else:
             what, expected = "invalid value", err["msg"].lower()
-        raise _error_at(loc, what, expected, _found(err.get("input")), origins, label) from None
+        cls = UserError if kind == "extra_forbidden" else DomainError
+        raise _error_at(
+            loc, what, expected, _found(err.get("input")), origins, label, cls
+        ) from None
     check_references(sc, origins, label)
     check_param_domains(sc, origins, label)
     return sc
@@ -236,7 +245,13 @@ def check_param_domains(sc: Scenario, origins: Origins, label: str) -> None:
             if not in_domain(x, dom):
                 loc = f"params.{name}.{field}".split(".")
                 raise _error_at(
-                    loc, "invalid value", describe_domain(dom), _found(x), origins, label
+                    loc,
+                    "invalid value",
+                    describe_domain(dom),
+                    _found(x),
+                    origins,
+                    label,
+                    DomainError,
                 )
         if prm.unit == "bool" and prm.value not in (0.0, 1.0):
             raise _error_at(
@@ -246,6 +261,7 @@ def check_param_domains(sc: Scenario, origins: Origins, label: str) -> None:
                 _found(prm.value),
                 origins,
                 label,
+                DomainError,
             )
 
 

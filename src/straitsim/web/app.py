@@ -33,14 +33,30 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from straitsim.analysis.deterrence import describe_quantity, deter, map_rungs
+from straitsim.analysis.metrics import describe_metric
+from straitsim.analysis.roles import analyse_roles
+from straitsim.analysis.roles import ladders as lattice_ladders
 from straitsim.analysis.run import run as run_scenario
-from straitsim.errors import UserError
+from straitsim.errors import DomainError, UserError
 from straitsim.meta import __version__
+from straitsim.report.bases import LOSS_COLOURS, STATUS, base_status
+from straitsim.scenario.compile import profile_roles
+from straitsim.scenario.describe import describe
 from straitsim.scenario.load import list_scenarios, load_scenario
 from straitsim.scenario.schema import Scenario
+from straitsim.web.guards import (
+    BodyGuard,
+    Busy,
+    Cancelled,
+    cancelled,
+    checkpoint,
+    validation_error,
+)
 from straitsim.web.models import Limits, build_models, ladders
 from straitsim.web.worlds import worlds_router
 
@@ -52,7 +68,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "or a malformed JSON body",
     },
     413: {"description": "Request body too large"},
-    422: {"description": "Input that does not match the schema"},
+    422: {
+        "description": "Input that does not match the schema, or a number outside its domain "
+        "(NaN, infinity, out of range: one line in `detail`)"
+    },
+    429: {"description": "Too many model requests at once; retry after `Retry-After` seconds"},
 }
 
 
@@ -82,15 +102,31 @@ class Evaluator:
     thread's CPU time) in milliseconds for a fresh computation, ``cache`` for a cached one.
     """
 
-    def __init__(self, cache_size: int = 32) -> None:
+    def __init__(self, cache_size: int = 32, max_active: int = 4) -> None:
         self.lock = threading.Lock()
         self.cache: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self.cache_size = cache_size
+        # model requests admitted at once (one computing, the rest waiting for the lock)
+        self.slots = threading.BoundedSemaphore(max_active)
 
     def __call__(self, kind: str, body: Any, fn: Callable[[], Any]) -> Response:
-        """Answer ``(kind, body)`` from the cache or compute it under the lock."""
+        """Answer ``(kind, body)`` from the cache or compute it under the lock.
+
+        Beyond ``max_active`` admitted requests the answer is :class:`Busy` (429); a request
+        whose client has gone is not computed, and a computation stops between chunks.
+        """
         key = kind + json.dumps(body.model_dump(mode="json"), sort_keys=True)
+        if not self.slots.acquire(blocking=False):
+            raise Busy(retry_after_s=2)
+        try:
+            return self._answer(key, fn)
+        finally:
+            self.slots.release()
+
+    def _answer(self, key: str, fn: Callable[[], Any]) -> Response:
         with self.lock:
+            if cancelled():
+                return Response(b"", status_code=499)  # the client has gone: nobody to answer
             if key in self.cache:
                 self.cache.move_to_end(key)
                 content = self.cache[key][0]
@@ -100,6 +136,8 @@ class Evaluator:
             t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 doc = fn()
+            except Cancelled:
+                return Response(b"", status_code=499)
             except (ArithmeticError, MemoryError) as exc:
                 raise UserError(
                     "the model cannot evaluate these overrides",
@@ -137,8 +175,6 @@ def check_finite(doc: Any, path: str = "") -> None:
 
 def scenario_info(name: str) -> dict[str, Any]:
     """Describe a built-in scenario: title, ladders (each rung's meaning) and knobs."""
-    from straitsim.scenario.describe import describe
-
     sc = load_scenario(name)
     doc = describe(sc)
     return {
@@ -169,12 +205,6 @@ def scenario_info(name: str) -> dict[str, Any]:
 
 def create_app(limits: Limits | None = None) -> FastAPI:
     """Build the app (``limits`` bounds the work per request; tests pass small ones)."""
-    from straitsim.analysis.deterrence import describe_quantity, deter, map_rungs
-    from straitsim.analysis.metrics import describe_metric
-    from straitsim.analysis.roles import analyse_roles
-    from straitsim.analysis.roles import ladders as lattice_ladders
-    from straitsim.report.bases import LOSS_COLOURS, STATUS, base_status
-
     lim = limits or Limits()
     m = build_models(lim)
     RunRequest, BasesRequest, RolesRequest, DeterrenceRequest = (
@@ -183,7 +213,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         m.RolesRequest,
         m.DeterrenceRequest,
     )
-    evaluate = Evaluator()
+    evaluate = Evaluator(max_active=lim.max_active)
     app = FastAPI(
         title="straitsim dashboard API",
         version=__version__,
@@ -194,18 +224,23 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         redoc_url=None,
     )
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[..., Any]) -> Any:
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > lim.max_body_bytes:
-            return JSONResponse({"detail": f"request body over {lim.max_body_bytes} bytes"}, 413)
-        return await call_next(request)
+    # bounded bodies (Content-Length or chunked) and a cancel event per request
+    app.add_middleware(BodyGuard, max_bytes=lim.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, validation_error)
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> JSONResponse:
         return JSONResponse(
             {"detail": str(exc), "key": exc.key, "expected": exc.expected, "found": exc.found},
-            status_code=400,
+            status_code=422 if isinstance(exc, DomainError) else 400,
+        )
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "too many model requests at once; retry later"},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_s)},
         )
 
     def load(body: Any) -> Scenario:
@@ -231,6 +266,8 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                 "max_lattice_work": lim.max_lattice_work,
                 "max_allies": lim.max_allies,
                 "max_grid": lim.max_grid,
+                "max_body_bytes": lim.max_body_bytes,
+                "max_active": lim.max_active,
             },
         }
 
@@ -240,7 +277,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         def job() -> dict[str, Any]:
             sc = load(body)
-            res = run_scenario(sc, body.reps, body.seed)
+            res = run_scenario(sc, body.reps, body.seed, progress=checkpoint)
             res.overrides = [f"{k}={v:g}" for k, v in body.set.items()]
             return res.summary()
 
@@ -256,7 +293,6 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         def job() -> dict[str, Any]:
             sc = load(body)
-            from straitsim.scenario.compile import profile_roles
 
             return {"roles": profile_roles(sc, None), "bases": base_status(sc)}
 
@@ -273,7 +309,15 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             n_profiles = 2 ** len(lad) + 2 * sum(len(r) - 1 for r in lad.values())
             _check_work(n_profiles, body.reps, lim)
             ra = analyse_roles(
-                sc, allies, body.reps, body.seed, body.metric, body.to, "exact", full_lattice=False
+                sc,
+                allies,
+                body.reps,
+                body.seed,
+                body.metric,
+                body.to,
+                "exact",
+                full_lattice=False,
+                progress=checkpoint,
             )
             return ra.to_dict()
 
@@ -291,7 +335,12 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             _check_work(math.prod(len(r) for r in lad.values()), body.reps, lim)
             fight, stay = map_rungs(sc, allies)
             res = deter(
-                sc, dict(body.belief) or None, reps=body.reps, seed=body.seed, allies=allies
+                sc,
+                dict(body.belief) or None,
+                reps=body.reps,
+                seed=body.seed,
+                allies=allies,
+                progress=checkpoint,
             )
             curves = res.curves(allies, quantity=body.quantity, n_grid=body.n_grid)
             return {

@@ -56,7 +56,9 @@ class Limits:
     max_grid : int
         Points per deterrence curve.
     max_body_bytes : int
-        Largest request body accepted.
+        Largest request body accepted (with a Content-Length or chunked).
+    max_active : int
+        Model requests admitted at once: one computes, the others wait; beyond, 429.
     """
 
     max_reps: int = 20_000
@@ -64,6 +66,7 @@ class Limits:
     max_allies: int = 6
     max_grid: int = 41
     max_body_bytes: int = 65_536
+    max_active: int = 4
 
 
 def _no_bool(v: Any) -> Any:
