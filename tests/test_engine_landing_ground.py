@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from straitsim.engine.ground import reserve_mobilised
+import straitsim as ss
+from straitsim.engine.ground import ground_war, reserve_mobilised
 from straitsim.engine.objectives import port_objective, will_to_resist
 from straitsim.engine.outcome import AGAINST, DEFEAT, STALEMATE, TOWARD, VICTORY, judge
-from straitsim.engine.state import UNDECIDED
+from straitsim.engine.random import Streams
+from straitsim.engine.state import UNDECIDED, initial_state, sample_values
+from straitsim.scenario.compile import compile_params
+
+DATA = Path(__file__).parent / "data"
 
 PORT = {
     "port_offload_tpd": 20000.0,
@@ -130,3 +136,36 @@ def test_judge_follows_csis_criteria():
     # fleet gone without ports; little sunk; outnumber without working port
     assert got == [VICTORY, DEFEAT, AGAINST, AGAINST, STALEMATE, TOWARD]
     assert UNDECIDED not in got
+
+
+def _ground_day(landed, territory, sets=None):
+    """One ground-war day on the verification scenario with ``landed`` battalions just ashore."""
+    sc = ss.load_scenario(DATA / "verify.toml", sets={"invasion_start_day": 1, **(sets or {})})
+    p = compile_params(sc, [{}], days=5)
+    rng = Streams(0, 0, 1)
+    v = sample_values(p, rng)
+    s = initial_state(p, 1)
+    one = np.ones((1, 1))
+    s.update(
+        bn_ashore=one * (10.0 + landed),
+        today_landed=one * landed,
+        territory=one * territory,
+        supply_t=one * 1e6,
+        today_air_sup=one * 0.5,
+        roc_active=one * 50.0,
+    )
+    out = ground_war(s, p, v, 2, rng)
+    kept = float(out["bn_ashore"][0, 0]) / (10.0 + landed)
+    return float(out["territory"][0, 0]), kept
+
+
+def test_beachheads_stop_at_their_limit():
+    # no advance by fighting (territory_rate 0): only seized beachheads and ground given back
+    sets = {"territory_rate": 0.0, "territory_per_battalion": 0.0025, "beachhead_max_share": 0.15}
+    terr, _ = _ground_day(20.0, 0.0, sets)
+    assert terr == pytest.approx(20 * 0.0025)  # below the limit: 0.25% per battalion
+    terr, _ = _ground_day(100.0, 0.0, sets)
+    assert terr == pytest.approx(0.15)  # 25% would be seized; the beaches stop at 15%
+    terr, kept = _ground_day(10.0, 0.14, sets)
+    assert kept < 1.0  # the defence destroyed some battalions and retook ground in proportion
+    assert terr == pytest.approx(0.14 * kept + 0.01)
