@@ -67,7 +67,6 @@ FIXED_ONLY = frozenset(
         "weight_regional",
         # the calendar and the plan: the loop branches on them
         "invasion_start_day",
-        "judge_after_days",
         "us_strikes_mainland",
         "mainland_strike_share",
     }
