@@ -67,3 +67,14 @@ def test_show_is_not_cut_when_piped():
     sc = ss.load_scenario("csis-2026")
     for name in list(sc.params)[:5] + ["air_units.usa-kadena-f15ex.arrival_day"]:
         assert name in p.stdout, name
+
+
+def test_json_output_never_prints_non_finite_numbers(capsys):
+    from straitsim.cli.app import print_json
+    from straitsim.errors import UserError
+
+    with pytest.raises(UserError, match="NaN or infinite"):
+        print_json({"p": float("nan")})
+    assert capsys.readouterr().out == ""
+    print_json({"p": 0.5})
+    assert '"p": 0.5' in capsys.readouterr().out

@@ -140,8 +140,16 @@ def check_options(kwargs: dict[str, Any]) -> None:
 
 
 def print_json(doc: Any) -> None:
-    """Write one JSON document to stdout."""
-    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=False, allow_nan=False) + "\n")
+    """Write one JSON document to stdout; a NaN or infinity in it is an error, never printed."""
+    try:
+        text = json.dumps(doc, indent=2, sort_keys=False, allow_nan=False)
+    except ValueError:
+        raise UserError(
+            "the result holds a NaN or infinite number; nothing was printed",
+            expected="finite results (check the overrides against `straitsim show`)",
+            found="a non-finite value",
+        ) from None
+    sys.stdout.write(text + "\n")
 
 
 def main() -> int:

@@ -87,6 +87,8 @@ POSITIVE = frozenset(
         "interceptors_per_missile",
         "sortie_rate_max",
         "bomber_sortie_rate_max",
+        "port_repair_days",
+        "victory_territory_share",
     }
 )
 
