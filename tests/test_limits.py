@@ -235,3 +235,18 @@ def test_huge_grid_is_refused_before_expanding_it():
         expand("csis-2026", Grid(sets={"us_entry_delay_days": big, "ally_entry_lag_days": big}))
     assert time.perf_counter() - t0 < 2
     assert "9000000 variants" in str(e.value) and str(MAX_VARIANTS) in str(e.value)
+
+
+def test_limits_page_lists_every_unit_domain_and_positive_parameter():
+    from pathlib import Path
+
+    from straitsim.scenario.domains import POSITIVE
+
+    text = (Path(__file__).parents[1] / "docs" / "limits.md").read_text()
+    rows = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ")}
+    listed = {u.strip() for r in rows for u in r.split(",")}
+    for unit in UNIT_DOMAINS:
+        assert unit in listed, unit
+    for name in POSITIVE:
+        assert f"`{name}`" in text, name
+    assert limits.MEMORY_ENV in text
