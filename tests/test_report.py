@@ -266,7 +266,7 @@ def test_optional_attribution_and_deterrence_sections(tmp_path):
     assert html.count(b"data:image/png;base64,") == 6
     # efficiency: the Shapley values in the table add up to all-in minus none
     section = md.split("## Who contributes what")[1].split("\n## ")[0]
-    rows = [ln for ln in section.splitlines() if ln.startswith(("| Japan |", "| S. Korea |"))]
+    rows = [ln for ln in section.splitlines() if ln.startswith(("| Japan |", "| Republic of Korea |"))]
     assert len(rows) == 2
     total = sum(float(r.split("|")[3]) for r in rows)
     head = next(ln for ln in md.splitlines() if ln.startswith("Each ally moves"))

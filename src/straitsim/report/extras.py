@@ -16,7 +16,7 @@ from straitsim.analysis.deterrence import deter, fighting_rungs, map_rungs
 from straitsim.analysis.roles import analyse_roles
 from straitsim.analysis.summary import Z95
 from straitsim.report import deterrence_plots, roles_plots
-from straitsim.report.figures import COUNTRY_NAMES, PNG_METADATA
+from straitsim.report.figures import PNG_METADATA
 from straitsim.report.html import _table
 from straitsim.scenario.schema import Scenario
 
@@ -43,7 +43,7 @@ def attribution_section(
     fig.savefig(path, dpi=120, metadata=PNG_METADATA)
     sh = ra.shapley
     rows = [
-        (COUNTRY_NAMES.get(a, a), f"{f} → {t}", f"{sh.value[i]:+.3f}", f"±{Z95 * sh.se[i]:.3f}")
+        (sc.actors[a].name, f"{f} → {t}", f"{sh.value[i]:+.3f}", f"±{Z95 * sh.se[i]:.3f}")
         for i, (a, (f, t)) in enumerate(ra.moves.items())
     ]
     intro = (
@@ -82,7 +82,7 @@ def deterrence_section(
         c = curves[curves["ally"] == a].set_index("p_fights")["value"]
         rows.append(
             (
-                COUNTRY_NAMES.get(a, a),
+                sc.actors[a].name,
                 f"{stay[a]} → {fight[a]}",
                 c.iloc[0],
                 c.iloc[len(c) // 2],

@@ -40,15 +40,6 @@ LOSS_PANELS = {
     "submarines": "Submarines lost",
     "personnel_killed": "Personnel killed",
 }
-COUNTRY_NAMES = {
-    "CHN": "PRC",
-    "TWN": "Taiwan",
-    "USA": "US",
-    "JPN": "Japan",
-    "AUS": "Australia",
-    "PHL": "Philippines",
-    "KOR": "S. Korea",
-}
 # no URL in the PNG's text chunks: reports must carry no external reference
 PNG_METADATA = {"Software": "straitsim (matplotlib)"}
 
@@ -58,6 +49,18 @@ def as_doc(result: RunResult | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(result, Mapping):
         return result
     return result.summary()
+
+
+def actor_names(doc: Mapping[str, Any]) -> dict[str, str]:
+    """Each actor's name from the scenario's data (``scenario.actors``); codes if absent."""
+    actors = doc.get("scenario", {}).get("actors", {})
+    return {code: a.get("name", code) for code, a in actors.items()}
+
+
+def attackers(doc: Mapping[str, Any]) -> list[str]:
+    """Return the codes of the actors on the attacking side (``side = "prc"`` in the data)."""
+    actors = doc.get("scenario", {}).get("actors", {})
+    return [code for code, a in actors.items() if a.get("side") == "prc"]
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
@@ -119,8 +122,9 @@ def plot_losses(result: RunResult | Mapping[str, Any], path: str | Path | None =
             [max(0.0, losses[c][metric]["median"] - losses[c][metric]["p10"]) for c in codes],
             [max(0.0, losses[c][metric]["p90"] - losses[c][metric]["median"]) for c in codes],
         ]
-        colours = ["#a93226" if c == "CHN" else "#1a5276" for c in codes]
-        ax.bar([COUNTRY_NAMES.get(c, c) for c in codes], med, yerr=err, color=colours, capsize=3)
+        attacking = attackers(doc)
+        colours = ["#a93226" if c in attacking else "#1a5276" for c in codes]
+        ax.bar(codes, med, yerr=err, color=colours, capsize=3)
         ax.set_title(label + " (median, 10-90%)", fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
     fig.suptitle(_title(doc), fontsize=9)

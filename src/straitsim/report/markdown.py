@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from straitsim.report.bases import STATUS, base_results
-from straitsim.report.figures import COUNTRY_NAMES, OUTCOME_LABELS, TRACE_LABELS
+from straitsim.report.figures import OUTCOME_LABELS, TRACE_LABELS, actor_names, attackers
 from straitsim.report.geo import COASTLINE_SOURCE
 
 LOSS_COLUMNS = ("aircraft", "ships", "carriers", "submarines", "personnel_killed")
@@ -92,12 +92,11 @@ def loss_rows(doc: Mapping[str, Any]) -> list[tuple[str, ...]]:
     country does not report is an empty cell.
     """
     rows = []
+    names = actor_names(doc)
     for code, ms in doc["losses"].items():
         if all(ms[c]["p90"] < 0.5 for c in LOSS_COLUMNS if c in ms):
             continue
-        rows.append(
-            (COUNTRY_NAMES.get(code, code), *(q(ms[c]) if c in ms else "" for c in LOSS_COLUMNS))
-        )
+        rows.append((names.get(code, code), *(q(ms[c]) if c in ms else "" for c in LOSS_COLUMNS)))
     return rows
 
 
@@ -176,14 +175,15 @@ def render_markdown(
         "|---|" + "---:|" * len(LOSS_COLUMNS),
     ]
     lines += ["| " + " | ".join(r) + " |" for r in loss_rows(doc)]
-    chn = doc["losses"].get("CHN", {})
-    if "amphibious_fleet_sunk_share" in chn:
-        s = chn["amphibious_fleet_sunk_share"]
-        lines += [
-            "",
-            f"PRC amphibious fleet sunk: {s['median']:.0%} ({s['p10']:.0%}-{s['p90']:.0%}); "
-            f"battalions landed {q(chn['battalions_landed'])}.",
-        ]
+    for code in attackers(doc):
+        att = doc["losses"].get(code, {})
+        if "amphibious_fleet_sunk_share" in att:
+            s = att["amphibious_fleet_sunk_share"]
+            lines += [
+                "",
+                f"PRC amphibious fleet sunk: {s['median']:.0%} ({s['p10']:.0%}-{s['p90']:.0%}); "
+                f"battalions landed {q(att['battalions_landed'])}.",
+            ]
     lines += [
         "",
         "## Daily traces (medians)",
