@@ -35,6 +35,7 @@ OPTIONAL_HEAVY = {
     "pandas",
     "duckdb",  # the results store's database and Parquet engines: loaded when a store opens
     "pyarrow",
+    "xarray",  # optional: RunResult.traces_dataset
 }
 # (file, module) pairs allowed besides: importlib-based lazy loading of the public names
 # (PEP 562) in the package's __init__, and `straitsim serve` loading the dashboard, which
