@@ -82,14 +82,25 @@ def test_parse_outcome() -> None:
 
 
 def test_discover_on_the_model() -> None:
+    inputs = ["prc_lift_scale", "beach_offload_tpd", "roc_will_to_resist"]
     res = discover(
-        "csis-2026", "prc_battalions_landed>100", n=40, reps=6, seed=2, roles_as_inputs=["JPN"]
+        "csis-2026",
+        "prc_battalions_landed>80",
+        n=40,
+        reps=6,
+        seed=2,
+        roles_as_inputs=["JPN"],
+        params=inputs,
     )
     doc = json.loads(json.dumps(res.summary(), allow_nan=False))
-    assert doc["worlds"] == 40 and "JPN" in doc["params"]
+    assert doc["worlds"] == 40 and doc["params"] == [*sorted(inputs), "JPN"]
     assert 0 < doc["worlds_with_outcome"] < 40
-    assert doc["box"]["res_dim"] >= 1
     assert {r["input"] for r in doc["feature_scores"]} == set(doc["params"])
+    if doc["box"] is None:  # the model decides; the plumbing must say why
+        assert "no box" in doc["note"]
+    else:
+        inside = in_box(res.inputs(), doc["box"]["limits"])
+        assert doc["box"]["density"] == pytest.approx(res.y[inside].mean())
 
 
 def test_discover_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

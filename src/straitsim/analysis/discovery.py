@@ -277,10 +277,23 @@ def discover(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     worlds: WorldsResult | None = None,
+    top_inputs: int = 5,
 ) -> DiscoveryResult:
-    """Sample and run worlds (or take ``worlds``), then find where ``outcome`` holds."""
+    """Sample and run worlds (or take ``worlds``), then find where ``outcome`` holds.
+
+    Feature scores rank every input; PRIM peels over the ``top_inputs`` best-scoring ones
+    (0: all of them). With dozens of inputs and a few hundred worlds, PRIM over all of them
+    also restricts inputs that do not matter; the default 5 keeps the box readable.
+    """
     name, op, value = parse_outcome(outcome)
     _ema()  # a clear error now, before any work, if the extra is missing
+    if isinstance(top_inputs, bool) or not isinstance(top_inputs, int) or top_inputs < 0:
+        raise UserError(
+            "bad input count",
+            key="top-inputs",
+            expected="an integer >= 0 (0: all)",
+            found=repr(top_inputs),
+        )
     if not 0.0 < float(threshold) <= 1.0:
         raise UserError(
             "bad PRIM threshold",
@@ -310,6 +323,14 @@ def discover(
         res.note = f"the outcome holds in {int(y.sum())} of {len(y)} worlds: no box to find"
     else:
         x = inputs_frame(worlds.worlds)
-        res.box, res.trajectory = prim_box(x, y, threshold)
         res.scores = feature_scores(x, y, seed)
+        if top_inputs:
+            x = x[list(res.scores["input"][:top_inputs])]
+        res.box, res.trajectory = prim_box(x, y, threshold)
+        if not res.box["limits"]:
+            res.box = None
+            res.note = (
+                f"PRIM found no box with density >= {threshold:g}: lower the threshold, add "
+                "worlds, or peel over fewer inputs (top_inputs)"
+            )
     return res

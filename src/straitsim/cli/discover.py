@@ -58,6 +58,12 @@ def discover(
     threshold: Annotated[
         float, typer.Option("--threshold", help="PRIM: least density of the box (0-1].")
     ] = 0.8,
+    top_inputs: Annotated[
+        int,
+        typer.Option(
+            "--top-inputs", min=0, help="PRIM peels over the K best-scoring inputs (0: all)."
+        ),
+    ] = 5,
     inputs: Annotated[
         str | None,
         typer.Option(
@@ -94,6 +100,7 @@ def discover(
         params=[p.strip() for p in inputs.split(",") if p.strip()] if inputs else None,
         threshold=threshold,
         workers=workers,
+        top_inputs=top_inputs,
     )
     if set_id is not None:  # the stored worlds, their outcome re-judged: no new runs
         if db is None:
@@ -137,6 +144,7 @@ def print_discovery(res: DiscoveryResult, doc: dict[str, Any]) -> None:
     )
     if res.box is None:
         console.print(res.note)
+        _print_scores(doc)
         return
     b = res.box
     console.print(
@@ -160,6 +168,18 @@ def print_discovery(res: DiscoveryResult, doc: dict[str, Any]) -> None:
                 qp,
             )
     console.print(t)
+    weak = sum(lim["qp"] > 0.05 for lim in b["limits"])
+    if weak:
+        console.print(
+            f"[yellow]{weak} of {b['res_dim']} restrictions could be chance (quasi-p > 0.05): "
+            "try a smaller --top-inputs, more worlds, or --inputs.[/]"
+        )
+    _print_scores(doc)
+
+
+def _print_scores(doc: dict[str, Any]) -> None:
+    if not doc["feature_scores"]:
+        return
     ft = Table(title="Feature scores (extra trees), top 10", title_justify="left")
     ft.add_column("input")
     ft.add_column("score", justify="right")

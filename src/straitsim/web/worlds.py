@@ -94,6 +94,14 @@ class DiscoverRequest(WorldsRequest):
     outcome: str = Field("p_prc_success>0.5", max_length=64, description="OUTPUT>VALUE.")
     roles_as_inputs: list[Ally] = Field(default_factory=list, max_length=4)
     prim_threshold: float = Field(0.8, gt=0, le=1, allow_inf_nan=False)
+    top_inputs: int = Field(5, ge=0, le=200, description="PRIM over the K best-scoring inputs.")
+
+    @field_validator("top_inputs", "prim_threshold", mode="before")
+    @classmethod
+    def _no_bool_discover(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("a number, not true/false")
+        return v
 
 
 def worlds_router(evaluate: Callable[[str, Any, Callable[[], Any]], Response]) -> APIRouter:
@@ -124,6 +132,7 @@ def worlds_router(evaluate: Callable[[str, Any, Callable[[], Any]], Response]) -
                 body.outcome,
                 roles_as_inputs=body.roles_as_inputs,
                 threshold=body.prim_threshold,
+                top_inputs=body.top_inputs,
                 **kw,
             )
             doc = res.summary()
