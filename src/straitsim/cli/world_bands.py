@@ -84,10 +84,18 @@ def roles(
 
     def show() -> None:
         t = _band_table(
-            f"Shapley value across {doc['worlds']} worlds ({doc['metric']})", "ally", ["P(largest)"]
+            f"Shapley value across {doc['worlds']} worlds ({doc['metric']})",
+            "ally",
+            ["P(largest)", "share of total (5-95%)"],
         )
         for a, b in doc["allies"].items():
-            t.add_row(a, *_band_cells(b), f"{b['p_largest']:.2f}")
+            sh = b["share"]
+            t.add_row(
+                a,
+                *_band_cells(b),
+                f"{b['p_largest']:.2f}",
+                f"{sh['median']:.0%} ({sh['p05']:.0%}-{sh['p95']:.0%})",
+            )
         console.print(t)
         console.print(
             "P(largest): share of worlds in which the ally's contribution is the "
