@@ -47,7 +47,8 @@ DbOpt = Annotated[
     Path | None, typer.Option("--db", help="Also store the worlds in this results database.")
 ]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Directory for worlds.json and worlds.parquet.")
+    Path | None,
+    typer.Option("--out", help="Directory for worlds.json, worlds.parquet and worlds_bands.png."),
 ]
 
 
@@ -120,14 +121,17 @@ def worlds(
     if db is not None:
         console.print(f"stored as set {doc['set_id']} in {db}")
     if out is not None:
-        console.print(f"wrote {out}/worlds.json and {out}/worlds.parquet")
+        console.print(f"wrote {out}/worlds.json, worlds.parquet and worlds_bands.png")
 
 
 def write_worlds(res: WorldsResult, doc: dict[str, Any], out: Path) -> None:
-    """Write the summary and the one-row-per-world table into ``out``."""
+    """Write the summary, the one-row-per-world table and the bands figure into ``out``."""
+    from straitsim.report import uncertainty_plots  # matplotlib: only when writing figures
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "worlds.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
     res.frame().to_parquet(out / "worlds.parquet", index=False)
+    uncertainty_plots.worlds_bands(res, out / "worlds_bands.png")
 
 
 def print_worlds(res: WorldsResult, doc: dict[str, Any]) -> None:
