@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from straitsim.cli import app
@@ -92,6 +93,7 @@ def test_scenarios_and_show():
     assert any(d["key"] == "munitions.usa-lrasm.n" for d in doc["data"])
 
 
+@pytest.mark.slow  # one subprocess per bad input
 def test_user_errors_exit_2_one_line_no_traceback(tmp_path: Path):
     bad = tmp_path / "bad.toml"
     bad.write_text('extends = "csis-2026"\n[params]\nk_air = "fast"\n')

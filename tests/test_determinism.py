@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import straitsim as ss
 from straitsim.engine.random import Streams
@@ -18,6 +19,7 @@ def _same(t1, t2):
     np.testing.assert_array_equal(t1.spent, t2.spent)
 
 
+@pytest.mark.slow
 def test_same_seed_same_result_whatever_the_chunking(csis):
     whole = ss.simulate(csis, reps=300, seed=42)
     for chunk in (7, 64, 299):
@@ -55,6 +57,7 @@ def test_stream_normals_are_standard():
     assert abs(z.var() - 1) < 0.02
 
 
+@pytest.mark.slow
 def test_chunking_invariance_with_mixed_profiles_and_decision_days(csis):
     """Profiles that end on different days, and modules that skip idle days, stay exact."""
     profiles = [
