@@ -30,6 +30,7 @@ PUBLIC = {
     "load_beliefs",
     "load_economics",
     "load_options",
+    "load_result",
     "load_scenario",
     "pedigree",
     "role_analysis",

@@ -57,6 +57,7 @@ _LAZY = {
     "worlds": "straitsim.analysis.worlds",
     "DiscoveryResult": "straitsim.analysis.discovery",
     "discover": "straitsim.analysis.discovery",
+    "load_result": "straitsim.analysis.run",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,6 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from straitsim.analysis.investments import InvestmentResult, invest, load_options
     from straitsim.analysis.pedigree import pedigree
     from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
+    from straitsim.analysis.run import load_result
     from straitsim.analysis.sensitivity import SensitivityResult, sensitivity
     from straitsim.analysis.validation import ValidationReport, run_validation
     from straitsim.analysis.worlds import WorldsResult, sample_worlds, worlds
@@ -123,6 +125,7 @@ __all__ = [
     "load_beliefs",
     "load_economics",
     "load_options",
+    "load_result",
     "load_scenario",
     "pedigree",
     "role_analysis",

@@ -325,13 +325,9 @@ def load_result(path: str | Path) -> RunResult:
             found=f"{version} (straitsim {meta.get('straitsim_version', '?')})",
         )
     try:
-        tmeta = meta["trajectory"]
-        declared = tmeta["arrays"]
         sc = Scenario.model_validate_json((folder / SCENARIO_FILE).read_text(encoding="utf-8"))
         with np.load(folder / ARRAYS_FILE, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except KeyError as e:
-        raise _bad(meta_path, "a field is missing", found=f"no {e}") from e
     except OSError as e:
         raise _bad(folder, "a file is missing or unreadable", found=str(e)) from e
     except pydantic.ValidationError as e:
@@ -342,6 +338,16 @@ def load_result(path: str | Path) -> RunResult:
         ) from e
     except ValueError as e:
         raise _bad(folder / ARRAYS_FILE, "damaged arrays", found=str(e)) from e
+    try:
+        return _rebuild(folder, meta, sc, arrays)
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise _bad(meta_path, "a field is missing or malformed", found=repr(e)) from e
+
+
+def _rebuild(
+    folder: Path, meta: dict[str, Any], sc: Scenario, arrays: dict[str, np.ndarray]
+) -> RunResult:
+    """Check the files against the metadata and assemble the result."""
     if scenario_hash(sc) != meta["scenario"]["hash"]:
         raise _bad(
             folder / SCENARIO_FILE,
@@ -349,7 +355,8 @@ def load_result(path: str | Path) -> RunResult:
             meta["scenario"]["hash"],
             scenario_hash(sc),
         )
-    for k, d in declared.items():
+    tmeta = meta["trajectory"]
+    for k, d in tmeta["arrays"].items():
         a = arrays.get(k)
         if a is None or list(a.shape) != d["shape"] or a.dtype.str != d["dtype"]:
             found = "missing" if a is None else f"shape {list(a.shape)}, dtype {a.dtype.str}"
@@ -359,15 +366,15 @@ def load_result(path: str | Path) -> RunResult:
     extra: dict[str, Any] = {
         k: tuple(v) if isinstance(v, list) else v for k, v in tmeta["extra"].items()
     }
-    for k, a in arrays.items():
+    for k in tmeta["arrays"]:
         kind, _, rest = k.partition(".")
         if kind == "losses":
             c, _, m = rest.partition(".")
-            losses.setdefault(c, {})[m] = a
+            losses.setdefault(c, {})[m] = arrays[k]
         elif kind == "traces":
-            traces[rest] = a
+            traces[rest] = arrays[k]
         elif kind == "extra":
-            extra[rest] = a
+            extra[rest] = arrays[k]
     traj = Trajectory(
         outcome=arrays["outcome"],
         losses=losses,
@@ -375,7 +382,7 @@ def load_result(path: str | Path) -> RunResult:
         decided_day=arrays["decided_day"],
         spent=arrays["spent"],
         weapons=tuple(tmeta["weapons"]),
-        profiles=tuple(tmeta["profiles"]),
+        profiles=tuple(dict(x) for x in tmeta["profiles"]),
         rep_offset=int(tmeta["rep_offset"]),
         extra=extra,
     )
