@@ -282,3 +282,23 @@ def test_a_newer_schema_is_refused(db_path):
     for ro in (False, True):
         with pytest.raises(UserError, match="newer straitsim"):
             ResultsStore(db_path, read_only=ro)
+
+
+def test_a_foreign_db_is_refused_before_a_worlds_run_computes(tmp_path, monkeypatch):
+    import duckdb
+
+    import straitsim.cli.worlds as cli_worlds
+
+    def boom(*a, **kw):
+        raise AssertionError("computed before checking --db")
+
+    monkeypatch.setattr(cli_worlds, "run_worlds", boom)
+    f = tmp_path / "theirs.duckdb"
+    con = duckdb.connect(str(f))
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.close()
+    r = cli.invoke(app, ["worlds", "csis-2026", "--reps", "5", "--db", str(f)])
+    assert r.exit_code == 2 and "not a straitsim results database" in r.output
+    # a folder where the file should be
+    r = cli.invoke(app, ["worlds", "csis-2026", "--reps", "5", "--db", str(tmp_path)])
+    assert r.exit_code == 2 and "is a folder" in r.output

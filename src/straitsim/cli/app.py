@@ -20,6 +20,7 @@ from typer.core import TyperGroup, TyperOption
 from straitsim.errors import UserError
 from straitsim.limits import check_number, check_out_dir
 from straitsim.meta import __version__
+from straitsim.store.db import check_store
 
 
 class Group(TyperGroup):
@@ -128,7 +129,8 @@ def check_options(kwargs: dict[str, Any]) -> None:
     """Run the checks every command shares, before any work.
 
     No option is NaN or infinite (click reads ``inf`` and ``nan`` as floats, and its ranges
-    let NaN through), and ``--out`` is a folder that can be written.
+    let NaN through), ``--out`` is a folder that can be written, and ``--db`` is a results
+    database straitsim made (or can create).
     """
     for name, value in kwargs.items():
         items = value if isinstance(value, list | tuple) else [value]
@@ -137,6 +139,8 @@ def check_options(kwargs: dict[str, Any]) -> None:
                 check_number(v, _flag(name))
         if name == "out" and isinstance(value, Path):
             check_out_dir(value, _flag(name))
+        if name == "db" and isinstance(value, Path):  # ownership and schema, nothing written
+            check_store(value, _flag(name))
 
 
 def print_json(doc: Any) -> None:

@@ -18,12 +18,13 @@ import os
 from pathlib import Path
 
 from straitsim.errors import UserError
+from straitsim.limits import check_out_file
 from straitsim.store.export import StoreExporter
 from straitsim.store.read import StoreReader, sorted_doc
 from straitsim.store.schema import DDL, SCHEMA_VERSION
 from straitsim.store.write import StoreWriter
 
-__all__ = ["CREATOR", "DEFAULT_DB", "ResultsStore", "sorted_doc"]
+__all__ = ["CREATOR", "DEFAULT_DB", "ResultsStore", "check_store", "sorted_doc"]
 
 DEFAULT_DB = "straitsim-results.duckdb"
 CREATOR = "straitsim"  # meta.created_by of every database straitsim makes
@@ -172,4 +173,24 @@ class ResultsStore(StoreWriter, StoreReader, StoreExporter):
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
+            raise
+
+
+def check_store(path: str | os.PathLike[str], key: str = "--db") -> None:
+    """Refuse, before any work, a results database straitsim could not use.
+
+    A missing file must be creatable; an existing one must be a straitsim database of this
+    schema (a foreign DuckDB file or a newer schema is refused here, before a sweep or a
+    worlds run computes anything). Nothing is written.
+    """
+    p = Path(path)
+    if not p.exists():
+        check_out_file(p, key)
+        return
+    if p.is_file() and p.stat().st_size == 0:
+        return
+    try:
+        ResultsStore(p, read_only=True).close()
+    except UserError as exc:
+        if exc.detail != "empty results database":
             raise
