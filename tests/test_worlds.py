@@ -237,3 +237,22 @@ def test_cli_roles_and_validate_with_worlds() -> None:
     assert v.exit_code == 0, v.output
     share = json.loads(v.stdout)["cases"]["base-amphib-sunk"]["share_reproduced"]
     assert share in (0.0, 0.5, 1.0)
+
+
+def test_web_routes_are_bounded() -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from straitsim.web.app import create_app
+
+    c = TestClient(create_app())
+    body = {"scenario": "csis-2026", "worlds": 3, "reps": 4, "roles": {"JPN": "neutral"}}
+    r = c.post("/api/worlds", json=body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["roles"]["JPN"] == "neutral" and len(doc["p_prc_success_by_world"]) == 3
+    assert c.post("/api/worlds", json={**body, "worlds": 400, "reps": 200}).status_code == 400
+    assert c.post("/api/worlds", json={**body, "worlds": True}).status_code == 422
+    assert c.post("/api/worlds", json={**body, "set": {"name": 1}}).status_code == 400
+    bad = c.post("/api/discover", json={**body, "worlds": 10, "outcome": "p_prc_success=1"})
+    assert bad.status_code == 400 and "outcome" in bad.json()["detail"]
