@@ -280,3 +280,100 @@ def test_sweep_argument_errors(grid_file):
         sweep("csis-2026", grid_file, reps=5, workers=2, cluster="tcp://127.0.0.1:8786")
     with pytest.raises(UserError, match="horizon set twice"):
         expand("csis-2026", Grid(sets={"horizon_days": [10]}), days=5)
+
+
+# ---------------------------------------------------------------------------- process faults
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = open(f"/proc/{d}/stat").read()  # noqa: SIM115 (a pseudo-file)
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115 (a pseudo-file)
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+FAULT_GRID = "[set]\nus_entry_delay_days = [0, 7]\n"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize(
+    "sig",
+    [
+        signal.SIGKILL,
+        signal.SIGINT,
+        pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+    ],
+    ids=["SIGKILL", "SIGINT", "SIGTERM"],
+)
+def test_stopped_sweep_leaves_no_worker_behind(sig, tmp_path):
+    """`sweep --workers 2` stopped mid-run: no process of its pool keeps running.
+
+    SIGINT goes to the whole process group, as Ctrl-C in a terminal does: the sweep prints one
+    line, exits 130, and the same command then finishes with the rows of a clean run.
+    """
+    grid = write_grid(tmp_path, FAULT_GRID)
+    db = tmp_path / "stopped.duckdb"
+    args = sweep_args(grid, reps=600, seed=6, chunk_size=20, days=DAYS, db=db, workers=2)
+    code = "import sys\nfrom straitsim.cli import main\nsys.exit(main())"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group: Ctrl-C and the clean-up reach all
+    )
+    kids: list[int] = []
+    try:
+        written = 0
+        while written < 2:
+            line = proc.stderr.readline()
+            assert line, "sweep ended before it could be stopped"
+            written += " written " in line
+        kids = _descendants(proc.pid)
+        assert len(kids) >= 3  # the resource tracker and two workers
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, sig)
+        else:
+            os.kill(proc.pid, sig)
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    deadline = time.monotonic() + 20  # the watchdog needs a second; the kernel none
+    while any(_running(p) for p in kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in kids if _running(p)] == []
+    if sig != signal.SIGINT:
+        assert proc.returncode == -sig
+        return
+    assert proc.returncode == 130, rest
+    assert "Traceback" not in rest
+    errors = [x for x in rest.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "interrupted" in errors[0] and "same command" in errors[0]
+    r = cli.invoke(app, [*args, "--json", "-q"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["chunks"]["stored_before"] >= 2 and doc["chunks"]["computed"] >= 1
+    clean = tmp_path / "clean.duckdb"
+    sweep("csis-2026", grid, reps=600, seed=6, db=clean, chunk_size=20, days=DAYS, workers=1)
+    assert_same_rows(stored_rows(db), stored_rows(clean))

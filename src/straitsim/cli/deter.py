@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,13 +14,14 @@ from rich.table import Table
 from straitsim.analysis import deterrence as dt
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.errors import UserError
 from straitsim.fsio import atomic_dir
 from straitsim.limits import check_number, check_share
 from straitsim.report.deterrence_plots import save_figures
-from straitsim.scenario.load import load_scenario, parse_assignment
+from straitsim.scenario.load import load_scenario, parse_assignment, set_strings
 
 PROBABILITY_LIKE = {"prc_victory", "prc_success", "defence_prevails", "prc_amphibious_sunk_share"}
 SHORT = {
@@ -170,6 +172,8 @@ def deter(
     ] = None,
     json_: JsonOpt = False,
     n_worlds: WorldsBandOpt = 0,
+    workers: WorkersOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Show what Beijing would expect given its beliefs, and what a clear declaration is worth."""
     if threshold is not None:
@@ -209,19 +213,16 @@ def deter(
     if want_map:  # check the map before simulating
         dt.check_map_allies(mapped, 2 if threshold is not None else max(1, len(mapped)))
         f, s = dt.map_rungs(sc, mapped, _pairs(fight, "--fight"), _pairs(stay, "--stay"))
-    bar, advance = progress_bar(reps, quiet=json_)
+    bar, advance = progress_bar(reps, quiet=json_ or quiet)
     kw: dict[str, Any] = {
         "reps": reps,
         "seed": seed,
         "allies": mapped if want_map else [],
         "days": days,
     }
-    if bar is not None:
-        with bar:
-            res = dt.deter(sc, prior, declared, creds, progress=advance, **kw)
-    else:
-        res = dt.deter(sc, prior, declared, creds, **kw)
-    res.overrides = list(set_ or [])
+    with use_workers(workers), bar or nullcontext():
+        res = dt.deter(sc, prior, declared, creds, progress=advance, **kw)
+    res.overrides = set_strings(set_ or [])
     doc = res.summary()
     tm = None
     if threshold is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,8 @@ from straitsim.analysis.investments import DEFAULT_METRIC, InvestmentResult, inv
 from straitsim.analysis.metrics import METRICS
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.fsio import atomic_dir
 from straitsim.report import investment_plots as ip
@@ -55,6 +57,8 @@ def invest_command(
         Path | None, typer.Option("--out", help="Directory for invest.json, CSV tables and PNGs.")
     ] = None,
     n_worlds: WorldsBandOpt = 0,
+    workers: WorkersOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Rank investment options by gain per US$ billion (common random numbers); pick a portfolio.
 
@@ -68,7 +72,7 @@ def invest_command(
         kw0 = dict(options=opts, year=year, metric=metric, days=days)
         return world_bands.invest(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
     n_runs = 1 + sum(1 for o in opts.options.values() if o.modelled) + (1 if budget else 0)
-    bar, advance = progress_bar(n_runs, quiet=json_)
+    bar, advance = progress_bar(n_runs, quiet=json_ or quiet, unit="runs")
     kw: dict[str, Any] = dict(
         budget_usd=budget,
         year=year,
@@ -80,10 +84,7 @@ def invest_command(
         days=days,
         progress=advance,
     )
-    if bar is not None:
-        with bar:
-            res = invest(scenario, opts, **kw)
-    else:
+    with use_workers(workers), bar or nullcontext():
         res = invest(scenario, opts, **kw)
     doc = res.summary()
     if out is not None:

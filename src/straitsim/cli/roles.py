@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -17,12 +18,13 @@ from straitsim.analysis.metrics import METRICS
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.engine.state import OUTCOMES
 from straitsim.errors import UserError
 from straitsim.report import roles_plots
-from straitsim.scenario.load import load_scenario
+from straitsim.scenario.load import load_scenario, set_strings
 
 _T = TypeVar("_T")
 
@@ -92,6 +94,8 @@ def roles(
     json_: JsonOpt = False,
     out: OutOpt = None,
     n_worlds: WorldsBandOpt = 0,
+    workers: WorkersOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Role lattice: outcomes per role profile, Shapley values of the allies, marginal steps."""
     if n_worlds:  # bands across sampled worlds (straitsim worlds)
@@ -102,8 +106,9 @@ def roles(
     sc = load_scenario(scenario, role or [], set_ or [])
     ra = _with_progress(
         reps,
-        json_,
+        json_ or quiet,
         days,
+        workers,
         lambda kw: analyse_roles(
             sc, _allies(allies), reps, seed, metric, to, method, permutations, **kw
         ),
@@ -140,6 +145,8 @@ def burden_command(
     json_: JsonOpt = False,
     out: OutOpt = None,
     n_worlds: WorldsBandOpt = 0,
+    workers: WorkersOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Burden sharing: each ally's Shapley share beside its defence spending, GDP and losses."""
     if n_worlds:  # contributions as bands across sampled worlds (straitsim worlds)
@@ -150,8 +157,9 @@ def burden_command(
     sc = load_scenario(scenario, role or [], set_ or [])
     res = _with_progress(
         reps,
-        json_,
+        json_ or quiet,
         days,
+        workers,
         lambda kw: burden(sc, _allies(allies), reps, seed, metric, year, to, **kw),
     )
     doc = res.to_dict()
@@ -170,18 +178,17 @@ def _with_progress(
     reps: int,
     quiet: bool,
     days: int | None,
+    workers: str,
     compute: Callable[[dict[str, Any]], _T],
 ) -> _T:
-    """Call ``compute(kw)`` under a progress bar (none when ``quiet``).
+    """Call ``compute(kw)`` on ``workers`` under a progress display (none when ``quiet``).
 
     ``kw`` holds the keyword arguments shared by the lattice analyses:
-    ``days``, ``chunk_size`` and the bar's ``progress`` callback.
+    ``days``, ``chunk_size`` and the display's ``progress`` callback.
     """
     bar, advance = progress_bar(reps, quiet=quiet)
     kw: dict[str, Any] = dict(days=days, chunk_size=_chunk(reps), progress=advance)
-    if bar is None:
-        return compute(kw)
-    with bar:
+    with use_workers(workers), bar or nullcontext():
         return compute(kw)
 
 
@@ -195,7 +202,7 @@ def _finish(
     wrote: str,
 ) -> None:
     """Record the overrides, write ``out`` if asked, then print JSON or the tables."""
-    doc["overrides"] = list(set_ or [])
+    doc["overrides"] = set_strings(set_ or [])
     if out is not None:
         write(out)
     if json_:

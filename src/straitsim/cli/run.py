@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from straitsim.analysis.run import RunResult
 from straitsim.analysis.run import run as run_scenario
 from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.engine.backend import array_module
 from straitsim.engine.state import OUTCOMES
 from straitsim.fsio import atomic_dir
 from straitsim.scenario.describe import describe
-from straitsim.scenario.load import builtin_scenarios, list_scenarios, load_scenario
+from straitsim.scenario.load import builtin_scenarios, list_scenarios, load_scenario, set_strings
 
 OUTCOME_LABELS = {
     "prc_decisive_defeat": "Decisive PRC defeat",
@@ -53,22 +54,6 @@ SetOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
-def progress_bar(total: int, quiet: bool) -> tuple[Progress | None, Any]:
-    """Make a Rich progress bar on stderr (none when ``quiet``); return (bar, advance callback)."""
-    if quiet:
-        return None, None
-    bar = Progress(
-        TextColumn("[bold]simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console.__class__(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task("run", total=total)
-    return bar, lambda n: bar.advance(task, n)
-
-
 @app.command()
 @user_errors
 def run(
@@ -95,25 +80,18 @@ def run(
     device: Annotated[
         str, typer.Option("--device", help="cpu (NumPy) or gpu (CuPy: the gpu extra and a GPU).")
     ] = "cpu",
+    workers: WorkersOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Run a scenario: outcome probabilities with 95% intervals and loss quantiles per country."""
     sc = load_scenario(scenario, role or [], set_ or [])
     array_module(device)  # a clear error now, before any work, if the device is unusable
-    bar, advance = progress_bar(reps * 1, quiet=json_)
-    if bar is not None:
-        with bar:
-            res = run_scenario(
-                sc,
-                reps,
-                seed,
-                days=days,
-                chunk_size=chunk_size or max(250, min(5000, reps // 10 or 1)),
-                progress=advance,
-                device=device,
-            )
-    else:
-        res = run_scenario(sc, reps, seed, days=days, chunk_size=chunk_size, device=device)
-    res.overrides = list(set_ or [])
+    bar, advance = progress_bar(reps, quiet=json_ or quiet)
+    with use_workers(workers), bar or nullcontext():
+        res = run_scenario(
+            sc, reps, seed, days=days, chunk_size=chunk_size, progress=advance, device=device
+        )
+    res.overrides = set_strings(set_ or [])
     doc = res.summary()
     if out is not None:
         write_outputs(res, doc, out)

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from straitsim.analysis.sensitivity import SensitivityResult
 from straitsim.analysis.sensitivity import sensitivity as analyse
-from straitsim.cli.app import app, console, err_console, print_json, user_errors
+from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.options import Progress, QuietOpt, WorkersOpt, use_workers
 from straitsim.fsio import atomic_dir
 from straitsim.report.sensitivity_plots import plot_sensitivity
 from straitsim.scenario.load import parse_roles
@@ -60,9 +60,7 @@ def sensitivity(
     no_roles: Annotated[
         bool, typer.Option("--no-roles", help="Leave role ladders out of the excursions.")
     ] = False,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, max=256, help="Local processes.")
-    ] = None,
+    workers: WorkersOpt = "auto",
     top: Annotated[
         int, typer.Option("--top", min=1, help="Rows in the tables and bars in the plot.")
     ] = 20,
@@ -72,30 +70,12 @@ def sensitivity(
     out: Annotated[
         Path | None, typer.Option("--out", help="Directory for sensitivity.json and tornado.png.")
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Rank the assumptions that move a metric most: Morris or Sobol indices plus a tornado."""
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
-    bar: Progress | None = None
-    task: Any = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar, task
-        if json_ or not err_console.is_terminal:
-            return
-        if bar is None:
-            bar = Progress(
-                TextColumn("[bold]evaluating"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-            )
-            task = bar.add_task("sensitivity", total=total)
-            bar.start()
-        bar.update(task, completed=done)
-
-    try:
+    bar = Progress(0, "evaluating", "evaluations", quiet=json_ or quiet)
+    with use_workers(workers), bar:
         res = analyse(
             scenario,
             method,
@@ -109,12 +89,9 @@ def sensitivity(
             list(set_ or []),
             list(excursion or []),
             not no_roles,
-            workers,
-            progress,
+            None,  # the workers of the block
+            bar.update,
         )
-    finally:
-        if bar is not None:
-            bar.stop()
     doc = res.to_dict()
     if out is not None:
         _write(res, doc, out, top)

@@ -10,7 +10,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from straitsim.cli.app import app, console, err_console, print_json, user_errors
+from straitsim.cli.app import app, console, err_console, fail, print_json, user_errors
+from straitsim.cli.options import WorkersOpt
+from straitsim.runners.execute import resolve_workers
+from straitsim.store.db import DEFAULT_DB
 from straitsim.store.sweep import sweep as run_sweep
 
 ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name or path to a TOML file.")]
@@ -24,11 +27,13 @@ class SweepProgress:
         self.bar: Progress | None = None
         self.task: Any = None
         self.plain = not err_console.is_terminal
+        self.chunks_done = 0
 
     def __call__(
         self, chunks_done: int, chunks_total: int, reps_done: int, reps_total: int
     ) -> None:
         """Show progress (the ``progress`` callback of :func:`straitsim.store.sweep.sweep`)."""
+        self.chunks_done = chunks_done
         if self.quiet:
             return
         if self.plain:
@@ -61,6 +66,7 @@ class SweepProgress:
         """Remove the bar."""
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
 
 
 @app.command()
@@ -84,9 +90,7 @@ def sweep(
         int | None,
         typer.Option("--chunk-size", min=1, help="Replications per chunk [default: 250]."),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, max=1024, help="Local worker processes.")
-    ] = None,
+    workers: WorkersOpt = "auto",
     cluster: Annotated[
         str | None,
         typer.Option("--cluster", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
@@ -103,11 +107,33 @@ def sweep(
         typer.Option("--connect-timeout", min=0.1, help="Seconds to wait for the Dask scheduler."),
     ] = 10.0,
 ) -> None:
-    """Run every variant of a grid and store the results; rerun the same command to resume."""
+    """Run every variant of a grid and store the results; rerun the same command to resume.
+
+    Ctrl-C stops at once: the chunks already stored stay, and the same command finishes the
+    sweep with the same results as an uninterrupted one.
+    """
+    n_workers = None if cluster and workers == "auto" else resolve_workers(workers, "--workers")
     bar = SweepProgress(quiet=quiet)
     try:
         res = run_sweep(
-            scenario, grid, reps, seed, db, chunk_size, workers, cluster, days, bar, connect_timeout
+            scenario,
+            grid,
+            reps,
+            seed,
+            db,
+            chunk_size,
+            n_workers,
+            cluster,
+            days,
+            bar,
+            connect_timeout,
+        )
+    except KeyboardInterrupt:
+        bar.stop()
+        fail(
+            f"interrupted: {bar.chunks_done} chunks of this run stored in "
+            f"{db or DEFAULT_DB}; run the same command again to finish",
+            130,
         )
     finally:
         bar.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +21,8 @@ from straitsim.analysis.validation import (
 )
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.run import JsonOpt, RepsOpt, SeedOpt, progress_bar
+from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.run import JsonOpt, RepsOpt, SeedOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.scenario.load import load_scenario
 
@@ -50,6 +52,8 @@ def validate(
         bool, typer.Option("--markdown", help="Print the results as a Markdown table.")
     ] = False,
     n_worlds: WorldsBandOpt = 0,
+    workers: WorkersOpt = "auto",
+    quiet: QuietOpt = False,
 ) -> None:
     """Run the model on published games' assumptions and compare with their published results.
 
@@ -60,12 +64,9 @@ def validate(
     if n_worlds:  # share of sampled worlds in which each published result is reproduced
         return world_bands.validate(n_worlds, reps, seed, json_, cases=ids, path=file)
     n_runs = count_runs(ids, file)
-    bar, advance = progress_bar(reps * n_runs, quiet=json_ or markdown)
-    if bar is not None:
-        with bar:
-            report = run_validation(reps, seed, ids, file, advance)
-    else:
-        report = run_validation(reps, seed, ids, file)
+    bar, advance = progress_bar(reps * n_runs, quiet=json_ or markdown or quiet)
+    with use_workers(workers), bar or nullcontext():
+        report = run_validation(reps, seed, ids, file, advance)
     doc = report.to_dict()
     if json_:
         print_json(doc)

@@ -2,8 +2,9 @@
 
 :func:`run_jobs` takes engine jobs (compiled parameters, replication count, seed), cuts each
 into chunks of replications and computes the chunks in this process or in a shared pool of
-worker processes. The pool is created on first use (``forkserver`` on Linux, else ``spawn``)
-and reused by later calls, so only the first parallel call pays its start-up.
+worker processes. The pool is created on first use (``spawn``: a fresh interpreter per
+worker, safe beside threads) and reused by later calls, so only the first parallel call pays
+its start-up.
 
 Results never depend on where or how a job is cut: the engine's random streams are indexed
 by replication, so a chunk draws exactly what it would draw inside a larger run, and chunks
@@ -24,11 +25,12 @@ Small problems stay in process: below :data:`PARALLEL_MIN_LANES` profile-replica
 call (:data:`PARALLEL_MIN_LANES_WARM` once the pool is running) the pool's start-up and
 transfers cost more than they save (measured in ``docs/performance.md``).
 
-Workers die with their parent: each asks the kernel for SIGKILL when its parent dies
-(``prctl(PR_SET_PDEATHSIG)`` on Linux) and a watchdog thread checks that the parent process
-is alive once a second (other systems, or a parent killed between fork and ``prctl``). They
-ignore SIGINT: Ctrl-C reaches the parent, which stops the pool and raises
-``KeyboardInterrupt`` as usual.
+Workers die with their parent (SIGKILL, SIGTERM, a crash): when the pool is made by the main
+thread, each worker asks the kernel for SIGKILL when its parent dies (``prctl(
+PR_SET_PDEATHSIG)`` on Linux; the kernel ties it to the thread that started the worker, so
+pools made by other threads, e.g. a web server's, rely on the next line alone), and a watchdog
+thread in every worker checks once a second that the parent is alive. Workers ignore SIGINT:
+Ctrl-C reaches the parent, which stops the pool at once and raises ``KeyboardInterrupt``.
 """
 
 from __future__ import annotations
@@ -230,13 +232,18 @@ def get_pool(n: int) -> ProcessPoolExecutor:
             _pool.shutdown(wait=False)  # work already submitted still finishes
             _pool = None
         if _pool is None:
+            main = threading.current_thread() is threading.main_thread()
             _pool = ProcessPoolExecutor(
                 max_workers=n,
                 mp_context=_context(),
                 initializer=_init_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), main),
             )
             _pool_size = n
+            # start every worker now, from this thread (their parent-death signal is tied
+            # to it), and in parallel with whatever the caller does next
+            for _ in range(n):
+                _pool.submit(os.getpid)
         return _pool
 
 
@@ -300,25 +307,20 @@ _spawn_preparation_data = spawn.get_preparation_data
 def _context() -> Any:
     if spawn.get_preparation_data is not _preparation_data:
         spawn.get_preparation_data = _preparation_data  # only our workers' data change
-    if sys.platform.startswith("linux"):
-        ctx = multiprocessing.get_context("forkserver")
-        # workers fork from a server that has already imported the engine: fast start-up
-        ctx.set_forkserver_preload([__name__])
-        return _Context(ctx)
     return _Context(multiprocessing.get_context("spawn"))
 
 
-def _init_worker(parent_pid: int) -> None:
+def _init_worker(parent_pid: int, deathsig: bool) -> None:
     """Worker start-up: default to one worker inside, ignore Ctrl-C, die with the parent."""
     global _in_worker
     _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(parent_pid)
+    die_with_parent(parent_pid, deathsig)
 
 
-def die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int, deathsig: bool = True) -> None:
     """End this process when ``parent_pid`` (the process that made the pool) is gone."""
-    if sys.platform.startswith("linux"):
+    if deathsig and sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: when our parent dies
@@ -336,10 +338,16 @@ def _watch(parent_pid: int) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # it exists (another user's process may reuse the id: rare)
         return True
-    return True
+    return not os.path.isdir("/proc/self")  # Linux: no /proc entry means gone
