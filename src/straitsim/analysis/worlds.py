@@ -220,6 +220,15 @@ class WorldsResult:
         t = self.threshold if threshold is None else check_threshold(threshold)
         return float(np.mean(self.values("p_prc_success") > t))
 
+    def share_undecided(self, threshold: float | None = None) -> float:
+        """Return the share of worlds within two Monte Carlo errors of the threshold.
+
+        More replications could move those worlds' P(PRC success) to the other side.
+        """
+        t = self.threshold if threshold is None else check_threshold(threshold)
+        se = np.array([o["p_prc_success_se"] for o in self.outputs])
+        return float(np.mean(np.abs(self.values("p_prc_success") - t) < 2 * se))
+
     def summary(self) -> dict[str, Any]:
         """Build the ``straitsim worlds --json`` document."""
         return {
@@ -235,6 +244,7 @@ class WorldsResult:
             "params": self.params,
             "threshold": self.threshold,
             "share_success_above_threshold": self.share_above(),
+            "share_within_2se_of_threshold": self.share_undecided(),
             "mc_flag_share": MC_FLAG_SHARE,
             "bands": self.bands(),
         }

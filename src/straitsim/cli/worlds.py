@@ -158,6 +158,8 @@ def print_worlds(res: WorldsResult, doc: dict[str, Any]) -> None:
     console.print(t)
     console.print(
         f"P(PRC success) > {res.threshold:g} in [bold]{doc['share_success_above_threshold']:.0%}[/]"
-        f" of worlds. MC error: the replication noise of one world's mean (root mean square);"
-        f" flagged when it makes up over {doc['mc_flag_share']:.0%} of the across-world variance."
+        f" of worlds ({doc['share_within_2se_of_threshold']:.0%} of worlds lie within two Monte"
+        " Carlo errors of the threshold). MC error: the replication noise of one world's mean"
+        " (root mean square); flagged when it makes up over"
+        f" {doc['mc_flag_share']:.0%} of the across-world variance."
     )
