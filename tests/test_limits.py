@@ -85,6 +85,9 @@ def test_toml_inf_and_nan_in_data_records_are_refused(tmp_path):
         ({"days": 0}, "days"),
         ({"days": 3.5}, "days"),
         ({"chunk_size": 0}, "chunk_size"),
+        ({"profiles": "JPN=full"}, "profiles"),
+        ({"profiles": [{"JPN": "full"}, "x"]}, "profiles"),
+        ({"profiles": 5}, "profiles"),
     ],
 )
 def test_simulate_refuses_bad_counts_and_seeds(kw, key):

@@ -56,7 +56,10 @@ def check_number(
     if inside:
         return int(value) if integer else value
     kind = "an integer" if integer else "a finite number"
-    fmt = (lambda v: f"{int(v)}") if integer else (lambda v: f"{v:g}")
+
+    def fmt(v: float) -> str:
+        return f"{int(v)}" if integer else f"{v:g}"
+
     if lo is not None and hi is not None:
         rng = f" > {fmt(lo)} and <= {fmt(hi)}" if positive else f" in [{fmt(lo)}, {fmt(hi)}]"
     elif lo is not None:

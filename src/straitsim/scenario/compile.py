@@ -74,10 +74,28 @@ def profile_roles(sc: Scenario, roles: Mapping[str, str] | None) -> dict[str, st
     return out
 
 
+def check_profiles(profiles: object) -> None:
+    """Refuse role profiles that are not a list of ``{ALLY: RUNG}`` mappings (one line)."""
+    ok = profiles is None or (
+        isinstance(profiles, Sequence)
+        and not isinstance(profiles, str | bytes)
+        and all(isinstance(p, Mapping) for p in profiles)
+    )
+    if not ok:
+        shown = repr(profiles)
+        raise UserError(
+            "bad role profiles",
+            key="profiles",
+            expected='a list of mappings such as [{"JPN": "full"}]',
+            found=shown if len(shown) <= 40 else shown[:37] + "...",
+        )
+
+
 def compile_params(
     sc: Scenario, profiles: Sequence[Mapping[str, str]] | None = None, days: int | None = None
 ) -> Params:
     """Turn ``sc`` into :class:`Params` for the given role profiles (default: the scenario's)."""
+    check_profiles(profiles)
     profs = [profile_roles(sc, p) for p in (profiles or [{}])]
     v = {k: p.value for k, p in sc.params.items()}
     v["strike_allied_bases"] = float(sc.plan.strike_allied_bases)
