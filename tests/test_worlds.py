@@ -256,3 +256,22 @@ def test_web_routes_are_bounded() -> None:
     assert c.post("/api/worlds", json={**body, "set": {"name": 1}}).status_code == 400
     bad = c.post("/api/discover", json={**body, "worlds": 10, "outcome": "p_prc_success=1"})
     assert bad.status_code == 400 and "outcome" in bad.json()["detail"]
+
+
+def test_share_above_and_undecided_known_answer() -> None:
+    from straitsim.analysis.worlds import HEADLINES, WorldsResult
+
+    ps, ses = [0.1, 0.45, 0.55, 0.9], [0.01, 0.03, 0.01, 0.05]
+    outputs = [
+        {
+            **{k: 0.0 for k in HEADLINES},
+            **{k + "_se": 0.0 for k in HEADLINES},
+            "p_prc_success": p,
+            "p_prc_success_se": se,
+        }
+        for p, se in zip(ps, ses, strict=True)
+    ]
+    res = WorldsResult(load_scenario("csis-2026"), [{}] * 4, outputs, 0, 10, "lhs", 0.5, {})
+    assert res.share_above() == 0.5  # 0.55 and 0.9
+    assert res.share_undecided() == 0.25  # only 0.45 (0.05 < 2 x 0.03)
+    assert res.share_above(0.05) == 1.0
