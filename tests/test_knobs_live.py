@@ -47,7 +47,6 @@ DEAD: dict[str, str] = {
     "campaign; the campaign shocks carry the correlated part",
     "crew_killed_share": "acts on personnel killed only, not a headline output",
     "quality_per_generation": "weak: the PLA's J-20s share the fifth-generation edge (|z| about 3)",
-    "pla_amphibious_competence": "for the landing module, which does not read it yet",
     # landing, ground war and will (measured |z| at 300 replications in parentheses)
     **dict.fromkeys(
         (
