@@ -152,7 +152,8 @@ def outlook(
     user_paths, forces, options
         A TOML file of user spending paths; another force-paths file; another options file.
     workers, progress
-        As for :func:`straitsim.run`; ``progress`` is called with 1 after each simulation.
+        As for :func:`straitsim.run`; ``progress`` is called with 1 after each year, combination
+        and world (identical scenarios are simulated once).
 
     Returns
     -------
@@ -221,8 +222,8 @@ def outlook(
                     la = t.losses.get(a, {}).get(m)
                     out[(a, m)] = float(np.mean(la[0])) if la is not None else 0.0
             cache[key] = out
-            if progress is not None:
-                progress(1)
+        if progress is not None:
+            progress(1)
         return cache[key]
 
     def in_force(combo: Mapping[str, str], year: int) -> tuple[str, ...]:
