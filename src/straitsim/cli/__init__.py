@@ -19,6 +19,7 @@ from straitsim.cli import deter as _deter  # noqa: E402,F401
 from straitsim.cli import validate as _validate  # noqa: E402,F401
 from straitsim.cli import serve as _serve, report as _report  # noqa: E402,F401
 from straitsim.cli import worlds as _worlds, discover as _discover  # noqa: E402,F401
+from straitsim.cli import outlook as _outlook  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 
