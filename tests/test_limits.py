@@ -253,3 +253,15 @@ def test_limits_page_lists_every_unit_domain_and_positive_parameter():
     for name in POSITIVE:
         assert f"`{name}`" in text, name
     assert limits.MEMORY_ENV in text
+
+
+def test_python_deterrence_options_are_checked():
+    from straitsim.analysis.decision import Valuation
+    from straitsim.analysis.deterrence import deter
+
+    for args, key in (((math.nan, 1.0), "gain"), ((-1.0, 1.0), "gain"), ((1.0, -1.0), "failure")):
+        assert key in _err(Valuation, *args)
+    assert "loss_cost" in _err(Valuation, 1.0, 1.0, {"prc_ships_sunk": math.inf})
+    res = deter(ss.load_scenario("csis-2026"), None, reps=3, days=3, allies=["JPN", "AUS"])
+    for level in (7, -0.1, math.nan):
+        assert "key 'threshold'" in _err(res.threshold_map, level, ["JPN", "AUS"])

@@ -16,6 +16,9 @@ from straitsim.analysis.perception import (
     quantity_values,
 )
 from straitsim.analysis.roles import Lattice
+from straitsim.limits import check_number
+
+MAX_UTILITY = 1e12  # utility units: far above any stake, small enough that sums stay finite
 
 # --------------------------------------------------------------------------- decision model
 
@@ -33,6 +36,13 @@ class Valuation:
     cost_failure: float
     cost_per_unit: Mapping[str, float] = field(default_factory=dict)
     success: str = "prc_success"
+
+    def __post_init__(self) -> None:
+        """Refuse stakes that make the decision rule meaningless (NaN, <= 0, unbounded)."""
+        check_number(self.gain_success, "gain", 0.0, MAX_UTILITY, positive=True)
+        check_number(self.cost_failure, "failure_cost", 0.0, MAX_UTILITY)
+        for q, c in self.cost_per_unit.items():
+            check_number(c, f"loss_cost.{q}", -MAX_UTILITY, MAX_UTILITY)
 
     def utility(self, lattice: Lattice) -> np.ndarray:
         """Return the utility of attacking on each (profile, replication)."""

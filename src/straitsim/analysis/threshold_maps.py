@@ -20,7 +20,11 @@ from straitsim.analysis.perception import (
 )
 from straitsim.analysis.roles import Lattice, ladders
 from straitsim.errors import UserError
+from straitsim.limits import check_number, check_share
 from straitsim.scenario.schema import Scenario
+
+# Quantities that are probabilities: a threshold on them lies in [0, 1].
+PROBABILITIES = frozenset({"prc_success", "prc_victory", "defence_prevails"})
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -229,6 +233,10 @@ def threshold_map(
     ``quantity`` is a name or a ``(profiles, replications)`` array (e.g. a utility).
     """
     allies = tuple(check_map_allies(allies, 2))
+    if isinstance(quantity, str):  # a probability-like level; a utility level is any number
+        level = check_share(level, "threshold") if quantity in PROBABILITIES else level
+    level = float(check_number(level, "threshold"))
+    n_grid = int(check_number(n_grid, "grid", 2, 1001, integer=True))
     if isinstance(quantity, str):
         if higher_is_better_q(quantity):
             raise UserError(
