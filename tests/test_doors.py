@@ -78,3 +78,44 @@ def test_json_output_never_prints_non_finite_numbers(capsys):
     assert capsys.readouterr().out == ""
     print_json({"p": 0.5})
     assert '"p": 0.5' in capsys.readouterr().out
+
+
+def _commands():
+    import click
+    import typer
+
+    root = typer.main.get_command(app)
+    ctx = click.Context(root)
+
+    def walk(group, prefix):
+        for name in group.list_commands(ctx):
+            c = group.get_command(ctx, name)
+            if hasattr(c, "commands"):
+                yield from walk(c, [*prefix, name])
+            else:
+                yield [*prefix, name], c
+
+    return list(walk(root, []))
+
+
+def test_every_float_option_refuses_nan_and_infinity_before_work():
+    checked = 0
+    for path, c in _commands():
+        args, required = list(path), []
+        for p in c.params:
+            if p.param_type_name == "argument":
+                args.append("csis-2026" if "scenario" in p.name else "x")
+            elif p.required:
+                path_like = "Path" in str(p.type_descriptor.annotation)
+                required += [p.opts[0], "x.toml" if path_like else "1"]
+        for p in c.params:
+            if p.param_type_name != "option" or p.is_flag:
+                continue
+            if "float" not in str(p.type_descriptor.annotation):
+                continue
+            for bad in ("nan", "inf", "-inf"):
+                r = cli.invoke(app, [*args, *required, p.opts[0], bad])
+                assert r.exit_code == 2, (path, p.opts[0], bad, r.output)
+                assert "Traceback" not in r.output
+                checked += 1
+    assert checked >= 12  # deter's four, the thresholds, sweep's timeout, ...
