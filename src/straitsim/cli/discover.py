@@ -12,7 +12,8 @@ from rich.table import Table
 from straitsim.analysis.discovery import DiscoveryResult, parse_outcome
 from straitsim.analysis.discovery import discover as run_discovery
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.options import progress_bar
+from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.worlds import (
     DbOpt,
     MethodOpt,
@@ -87,7 +88,7 @@ def discover(
     parse_outcome(outcome)
     check_method(method)
     allies = _allies(roles_as_inputs)
-    bar, advance = progress_bar(n_worlds, quiet=json_)
+    bar, advance = progress_bar(n_worlds, quiet=json_, unit="worlds")
     kw: dict[str, Any] = dict(
         outcome=outcome,
         n=n_worlds,

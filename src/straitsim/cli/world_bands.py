@@ -15,7 +15,7 @@ from rich.table import Table
 
 from straitsim.analysis import world_bands as wb
 from straitsim.cli.app import console, print_json
-from straitsim.cli.run import progress_bar
+from straitsim.cli.options import progress_bar
 
 WorldsBandOpt = Annotated[
     int,
@@ -30,7 +30,7 @@ WorldsBandOpt = Annotated[
 
 
 def _run(n: int, quiet: bool, fn: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    bar, advance = progress_bar(n, quiet)
+    bar, advance = progress_bar(n, quiet, unit="worlds")
     if bar is None:
         return fn(None)
     with bar:

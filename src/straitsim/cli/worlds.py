@@ -11,7 +11,8 @@ from rich.table import Table
 
 from straitsim.analysis.worlds import HEADLINES, METHODS, WorldsResult, run_worlds
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt, progress_bar
+from straitsim.cli.options import progress_bar
+from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.errors import UserError
 from straitsim.store.db import ResultsStore
 from straitsim.store.worlds import save_worlds
@@ -92,7 +93,7 @@ def worlds(
     per replication; every world runs the same replication seeds (common random numbers).
     """
     check_method(method)
-    bar, advance = progress_bar(n_worlds, quiet=json_)
+    bar, advance = progress_bar(n_worlds, quiet=json_, unit="worlds")
     kw: dict[str, Any] = dict(
         n=n_worlds,
         reps=reps,
