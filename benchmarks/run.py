@@ -1,74 +1,292 @@
-"""Speed and memory of the campaign engine: `python benchmarks/run.py [--quick]`.
+"""Speed of the engine and of every analysis, against a yardstick: `python benchmarks/run.py`.
 
-Prints replications per second on one core (median of repeated runs, each in a fresh
-process with BLAS and OpenMP pinned to one thread) and peak memory of the engine call
-(tracemalloc, which sees NumPy's allocations), so memory growth with replications shows.
-The machine is noisy: compare figures measured side by side, not across days.
+For each benchmark it prints the median wall time of ``--repeat`` runs on one worker and on
+N workers (default: every core), the rate in profile-replications per second, the rate's
+ratio to the yardstick, and the speed-up from 1 to N workers. The yardstick is plain NumPy on
+a loop of campaign size on one core (``../shared/bench/numpy_ceiling.py`` beside the
+repository, or the file named by ``STRAITSIM_YARDSTICK``), measured again just before each
+benchmark, so the ratio holds even on a loaded machine where absolute figures drift.
+
+``--scale 0.1`` shrinks every replication count tenfold for a quick look (the targets are
+judged at scale 1); ``--only roles,web`` picks benchmarks; ``--break-even`` measures where a
+warm pool starts to pay; ``--json FILE`` also writes the figures as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import itertools
 import json
 import os
-import subprocess
+import statistics
 import sys
-import tomllib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-HERE = Path(__file__).parent
-
-CHILD = r"""
-import json, statistics, sys, time, tracemalloc
-import straitsim as ss
-from straitsim.engine.campaign import simulate
-from straitsim.scenario.compile import compile_params
-scenario, reps, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-p = compile_params(ss.load_scenario(scenario))
-simulate(p, min(reps, 500), 0)  # warm-up
-times = []
-for i in range(repeat):
-    t = time.perf_counter(); simulate(p, reps, i + 1); times.append(time.perf_counter() - t)
-tracemalloc.start()
-simulate(p, reps, 99)
-peak = tracemalloc.get_traced_memory()[1]
-tracemalloc.stop()
-print(json.dumps({"median_s": statistics.median(times), "peak_bytes": peak}))
-"""
+HERE = Path(__file__).resolve().parent
+YARDSTICK = HERE.parent.parent / "shared" / "bench" / "numpy_ceiling.py"
 
 
-def run_one(scenario: str, reps: int, repeat: int) -> dict[str, float]:
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, scenario, str(reps), str(repeat)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
+@dataclass
+class Bench:
+    """One benchmark: ``make(scale)`` returns the callable to time (given a seed)."""
+
+    name: str
+    make: Callable[[float], Callable[[int], Any]]
+    target: str = ""
+
+
+def _reps(n: int, scale: float, least: int = 20) -> int:
+    return max(least, round(n * scale))
+
+
+def engine(scale: float) -> Callable[[int], Any]:
+    import straitsim as ss
+    from straitsim.runners.local import simulate
+
+    sc, reps = ss.load_scenario("csis-2026"), _reps(10_000, scale, 500)
+    return lambda seed: simulate(sc, reps, seed)
+
+
+def roles(scale: float) -> Callable[[int], Any]:
+    import straitsim as ss
+    from straitsim.analysis.roles import evaluate_lattice
+
+    sc, reps = ss.load_scenario("csis-2026"), _reps(2000, scale)
+    return lambda seed: evaluate_lattice(sc, ["JPN", "AUS", "PHL"], reps, seed)
+
+
+def deter(scale: float) -> Callable[[int], Any]:
+    from straitsim.analysis.deterrence import deter as run_deter
+
+    belief = {"JPN": {"neutral": 0.5, "full": 0.5}, "AUS": {"neutral": 0.5, "full": 0.5}}
+    reps = _reps(1000, scale)
+    return lambda seed: run_deter("csis-2026", belief, reps=reps, seed=seed, allies=["JPN", "AUS"])
+
+
+def invest(scale: float) -> Callable[[int], Any]:
+    from straitsim.analysis.investments import invest as run_invest
+
+    reps = _reps(1000, scale)
+    return lambda seed: run_invest("csis-2026", year=2030, reps=reps, seed=seed)
+
+
+def validate(scale: float) -> Callable[[int], Any]:
+    from straitsim.analysis.validation import run_validation
+
+    reps = _reps(1000, scale)
+    return lambda seed: run_validation(reps=reps, seed=seed)
+
+
+def sensitivity(scale: float) -> Callable[[int], Any]:
+    from straitsim.analysis.sensitivity import sensitivity as run_sensitivity
+
+    reps = _reps(200, scale)
+    return lambda seed: run_sensitivity(
+        "csis-2026", "morris", reps=reps, n=4, seed=seed, role_excursions=False
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def web(scale: float) -> Callable[[int], Any]:
+    from fastapi.testclient import TestClient
+
+    from straitsim.web.app import create_app
+
+    client = TestClient(create_app())
+
+    def answer(seed: int) -> Any:
+        r = client.post("/api/run", json={"scenario": "csis-2026", "reps": 2000, "seed": seed})
+        r.raise_for_status()
+        return r.json()
+
+    return answer
+
+
+BENCHES = [
+    Bench("engine csis-2026 x 10,000", engine, "1 worker >= 2.0x yardstick"),
+    Bench("roles lattice 48 x 2,000", roles, "N workers >= 3.33x yardstick (wall <= 0.3x)"),
+    Bench("deter JPN, AUS 16 x 1,000", deter),
+    Bench("invest 2030 options x 1,000", invest),
+    Bench("validate all cases x 1,000", validate),
+    Bench("sensitivity morris n=4 x 200", sensitivity),
+    Bench("web answer 2,000 reps", web, "<= 0.25 s"),
+]
+KEYS = ["engine", "roles", "deter", "invest", "validate", "sensitivity", "web"]
+
+
+def load_yardstick() -> Callable[..., float]:
+    """The yardstick's ``ceiling(reps)`` (replications per second of plain NumPy, one core)."""
+    path = Path(os.environ.get("STRAITSIM_YARDSTICK", YARDSTICK))
+    if not path.is_file():
+        sys.exit(f"yardstick not found: {path} (set STRAITSIM_YARDSTICK to numpy_ceiling.py)")
+    spec = importlib.util.spec_from_file_location("numpy_ceiling", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.ceiling  # type: ignore[no-any-return]
+
+
+SEEDS = itertools.count(1)  # a new seed for every run: no answer cache ever helps
+
+
+def timed(
+    fn: Callable[[int], Any], warm: Callable[[int], Any], repeat: int, n_workers: int
+) -> tuple[float, float, int]:
+    """Median wall and CPU seconds of ``repeat`` runs and lanes per run, after a small
+    warm-up run (imports, caches, the pool's start-up)."""
+    from straitsim.runners import execute
+
+    with execute.workers(n_workers):
+        execute.warm_up(n_workers)  # the pool starts before timing: its start is --break-even's
+        old = execute.PARALLEL_MIN_LANES, execute.PARALLEL_MIN_LANES_WARM
+        execute.PARALLEL_MIN_LANES = execute.PARALLEL_MIN_LANES_WARM = 0
+        try:
+            warm(next(SEEDS))  # through the pool: every worker has run the engine once
+        finally:
+            execute.PARALLEL_MIN_LANES, execute.PARALLEL_MIN_LANES_WARM = old
+        times, cpus, lanes = [], [], 0
+        for _ in range(repeat):
+            before, c0 = execute.lanes_simulated(), cpu_s()
+            t = time.perf_counter()
+            fn(next(SEEDS))
+            times.append(time.perf_counter() - t)
+            cpus.append(cpu_s() - c0)
+            lanes = execute.lanes_simulated() - before
+    return statistics.median(times), statistics.median(cpus), lanes
+
+
+def cpu_s() -> float:
+    """CPU seconds used so far by this process and the pool's live workers (from /proc)."""
+    from straitsim.runners import execute
+
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in execute.pool_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+def break_even(repeat: int, n_workers: int) -> list[dict[str, float]]:
+    """In process vs a warm pool, one profile, by replication count; and the pool's start."""
+    import straitsim as ss
+    from straitsim.runners import execute
+    from straitsim.runners.local import simulate
+
+    sc = ss.load_scenario("csis-2026")
+    execute.shutdown()
+    t = time.perf_counter()
+    execute.get_pool(n_workers).submit(os.getpid).result()
+    for f in [execute.get_pool(n_workers).submit(os.getpid) for _ in range(n_workers)]:
+        f.result()
+    start_s = time.perf_counter() - t
+    rows = []
+    old = execute.PARALLEL_MIN_LANES_WARM, execute.PARALLEL_MIN_LANES
+    execute.PARALLEL_MIN_LANES_WARM = execute.PARALLEL_MIN_LANES = 0  # always the pool
+    try:
+        for reps in (250, 500, 1000, 2000, 4000):
+            one = statistics.median(
+                _t(lambda s, r=reps: simulate(sc, r, s, workers=1), repeat)  # type: ignore[misc]
+            )
+            many = statistics.median(
+                _t(lambda s, r=reps: simulate(sc, r, s, workers=n_workers), repeat)  # type: ignore[misc]
+            )
+            rows.append({"reps": reps, "in_process_s": one, "pool_s": many})
+    finally:
+        execute.PARALLEL_MIN_LANES_WARM, execute.PARALLEL_MIN_LANES = old
+    print(f"\npool start-up ({n_workers} workers, cold): {start_s:.2f} s")
+    print(f"{'reps':>6s} {'in process s':>13s} {'warm pool s':>12s} {'ratio':>6s}")
+    for r in rows:
+        print(
+            f"{r['reps']:6d} {r['in_process_s']:13.3f} {r['pool_s']:12.3f}"
+            f" {r['in_process_s'] / r['pool_s']:6.2f}"
+        )
+    return [{"pool_start_s": start_s}, *rows]
+
+
+def _t(fn: Callable[[int], Any], repeat: int) -> list[float]:
+    out = []
+    for i in range(repeat):
+        t = time.perf_counter()
+        fn(i + 1)
+        out.append(time.perf_counter() - t)
+    return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="one repeat each, skip the largest size")
-    ap.add_argument("--config", type=Path, default=HERE / "configs.toml")
+    from straitsim.runners.execute import available_cores
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scale", type=float, default=1.0, help="replication counts x this")
+    ap.add_argument("--quick", action="store_true", help="--scale 0.1 --repeat 1")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs per figure (median)")
+    ap.add_argument("--workers", type=int, default=available_cores(), help="N (default: cores)")
+    ap.add_argument("--only", default="", help="comma-separated: " + ",".join(KEYS))
+    ap.add_argument("--break-even", action="store_true", help="in process vs pool, by reps")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
-    cfg = tomllib.loads(args.config.read_text())
+    if args.quick:
+        args.scale, args.repeat = 0.1, 1
+    ceiling = load_yardstick()
+    chosen = [b for k, b in zip(KEYS, BENCHES, strict=True) if not args.only or k in args.only]
+    n = args.workers
     print(
-        f"{'benchmark':24s} {'reps':>7s} {'median s':>9s} "
-        f"{'reps/s':>9s} {'peak MiB':>9s} {'KiB/rep':>8s}"
+        f"scale {args.scale:g}, median of {args.repeat}, 1 vs {n} workers, "
+        f"{available_cores()} cores, load {os.getloadavg()[0]:.1f}; "
+        "rates in profile-replications/s; x = rate / yardstick rate (one core);"
+        " cpu = CPU seconds of this process and its workers"
     )
-    for c in cfg["campaign"]:
-        if args.quick and c["reps"] > 10000:
-            continue
-        r = run_one(c["scenario"], c["reps"], 1 if args.quick else c["repeat"])
-        mib = r["peak_bytes"] / 2**20
+    head = (
+        f"{'benchmark':30s} {'lanes':>8s} {'yard/s':>7s} {'1w s':>7s} {'1w x':>5s}"
+        f" {f'{n}w s':>7s} {f'{n}w x':>5s} {'speed-up':>8s} {'1w cpu':>6s} {f'{n}w cpu':>6s}"
+        "  target"
+    )
+    print(head)
+    results: list[dict[str, Any]] = []
+    for b in chosen:
+        fn, warm = b.make(args.scale), b.make(0.01)
+        yard = ceiling(10_000)
+        one, cpu1, lanes = timed(fn, warm, args.repeat, 1)
+        many, cpun, _ = timed(fn, warm, args.repeat, n) if n > 1 else (one, cpu1, lanes)
+        yard = statistics.median([yard, ceiling(10_000)])  # before and after, side by side
+        r1, rn = lanes / one / yard, lanes / many / yard
         print(
-            f"{c['name']:24s} {c['reps']:7d} {r['median_s']:9.3f} {c['reps'] / r['median_s']:9.0f}"
-            f" {mib:9.1f} {r['peak_bytes'] / 1024 / c['reps']:8.1f}"
+            f"{b.name:30s} {lanes:8d} {yard:7.0f} {one:7.2f} {r1:5.2f}"
+            f" {many:7.2f} {rn:5.2f} {one / many:8.2f} {cpu1:6.1f} {cpun:6.1f}  {b.target}"
         )
-    print("target: >= 5,000 replications/s on one core; memory per replication roughly constant")
+        results.append(
+            {
+                "benchmark": b.name,
+                "lanes": lanes,
+                "yardstick_reps_per_s": yard,
+                "one_worker_s": one,
+                "n_workers": n,
+                "n_workers_s": many,
+                "ratio_one": r1,
+                "ratio_n": rn,
+                "speedup": one / many,
+                "one_worker_cpu_s": cpu1,
+                "n_workers_cpu_s": cpun,
+                "target": b.target,
+            }
+        )
+    doc: dict[str, Any] = {
+        "scale": args.scale,
+        "repeat": args.repeat,
+        "load": os.getloadavg(),
+        "results": results,
+    }
+    if args.break_even:
+        doc["break_even"] = break_even(max(3, args.repeat), n)
+    if args.json is not None:
+        args.json.write_text(json.dumps(doc, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from straitsim.cli.app import app, console, user_errors
+from straitsim.cli.options import WorkersOpt
 from straitsim.errors import UserError
+from straitsim.runners.execute import resolve_workers, warm_up
 
 
 @app.command()
@@ -28,6 +31,7 @@ def serve(
             "--max-lattice-work", min=1, help="Most profiles x replications per lattice request."
         ),
     ] = 100_000,
+    workers: WorkersOpt = "auto",
 ) -> None:
     """Serve the dashboard (offline page + JSON API; OpenAPI schema at /openapi.json)."""
     try:
@@ -46,6 +50,9 @@ def serve(
             f"[yellow]warning:[/] serving on {host}: anyone who can reach it can run the model"
         )
     web_app = create_app(Limits(max_reps=max_reps, max_lattice_work=max_lattice_work))
+    n = resolve_workers(workers, "--workers")
+    os.environ["STRAITSIM_WORKERS"] = str(n)  # the default in every request's thread
+    warm_up(n)  # the worker processes start now, not on the first request
     console.print(f"straitsim dashboard on http://{host}:{port}/  (Ctrl-C stops it)")
     try:
         uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -75,6 +75,7 @@ _in_worker = False
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
+_lanes = [0]  # profile-replications simulated through run_jobs by this process (benchmarks)
 
 
 # ---------------------------------------------------------------------------- worker count
@@ -167,6 +168,7 @@ def run_jobs(
     """
     n = resolve_workers(workers)
     lanes = sum(p.n_profiles * reps for p, reps, _ in jobs)
+    _lanes[0] += lanes
     parallel = n > 1 and xp is np and lanes >= min_lanes(n)
     split = math.ceil(n / max(1, len(jobs))) if parallel else 1
     plans = [
@@ -245,6 +247,19 @@ def get_pool(n: int) -> ProcessPoolExecutor:
             for _ in range(n):
                 _pool.submit(os.getpid)
         return _pool
+
+
+def lanes_simulated() -> int:
+    """Profile-replications simulated through :func:`run_jobs` by this process so far."""
+    return _lanes[0]
+
+
+def warm_up(workers: Workers = None) -> int:
+    """Start the pool now (a server at start-up), so the first request pays no start-up."""
+    n = resolve_workers(workers)
+    if n > 1:
+        get_pool(n)
+    return n
 
 
 def pool_pids() -> list[int]:
