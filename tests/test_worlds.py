@@ -275,3 +275,14 @@ def test_share_above_and_undecided_known_answer() -> None:
     assert res.share_above() == 0.5  # 0.55 and 0.9
     assert res.share_undecided() == 0.25  # only 0.45 (0.05 < 2 x 0.03)
     assert res.share_above(0.05) == 1.0
+
+
+@pytest.mark.parametrize("method", ["lhs", "sobol"])
+def test_world_values_lie_in_their_ranges(method: str) -> None:
+    sc = load_scenario("csis-2026")
+    unc = {u.name: u for u in epistemic_params(sc)}
+    worlds = sample_worlds(sc, 32, seed=9, method=method)
+    for name, u in unc.items():
+        v = np.array([w[name] for w in worlds])
+        assert np.all((v >= u.low) & (v <= u.high)), name
+        assert np.ptp(v) > 0.5 * (u.high - u.low) or u.kind != "range", name  # spread out
