@@ -26,10 +26,9 @@ from straitsim.analysis.economics import (
 )
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
+from straitsim.analysis.summary import document_header
 from straitsim.limits import check_number
-from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.scenario.compile import profile_roles
-from straitsim.scenario.identity import scenario_hash
 from straitsim.scenario.load import load_scenario
 from straitsim.scenario.schema import Scenario
 
@@ -96,14 +95,7 @@ class BurdenResult:
         )
 
         return {
-            "schema_version": SCHEMA_VERSION,
-            "straitsim_version": __version__,
-            "scenario": {
-                "name": ra.scenario.name,
-                "title": ra.scenario.title,
-                "year": ra.scenario.year,
-                "hash": scenario_hash(ra.scenario),
-            },
+            **document_header(ra.scenario),
             "allies": list(ra.moves),
             "to": ra.to,
             "year": self.year,

@@ -46,6 +46,7 @@ from straitsim.analysis.perception import (
     value_of_clarity,
 )
 from straitsim.analysis.roles import Lattice, evaluate_lattice, ladders
+from straitsim.analysis.summary import document_header
 from straitsim.analysis.threshold_maps import (
     ThresholdMap,
     belief_curves,
@@ -57,9 +58,7 @@ from straitsim.analysis.threshold_maps import (
     two_point,
 )
 from straitsim.errors import UserError
-from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.scenario.compile import profile_roles
-from straitsim.scenario.identity import scenario_hash
 from straitsim.scenario.load import load_scenario, set_strings
 from straitsim.scenario.schema import Scenario
 
@@ -250,13 +249,7 @@ class DeterrenceResult:
         voc = self.value_of_clarity()
         perc = self.perceived()
         return {
-            "schema_version": SCHEMA_VERSION,
-            "straitsim_version": __version__,
-            "scenario": {
-                "name": self.scenario.name,
-                "title": self.scenario.title,
-                "hash": scenario_hash(self.scenario),
-            },
+            **document_header(self.scenario),
             "overrides": self.overrides,
             "seed": self.seed,
             "reps": self.reps,

@@ -17,13 +17,12 @@ from straitsim.analysis import shapley as sh
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.shapley import ShapleyEstimate
+from straitsim.analysis.summary import document_header
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
-from straitsim.meta import SCHEMA_VERSION, __version__
 from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
-from straitsim.scenario.identity import scenario_hash
 from straitsim.scenario.load import load_scenario
 from straitsim.scenario.schema import Scenario
 
@@ -255,14 +254,7 @@ class RoleAnalysis:
             )
         sh = self.shapley
         return {
-            "schema_version": SCHEMA_VERSION,
-            "straitsim_version": __version__,
-            "scenario": {
-                "name": self.scenario.name,
-                "title": self.scenario.title,
-                "year": self.scenario.year,
-                "hash": scenario_hash(self.scenario),
-            },
+            **document_header(self.scenario),
             "allies": list(lat.allies),
             "to": self.to,
             "reps": self.reps,

@@ -24,11 +24,12 @@ import numpy as np
 import pydantic
 
 from straitsim.analysis import summary
+from straitsim.analysis.summary import document_header
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
 from straitsim.fsio import atomic_dir
-from straitsim.meta import SCHEMA_VERSION, __version__
+from straitsim.meta import __version__
 from straitsim.runners.keys import code_version
 from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
@@ -60,25 +61,19 @@ class RunResult:
 
     def summary(self, traces: bool = True) -> dict[str, Any]:
         """Build the ``straitsim run --json`` document (schema in docs/json.md)."""
-        doc: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "straitsim_version": __version__,
-            "scenario": {
-                "name": self.scenario.name,
-                "title": self.scenario.title,
-                "year": self.scenario.year,
-                "hash": scenario_hash(self.scenario),
-                "actors": {
-                    code: {"name": a.name, "side": a.side}
-                    for code, a in self.scenario.actors.items()
-                },
-            },
-            "roles": self.roles,
-            "overrides": self.overrides,
-            "seed": self.seed,
-            "reps": self.reps,
-            "days": self.days,
+        doc = document_header(self.scenario)
+        doc["scenario"]["actors"] = {
+            code: {"name": a.name, "side": a.side} for code, a in self.scenario.actors.items()
         }
+        doc.update(
+            {
+                "roles": self.roles,
+                "overrides": self.overrides,
+                "seed": self.seed,
+                "reps": self.reps,
+                "days": self.days,
+            }
+        )
         doc.update(summary.summarize(self.trajectory, 0, traces=traces))
         return doc
 
@@ -158,7 +153,9 @@ class RunResult:
         t = self.trajectory
         days = np.arange(next(iter(t.traces.values())).shape[1])
         reps = np.arange(t.n_reps) + t.rep_offset
-        data = {k: (("day", "replication"), a[0]) for k, a in t.traces.items()}
+        data: dict[str, tuple[tuple[str, ...], Any]] = {
+            k: (("day", "replication"), a[0]) for k, a in t.traces.items()
+        }
         data["outcome"] = (("replication",), np.array([OUTCOMES[k] for k in t.outcome[0]]))
         data["decided_day"] = (("replication",), t.decided_day[0])
         meta = self._meta()
@@ -261,7 +258,8 @@ class RunResult:
                 self.scenario.model_dump_json(by_alias=True, indent=1), encoding="utf-8"
             )
             with open(tmp / ARRAYS_FILE, "wb") as f:
-                np.savez_compressed(f, **_arrays(self.trajectory))
+                arrays: dict[str, Any] = _arrays(self.trajectory)
+                np.savez_compressed(f, **arrays)
             self.replications().to_parquet(tmp / "replications.parquet", index=False)
             self.traces().to_parquet(tmp / "traces.parquet", index=False)
             (tmp / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")

@@ -8,8 +8,29 @@ import numpy as np
 
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import Trajectory
+from straitsim.meta import SCHEMA_VERSION, __version__
+from straitsim.scenario.identity import scenario_hash
+from straitsim.scenario.schema import Scenario
 
 Z95 = 1.959963984540054
+
+
+def document_header(sc: Scenario) -> dict[str, Any]:
+    """Return the head every ``--json`` document starts with: versions and the scenario.
+
+    ``schema_version`` and ``straitsim_version`` come from :mod:`straitsim.meta`; the
+    scenario is named by its name, title, year and hash (:func:`scenario_hash`).
+    """
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "straitsim_version": __version__,
+        "scenario": {
+            "name": sc.name,
+            "title": sc.title,
+            "year": sc.year,
+            "hash": scenario_hash(sc),
+        },
+    }
 
 
 def wilson(k: float, n: int, z: float = Z95) -> tuple[float, float]:
