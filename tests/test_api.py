@@ -47,6 +47,8 @@ PUBLIC = {
     "discover",
     "sample_worlds",
     "worlds",
+    "OutlookResult",
+    "outlook",
 }
 
 COMMANDS = {
@@ -66,6 +68,7 @@ COMMANDS = {
     "report",
     "worlds",
     "discover",
+    "outlook",
 }
 
 

@@ -58,6 +58,8 @@ _LAZY = {
     "DiscoveryResult": "straitsim.analysis.discovery",
     "discover": "straitsim.analysis.discovery",
     "load_result": "straitsim.analysis.run",
+    "OutlookResult": "straitsim.analysis.outlook_result",
+    "outlook": "straitsim.analysis.outlook",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,6 +73,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from straitsim.analysis.discovery import DiscoveryResult, discover
     from straitsim.analysis.investments import InvestmentResult, invest, load_options
+    from straitsim.analysis.outlook import outlook
+    from straitsim.analysis.outlook_result import OutlookResult
     from straitsim.analysis.pedigree import pedigree
     from straitsim.analysis.roles import RoleAnalysis, role_analysis, roles_table, shapley_values
     from straitsim.analysis.run import load_result
@@ -127,6 +131,8 @@ __all__ = [
     "load_options",
     "load_result",
     "load_scenario",
+    "OutlookResult",
+    "outlook",
     "pedigree",
     "role_analysis",
     "roles_table",
