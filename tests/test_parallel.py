@@ -7,13 +7,18 @@ many chunks and both workers.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
 import pytest
+from rich.console import Console
 from sweep_helpers import assert_same_rows, chunk_workers, stored_rows, write_grid
+from typer.testing import CliRunner
 
 import straitsim as ss
 from straitsim.analysis.burden import burden
@@ -22,8 +27,10 @@ from straitsim.analysis.investments import OptionSet, invest, load_options
 from straitsim.analysis.roles import analyse_roles
 from straitsim.analysis.sensitivity import sensitivity
 from straitsim.analysis.validation import run_validation
+from straitsim.cli import app
+from straitsim.cli.options import Progress
 from straitsim.errors import UserError
-from straitsim.runners import execute
+from straitsim.runners import execute, local
 from straitsim.runners.local import simulate
 from straitsim.store.sweep import sweep
 
@@ -186,3 +193,76 @@ def test_worker_default_from_context_and_environment(monkeypatch):
     monkeypatch.setenv("STRAITSIM_WORKERS", "lots")
     with pytest.raises(UserError, match="STRAITSIM_WORKERS"):
         execute.resolve_workers(None)
+
+
+# ---------------------------------------------------------------------------- command line
+cli = CliRunner()
+
+
+def test_cli_workers_give_the_same_json(pool_calls):
+    args = ["run", "csis-2026", "--reps", "30", "--days", str(DAYS), "--json", "--seed", "4"]
+    one = cli.invoke(app, [*args, "--workers", "1"])
+    two = cli.invoke(app, [*args, "--workers", "2", "--chunk-size", "7"])
+    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    assert json.loads(one.stdout) == json.loads(two.stdout)
+    assert pool_calls  # the second really ran in worker processes
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "csis-2026"],
+        ["roles", "csis-2026"],
+        ["burden", "csis-2026"],
+        ["deter", "csis-2026"],
+        ["invest", "csis-2026"],
+        ["validate", "--cases", "base-us-aircraft"],
+        ["sensitivity", "csis-2026"],
+    ],
+)
+@pytest.mark.parametrize("bad", ["0", "many", "-3"])
+def test_cli_bad_workers_is_one_line_and_exit_2(command, bad, monkeypatch):
+    def boom(*a: Any, **kw: Any) -> Any:
+        raise AssertionError("simulated with a bad --workers")
+
+    monkeypatch.setattr(execute, "run_jobs", boom)
+    monkeypatch.setattr(local, "run_jobs", boom)
+    days = [] if command[0] == "validate" else ["--days", "3"]
+    r = cli.invoke(app, [*command, "--reps", "5", *days, "--workers", bad])
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "--workers" in lines[0], r.output
+
+
+def test_progress_plain_lines_when_not_a_terminal(capsys):
+    piped = Console(file=io.StringIO())  # not a terminal
+    with Progress(100, "simulating", every_s=0.0, console=piped) as p:
+        for _ in range(4):
+            p.advance(25)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("simulating: 25/100 replications (25%)")
+    assert err[-1].startswith("simulating: 100/100 replications (100%)")
+    with Progress(100, quiet=True, every_s=0.0, console=piped) as p:
+        p.advance(100)
+    assert capsys.readouterr().err == ""
+
+
+def test_quiet_run_writes_nothing_to_stderr(tmp_path):
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "straitsim",
+            "run",
+            "csis-2026",
+            "--reps",
+            "20",
+            "--days",
+            "5",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0 and r.stderr == "" and "PRC" in r.stdout
