@@ -145,7 +145,7 @@ class DeterrenceResult:
     def threshold_map(
         self,
         level: float = 0.5,
-        allies: Sequence[str] = ("JPN", "AUS"),
+        allies: Sequence[str] | None = None,
         fight: Mapping[str, str] | None = None,
         stay: Mapping[str, str] | None = None,
         quantity: str | np.ndarray = "prc_success",
@@ -163,7 +163,7 @@ class DeterrenceResult:
 
     def curves(
         self,
-        allies: Sequence[str] = ("JPN", "AUS"),
+        allies: Sequence[str] | None = None,
         fight: Mapping[str, str] | None = None,
         stay: Mapping[str, str] | None = None,
         quantity: str | np.ndarray = "prc_success",
@@ -190,7 +190,7 @@ class DeterrenceResult:
     def decision_curves(
         self,
         valuation: Valuation,
-        allies: Sequence[str] = ("JPN", "AUS"),
+        allies: Sequence[str] | None = None,
         fight: Mapping[str, str] | None = None,
         stay: Mapping[str, str] | None = None,
         n_grid: int = 21,
@@ -201,7 +201,7 @@ class DeterrenceResult:
     def decision_map(
         self,
         valuation: Valuation,
-        allies: Sequence[str] = ("JPN", "AUS"),
+        allies: Sequence[str] | None = None,
         fight: Mapping[str, str] | None = None,
         stay: Mapping[str, str] | None = None,
         n_grid: int = 21,
@@ -211,8 +211,13 @@ class DeterrenceResult:
         tm.quantity = "expected_utility"
         return tm
 
-    def mapped(self, allies: Sequence[str]) -> tuple[str, ...]:
-        """Return the allies of a map, upper-cased; each must be in the lattice."""
+    def mapped(self, allies: Sequence[str] | None = None) -> tuple[str, ...]:
+        """Return the allies of a map, upper-cased; each must be in the lattice.
+
+        By default, the first two allies of the lattice that have a rung on which they fight.
+        """
+        if allies is None:
+            allies = [a for a in self.lattice.allies if fighting_rungs(self.scenario, a)][:2]
         allies = tuple(a.strip().upper() for a in allies)
         missing = [a for a in allies if a not in self.lattice.allies]
         if missing:

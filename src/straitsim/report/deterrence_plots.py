@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from straitsim.analysis.deterrence import DeterrenceResult, ThresholdMap, Valuation
 
 PNG_METADATA = {"Software": "straitsim (matplotlib)"}
-NAMES = {"USA": "US", "JPN": "Japan", "AUS": "Australia", "PHL": "Philippines", "KOR": "S. Korea"}
 QUANTITY_LABELS = {
     "prc_success": "perceived P(PRC success)",
     "prc_victory": "perceived P(PRC victory)",
@@ -36,7 +35,7 @@ MARKERS = {"prior": ("o", "prior belief"), "declared": ("*", "after the declarat
 
 
 def _axis_label(ally: str, fight: Mapping[str, str], stay: Mapping[str, str]) -> str:
-    return f"P({NAMES.get(ally, ally)} fights)  [{fight[ally]} vs {stay[ally]}]"
+    return f"P({ally} fights)  [{fight[ally]} vs {stay[ally]}]"
 
 
 def _save(fig: Figure, path: str | Path | None) -> Figure:
@@ -148,7 +147,7 @@ def plot_belief_curves(
     ax = fig.subplots()
     colours = ("#a93226", "#1a5276", "#1e8449", "#7d3c98", "#b9770e")
     for (ally, df), c in zip(curves.groupby("ally", sort=False), colours * 4, strict=False):
-        name = NAMES.get(str(ally), str(ally))
+        name = str(ally)
         if fight and stay:
             name += f" ({fight[str(ally)]} vs {stay[str(ally)]})"
         ax.plot(df["p_fights"], df["value"], color=c, label=name)
@@ -181,26 +180,20 @@ def plot_decision(
     span = max(hi - lo, 1e-9)
     ax.set_ylim(min(lo, -0.12 * span), max(hi, 0.12 * span))
     ax.axhspan(0, ax.get_ylim()[1], color="#a93226", alpha=0.07, lw=0)
-    ax.text(
-        0.99,
-        0.0,
-        "attack \u2191 ",
-        transform=ax.get_yaxis_transform(),
-        ha="right",
-        va="bottom",
-        fontsize=9,
-        color="#a93226",
-    )
-    ax.text(
-        0.99,
-        0.0,
-        "deter \u2193 ",
-        transform=ax.get_yaxis_transform(),
-        ha="right",
-        va="top",
-        fontsize=9,
-        color="#1a5276",
-    )
+    for text, va, colour in (
+        ("attack \u2191 ", "bottom", "#a93226"),
+        ("deter \u2193 ", "top", "#1a5276"),
+    ):
+        ax.text(
+            0.99,
+            0.0,
+            text,
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va=va,
+            fontsize=9,
+            color=colour,
+        )
     costs = ", ".join(f"{k} {v:g}/unit" for k, v in valuation.cost_per_unit.items())
     ax.set_title(
         f"Decision model (an analyst's valuation, not a prediction)\n"
@@ -215,7 +208,7 @@ def plot_decision(
 def save_figures(
     result: DeterrenceResult,
     out: str | Path,
-    allies: Sequence[str] = ("JPN", "AUS"),
+    allies: Sequence[str] | None = None,
     level: float | None = 0.5,
     quantity: str = "prc_success",
     fight: Mapping[str, str] | None = None,
@@ -230,7 +223,8 @@ def save_figures(
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    f, s = map_rungs(result.scenario, result.mapped(allies), fight, stay)
+    allies = result.mapped(allies)
+    f, s = map_rungs(result.scenario, allies, fight, stay)
     paths = []
     curves = result.curves(allies, f, s, quantity, n_grid)
     paths.append(out / "perceived_curves.png")
