@@ -265,3 +265,26 @@ def test_python_deterrence_options_are_checked():
     res = deter(ss.load_scenario("csis-2026"), None, reps=3, days=3, allies=["JPN", "AUS"])
     for level in (7, -0.1, math.nan):
         assert "key 'threshold'" in _err(res.threshold_map, level, ["JPN", "AUS"])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("cost_usd = 1.05e9", "cost_usd = inf", "cost_usd"),
+        ("cost_usd = 1.05e9", "cost_usd = 1e300", "cost_usd"),
+        (
+            'key = "munitions.usa-lrasm.n"\ndelta = 300',
+            'key = "munitions.usa-lrasm.n"\ndelta = nan',
+            "delta",
+        ),
+    ],
+)
+def test_investment_options_files_refuse_non_finite_numbers(tmp_path, old, new, key):
+    from straitsim.analysis.investment_options import load_options
+
+    text = (PACK_DIR.parent / "investments.toml").read_text()
+    assert old in text
+    f = tmp_path / "options.toml"
+    f.write_text(text.replace(old, new, 1))
+    msg = _err(load_options, f)
+    assert str(f) in msg and key in msg

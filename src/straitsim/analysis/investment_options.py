@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from straitsim.errors import UserError
-from straitsim.limits import check_money
+from straitsim.limits import MONEY_USD_MAX, check_money
 from straitsim.scenario.load import DATA_DIR, read_toml, validate
 from straitsim.scenario.schema import Scenario, Source
 
@@ -33,7 +33,7 @@ Year = Annotated[int, Field(ge=1990, le=2100)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OptionSource(Source):
@@ -76,7 +76,7 @@ class InvestmentOption(_Strict):
     id: str = ""
     name: str
     actor: str
-    cost_usd: Annotated[float, Field(gt=0)]
+    cost_usd: Annotated[float, Field(gt=0, le=MONEY_USD_MAX)]
     price_year: Year
     year_available: Year
     modelled: bool = True
