@@ -111,6 +111,7 @@ def test_excursions_equal_direct_runs_with_the_same_seed(csis):
     assert (df["swing"] == df["high"] - df["low"]).all()
 
 
+@pytest.mark.slow
 def test_sensitivity_cli_sobol_small_n(tmp_path):
     args = [
         "sensitivity",

@@ -300,6 +300,7 @@ schema = schemathesis.openapi.from_asgi(
 )
 
 
+@pytest.mark.slow  # about two minutes: every endpoint fuzzed, a discovery run per case
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_schemathesis_no_server_errors(case, monkeypatch):
