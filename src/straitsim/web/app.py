@@ -58,6 +58,7 @@ from straitsim.web.guards import (
     validation_error,
 )
 from straitsim.web.models import Limits, build_models, ladders
+from straitsim.web.outlook import outlook_router
 from straitsim.web.worlds import worlds_router
 
 STATIC_DIR = Path(str(files("straitsim.web").joinpath("static")))
@@ -370,6 +371,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/topojson", StaticFiles(directory=STATIC_DIR / "topojson"), name="topojson")
     app.include_router(worlds_router(evaluate))  # /api/worlds, /api/discover
+    app.include_router(outlook_router(evaluate))  # /api/outlook
     _ = ladders()  # resolve the built-in ladders once, at start-up
     return app
 
