@@ -21,6 +21,7 @@ from straitsim.analysis.discovery import discover, parse_outcome
 from straitsim.analysis.worlds import run_worlds
 from straitsim.errors import UserError
 from straitsim.scenario.load import builtin_scenarios
+from straitsim.web.guards import checkpoint
 from straitsim.web.models import FORBIDDEN_SET_ROOTS, MAX_SEED, MAX_SET_VALUE, SET_KEY_PATTERN
 
 MAX_WORLDS = 400
@@ -113,7 +114,9 @@ def worlds_router(evaluate: Callable[[str, Any, Callable[[], Any]], Response]) -
         """Headline outputs as bands across worlds: the `straitsim worlds --json` document."""
 
         def job() -> dict[str, Any]:
-            res = run_worlds(body.scenario, threshold=body.threshold, **body.checked())
+            res = run_worlds(
+                body.scenario, threshold=body.threshold, progress=checkpoint, **body.checked()
+            )
             doc = res.summary()
             doc["p_prc_success_by_world"] = res.values("p_prc_success").tolist()
             return doc
@@ -133,6 +136,7 @@ def worlds_router(evaluate: Callable[[str, Any, Callable[[], Any]], Response]) -
                 roles_as_inputs=body.roles_as_inputs,
                 threshold=body.prim_threshold,
                 top_inputs=body.top_inputs,
+                progress=checkpoint,
                 **kw,
             )
             doc = res.summary()
