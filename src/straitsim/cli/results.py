@@ -11,6 +11,7 @@ from rich.table import Table
 
 from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.run import print_run
+from straitsim.scenario.load import set_strings
 from straitsim.store import DEFAULT_DB, ResultsStore
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,9 +96,7 @@ def show(
         {
             "scenario": doc["scenario"],
             "roles": settings.get("roles") or {},
-            "overrides": [f"{k}={v}" for k, v in (settings.get("sets") or {}).items()]
-            if isinstance(settings.get("sets"), dict)
-            else list(settings.get("sets") or []),
+            "overrides": set_strings(settings.get("sets") or []),
             "reps": doc["reps_stored"],
             "seed": doc["seed"],
             **{k: doc[k] for k in ("outcome", "defence_prevails", "losses")},
