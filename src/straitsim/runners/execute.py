@@ -44,7 +44,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextvars import ContextVar
 from multiprocessing import spawn
@@ -216,13 +216,24 @@ def _run_pool(
                 out[j][k] = fut.result()
                 if progress is not None:
                     progress(plans[j][k][1])
-    except BaseException:
-        for fut in pending:
-            fut.cancel()
-        if pending:  # stop the work in flight at once rather than wait for it
-            shutdown(kill=True)
+    except BaseException as exc:
+        abandon(pending, exc)
         raise
     return out
+
+
+def abandon(pending: Iterable[Future[Any]], exc: BaseException) -> None:
+    """Drop the chunks in flight after ``exc``.
+
+    Queued chunks are cancelled. On Ctrl-C the workers are stopped at once; otherwise (an
+    error, a cancelled web request) the chunks already running finish in the background and
+    the pool stays for other callers.
+    """
+    pending = list(pending)
+    for fut in pending:
+        fut.cancel()
+    if pending and isinstance(exc, KeyboardInterrupt):
+        shutdown(kill=True)
 
 
 # ---------------------------------------------------------------------------- the pool

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from straitsim.engine.campaign import simulate
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
-from straitsim.runners.execute import Workers, get_pool, resolve_workers, shutdown
+from straitsim.runners.execute import Workers, abandon, get_pool, resolve_workers
 from straitsim.runners.keys import ChunkKey
 from straitsim.runners.keys import code_version as schema_code_version
 
@@ -100,8 +100,8 @@ class PoolRunner:
 
     They are the shared pool of :mod:`straitsim.runners.execute`: started once, reused,
     dying with their parent. At most ``2 * n_workers`` chunks are in flight, so memory stays
-    bounded however long the sweep. If the caller stops early (an error, Ctrl-C), the chunks
-    in flight are abandoned and the workers stopped at once.
+    bounded however long the sweep. If the caller stops early, the chunks in flight are
+    abandoned (see :func:`~straitsim.runners.execute.abandon`).
     """
 
     name = "processes"
@@ -133,11 +133,8 @@ class PoolRunner:
                     traj, info = fut.result()
                     yield key, traj, info
                 fill()
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            if pending:
-                shutdown(kill=True)
+        except BaseException as exc:
+            abandon(pending, exc)
             raise
 
     def close(self) -> None:
