@@ -194,3 +194,22 @@ def test_cli_outlook_json_and_errors(tmp_path):
     r = runner.invoke(app, ["outlook", "csis-2026", "--years", "2040", "--reps", "4"])
     assert r.exit_code == 2
     assert "Traceback" not in r.output and "years" in r.output
+
+
+def test_web_outlook_route_is_bounded_and_checked():
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from straitsim.web.app import create_app
+
+    client = TestClient(create_app())
+    body = {"scenario": "csis-2026", "years": "2026,2030", "paths": ["JPN=plan", "JPN=3pct"]}
+    r = client.post("/api/outlook", json={**body, "reps": 6})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["years"] == [2026, 2030] and len(doc["comparison"]) == 2
+    too_much = client.post("/api/outlook", json={**body, "years": "2026:2035", "reps": 2000})
+    assert too_much.status_code == 400 and "too much work" in too_much.json()["detail"]
+    assert client.post("/api/outlook", json={**body, "years": "2040", "reps": 6}).status_code == 400
+    nan = client.post("/api/outlook", json={**body, "threshold": "NaN"})
+    assert nan.status_code == 422

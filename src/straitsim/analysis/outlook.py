@@ -70,7 +70,9 @@ RULES = ("marginal", "gdp")
 MAX_COMBOS = 16
 
 
-def parse_paths(items: Iterable[str] | Mapping[str, str | Sequence[str]] | None) -> dict:
+def parse_paths(
+    items: Iterable[str] | Mapping[str, str | Sequence[str]] | None,
+) -> dict[str, list[str]]:
     """``["JPN=plan", "JPN=3.5pct"]`` or ``{"JPN": ["plan", "3.5pct"]}`` -> ``{ally: [names]}``."""
     out: dict[str, list[str]] = {}
     if items is None:
@@ -189,7 +191,9 @@ def outlook(
     bought = {
         k: purchases(s, sp[(k[0], "plan")], opts, gdp[k[0]], yrs, keys) for k, s in sp.items()
     }
-    combos = [dict(zip(wanted, c, strict=True)) for c in itertools.product(*wanted.values())]
+    combos: list[dict[str, str]] = [
+        dict(zip(wanted, c, strict=True)) for c in itertools.product(*wanted.values())
+    ]
     if len(combos) > MAX_COMBOS:
         raise UserError(
             "too many path combinations", key="path",
@@ -220,7 +224,7 @@ def outlook(
             for a in burden_allies:
                 for m in LOSSES:
                     la = t.losses.get(a, {}).get(m)
-                    out[(a, m)] = float(np.mean(la[0])) if la is not None else 0.0
+                    out[f"{a}.{m}"] = float(np.mean(la[0])) if la is not None else 0.0
             cache[key] = out
         if progress is not None:
             progress(1)
@@ -269,7 +273,7 @@ def outlook(
                     {"combo": combo_name(combo), "year": y, "ally": a, "path": s.name,
                      "pct_gdp": s.pct(y), "spending_usd_bn": spend,
                      "extra_usd_bn": (s.pct(y) - plan.pct(y)) / 100 * gdp[a],
-                     **{f"{m}_lost": float(np.mean([r[(a, m)] for r in res])) for m in LOSSES},
+                     **{f"{m}_lost": float(np.mean([r[f"{a}.{m}"] for r in res])) for m in LOSSES},
                      "contribution": c, "contribution_per_usd_bn": c / spend if spend else c}
                 )  # fmt: skip
     headlines = pd.DataFrame(head)
@@ -305,7 +309,7 @@ def outlook(
     return OutlookResult(
         scenario=base,
         years=yrs,
-        combos=combos or [{}],
+        combos=combos,
         measure=measure,
         threshold=threshold,
         rule=rule,

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.analysis.economics import Economics, load_economics
+from straitsim.analysis.economics import ECONOMICS_PATH, Economics, load_economics
 from straitsim.analysis.investment_options import InvestmentOption, OptionSet
 from straitsim.analysis.spending import ASK_YEAR, BASE_YEAR
 from straitsim.errors import UserError
@@ -283,8 +283,6 @@ def spending_path(
 
 @lru_cache(maxsize=4)
 def _named_paths(econ_label: str) -> dict[tuple[str, str], tuple[dict[int, float], str]]:
-    from straitsim.analysis.economics import ECONOMICS_PATH
-
     p = ECONOMICS_PATH if econ_label.startswith("<built-in") else Path(econ_label)
     d = read_toml(p, econ_label)
     out = {}
