@@ -1,4 +1,7 @@
-"""The dashboard in a real browser: offline, change Japan's rung, run, the numbers and map move."""
+"""The dashboard in a real browser: offline, change Japan's rung, run, the numbers and map move.
+
+The first answer (no click) and its layout are tested in test_first_paint.py.
+"""
 
 from __future__ import annotations
 
@@ -26,11 +29,13 @@ def _headline(page) -> dict[str, str]:
 
 
 def _run_and_wait(page, marker: str) -> None:
+    """Click Run and wait for this run's answer (the map caption names the run's settings)."""
     page.click("#run")
     page.wait_for_function(
-        "m => document.getElementById('stat-run').textContent.includes(m)"
+        "m => m.every(x => document.getElementById('map-caption').textContent.includes(x))"
+        " && document.getElementById('stat-run').textContent === '400 reps'"
         " && document.getElementById('status').textContent.startsWith('done')",
-        arg=marker,
+        arg=[f"{REPS} reps, seed 5;", marker],
         timeout=30_000,
     )
 

@@ -26,7 +26,10 @@ def _wait_done(page) -> None:
 
 def test_bands_and_discovery(page, live_server, artifacts_dir):
     page.goto(live_server)
-    page.wait_for_function("() => document.getElementById('status').textContent === 'ready'")
+    # the page answers on arrival; let its first answer finish before asking for worlds
+    page.wait_for_function(
+        "() => document.getElementById('status').textContent.startsWith('done')", timeout=60_000
+    )
     page.fill("#worlds-n", "6")
     page.fill("#worlds-reps", "8")
     page.click("#worlds-run")

@@ -4,6 +4,7 @@ Routes
 ------
 ``GET /``                   the dashboard page (static; no CDN)
 ``GET /static/...``         its JavaScript and CSS
+``GET /manual/...``         the documentation its labels link to, when found (web/manual.py)
 ``GET /vendor/plotly.min.js``  plotly.js from the installed ``plotly`` package
 ``GET /topojson/...``       the shipped Natural Earth coastline (plotly's ``topojsonURL``)
 ``GET /api/scenarios``      built-in scenarios, their ladders and knobs, the limits
@@ -57,6 +58,7 @@ from straitsim.web.guards import (
     checkpoint,
     validation_error,
 )
+from straitsim.web.manual import mount_manual
 from straitsim.web.models import Limits, build_models, ladders
 from straitsim.web.outlook import outlook_router
 from straitsim.web.worlds import worlds_router
@@ -370,6 +372,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/topojson", StaticFiles(directory=STATIC_DIR / "topojson"), name="topojson")
+    mount_manual(app)  # /manual/: the docs the page's labels link to (web/manual.py)
     app.include_router(worlds_router(evaluate))  # /api/worlds, /api/discover
     app.include_router(outlook_router(evaluate))  # /api/outlook
     _ = ladders()  # resolve the built-in ladders once, at start-up

@@ -23,10 +23,24 @@ const TRACES = [
 ];
 const NAMES = { CHN: "PRC", TWN: "Taiwan", USA: "US", JPN: "Japan", AUS: "Australia", PHL: "Philippines", KOR: "S. Korea" };
 
-const state = { meta: null, lastRun: null, timing: "" };
+// First paint: the page runs the scenario as it opens with FIRST_REPS replications, then
+// refines with the replications field's value; a newer action supersedes a pending answer.
+const FIRST_REPS = 200;
+// Where each linked label's definition lives, as docs/ paths with GitHub-style anchors; the
+// server serves the built site (or else the Markdown) at manual/ (docs/dashboard.md).
+const DOCS_DIR = "manual/";
+
+const state = {
+  meta: null, lastRun: null, timing: "",
+  seq: 0, abort: null, auto: false, refining: false, docs: null,
+};
 const $ = (id) => document.getElementById(id);
 const pct = (x) => (100 * x).toFixed(1) + "%";
 const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
+const count = (n) => Number(n).toLocaleString("en-US");
+// below this chart width the traces go in one column and the map's two panels stack
+const NARROW_PX = 640;
+const isNarrow = (id) => $(id).clientWidth < NARROW_PX;
 
 function setStatus(id, text) { $(id).textContent = text; }
 function showError(msg) {
@@ -34,9 +48,9 @@ function showError(msg) {
   if (msg) { el.textContent = msg; el.hidden = false; } else { el.textContent = ""; el.hidden = true; }
 }
 
-async function api(path, body) {
-  const opts = body === undefined ? {} : {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+async function api(path, body, signal) {
+  const opts = body === undefined ? { signal } : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal,
   };
   const resp = await fetch(path, opts);
   state.timing = resp.headers.get("Server-Timing") || "";
@@ -133,29 +147,77 @@ function checked(box) {
   return [...document.querySelectorAll(`#${box} input:checked`)].map((x) => x.value);
 }
 
-async function run() {
+function supersede() {
+  // a newer run (or the user) takes over: the pending answer is aborted and ignored
+  state.seq += 1;
+  if (state.abort) state.abort.abort();
+  state.abort = null;
+  state.refining = false;
+}
+
+async function run(reps, phase) {
+  // Run the settings shown with `reps` replications (default: the field). Resolve to the
+  // answer's timing text, or null when it failed or a newer action superseded it.
+  supersede();
+  const seq = state.seq;
+  const ctrl = new AbortController();
+  state.abort = ctrl;
+  const manual = phase === undefined;
   const req = request();
-  const body = { ...req, reps: Number($("reps").value), seed: Number($("seed").value) };
-  $("run").disabled = true;
+  const body = { ...req, reps: reps ?? Number($("reps").value), seed: Number($("seed").value) };
+  if (manual) { state.auto = false; $("run").disabled = true; }
+  state.refining = phase === "refine";
   showError("");
-  setStatus("status", `running ${body.reps} replications…`);
+  setStatus("status", phase === "refine"
+    ? `first answer from ${count(state.lastRun.reps)} replications; refining with ${count(body.reps)}…`
+    : `running ${count(body.reps)} replications…`);
   const t0 = performance.now();
   try {
-    const doc = await api("api/run", body);
+    const doc = await api("api/run", body, ctrl.signal);
     const secs = (performance.now() - t0) / 1000;
     const timing = state.timing;
     const model = /model;dur=([0-9.]+)/.exec(timing);
-    const bases = await api("api/bases", req);  // positions and aircraft for the run's own roles
+    const bases = await api("api/bases", req, ctrl.signal);  // positions and aircraft for the run's own roles
+    if (seq !== state.seq) return null;
     state.lastRun = doc;
     showRun(doc);
     plotMap(bases.bases, doc);
-    setStatus("status", `done in ${secs.toFixed(2)} s` +
-      (model ? ` (model ${(Number(model[1]) / 1000).toFixed(2)} s)` : timing === "cache" ? " (cached)" : ""));
+    const took = `${secs.toFixed(2)} s` +
+      (model ? ` (model ${(Number(model[1]) / 1000).toFixed(2)} s)` : timing === "cache" ? " (cached)" : "");
+    setStatus("status", `done in ${took}`);
+    return took;
   } catch (e) {
+    if (seq !== state.seq) return null;  // superseded: its error is no news
     showError(e.message);
     setStatus("status", "failed");
+    return null;
   } finally {
-    $("run").disabled = false;
+    if (seq === state.seq) {
+      state.abort = null;
+      state.refining = false;
+      if (manual) $("run").disabled = false;
+    }
+  }
+}
+
+async function firstAnswer() {
+  // the page answers on arrival: a quick run, then the replications asked for
+  const full = Number($("reps").value);
+  const quick = Math.min(FIRST_REPS, full);
+  state.auto = true;
+  const took = await run(quick, "first");
+  if (!took || !state.auto || quick >= full) { state.auto = false; return; }
+  await run(full, "refine");
+  state.auto = false;
+}
+
+function stopRefine() {
+  // the user changed a setting: a refine of the old settings is no longer wanted
+  if (!state.auto) return;
+  state.auto = false;
+  if (state.refining) {
+    supersede();
+    setStatus("status", `first answer from ${count(state.lastRun.reps)} replications; press Run for more`);
   }
 }
 
@@ -180,16 +242,21 @@ function showRun(doc) {
   }
   $("stat-aircraft").textContent = fmt(ac);
   $("stat-aircraft-ci").textContent = `sum of per-country medians (10–90%: ${fmt(ac10)}–${fmt(ac90)})`;
-  $("stat-run").textContent = runLabel(doc);
+  $("stat-run").textContent = `${count(doc.reps)} reps`;
+  $("stat-run-ci").textContent = runSettings(doc);
+  $("stat-run").parentElement.title = runLabel(doc);
   plotOutcome(doc);
   plotLosses(doc);
   plotTraces(doc);
 }
 
+// axis labels on two lines, so they stay whole beside a narrow chart
+const wrap = (label) => label.replace(/ (trending|stalemate)/, "<br>$1").replace("PRC defeat", "<br>PRC defeat");
+
 function plotOutcome(doc) {
   const data = [{
-    type: "bar", orientation: "h",
-    y: OUTCOMES.map((o) => o[1]), x: OUTCOMES.map((o) => doc.outcome[o[0]].p),
+    type: "bar", orientation: "h", customdata: OUTCOMES.map((o) => o[1]),
+    y: OUTCOMES.map((o) => o[0]), x: OUTCOMES.map((o) => doc.outcome[o[0]].p),
     marker: { color: OUTCOMES.map((o) => o[2]) },
     error_x: {
       type: "data", symmetric: false,
@@ -197,11 +264,14 @@ function plotOutcome(doc) {
       arrayminus: OUTCOMES.map((o) => doc.outcome[o[0]].p - doc.outcome[o[0]].lo),
     },
     text: OUTCOMES.map((o) => pct(doc.outcome[o[0]].p)), textposition: "auto",
-    hovertemplate: "%{y}: %{x:.1%}<extra></extra>",
+    hovertemplate: "%{customdata}: %{x:.1%}<extra></extra>",
   }];
   const layout = {
     margin: { l: 10, r: 20, t: 10, b: 40 }, xaxis: { range: [0, 1], tickformat: ".0%" },
-    yaxis: { autorange: "reversed", automargin: true },
+    yaxis: {
+      autorange: "reversed", automargin: true,
+      tickvals: OUTCOMES.map((o) => o[0]), ticktext: OUTCOMES.map((o) => wrap(o[1])),
+    },
   };
   Plotly.react("chart-outcome", data, layout, PLOT_CONFIG);
 }
@@ -220,22 +290,28 @@ function plotLosses(doc) {
     },
     hovertemplate: "%{x}: median %{y:.1f}<extra></extra>",
   }];
-  const layout = { margin: { l: 50, r: 10, t: 10, b: 40 }, yaxis: { title: { text: `${metric.replace(/_/g, " ")} (median, 10–90%)` } } };
+  const layout = {
+    margin: { l: 50, r: 10, t: 10, b: 40 }, xaxis: { automargin: true },
+    yaxis: { title: { text: `${metric.replace(/_/g, " ")} (median, 10–90%)` } },
+  };
   Plotly.react("chart-losses", data, layout, PLOT_CONFIG);
 }
 
 function plotTraces(doc) {
   const data = [];
   const layout = { margin: { l: 50, r: 10, t: 30, b: 40 }, showlegend: false, annotations: [] };
+  const one = isNarrow("chart-traces");  // one column on a narrow screen, else two
+  $("chart-traces").style.height = one ? "880px" : "";
+  const rows = one ? 4 : 2, cell = 1 / rows, width = one ? 1 : 0.47;
   TRACES.forEach(([key, title], i) => {
     const band = doc.traces[key];
     const days = band.median.map((_, d) => d);
     const ax = i === 0 ? "" : String(i + 1);
-    const row = Math.floor(i / 2), col = i % 2;
-    const x0 = col * 0.53, y0 = 1 - (row + 1) * 0.5 + 0.07;
-    layout[`xaxis${ax}`] = { domain: [x0, x0 + 0.47], anchor: `y${ax}`, title: row === 1 ? { text: "day" } : undefined };
-    layout[`yaxis${ax}`] = { domain: [y0, y0 + 0.36], anchor: `x${ax}`, rangemode: "tozero" };
-    layout.annotations.push({ text: title, x: x0 + 0.235, y: y0 + 0.40, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } });
+    const row = one ? i : Math.floor(i / 2), col = one ? 0 : i % 2;
+    const x0 = col * 0.53, y0 = 1 - (row + 1) * cell + 0.14 * cell;
+    layout[`xaxis${ax}`] = { domain: [x0, x0 + width], anchor: `y${ax}`, title: row === rows - 1 ? { text: "day" } : undefined };
+    layout[`yaxis${ax}`] = { domain: [y0, y0 + 0.72 * cell], anchor: `x${ax}`, rangemode: "tozero" };
+    layout.annotations.push({ text: title, x: x0 + width / 2, y: y0 + 0.8 * cell, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } });
     data.push({ x: days, y: band.p90, xaxis: `x${ax}`, yaxis: `y${ax}`, mode: "lines", line: { width: 0 }, hoverinfo: "skip" });
     data.push({ x: days, y: band.p10, xaxis: `x${ax}`, yaxis: `y${ax}`, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(84,153,199,0.3)", hoverinfo: "skip" });
     data.push({ x: days, y: band.median, xaxis: `x${ax}`, yaxis: `y${ax}`, mode: "lines", line: { color: "#1a5276" }, name: title, hovertemplate: "day %{x}: %{y:.2f}<extra></extra>" });
@@ -253,6 +329,7 @@ const KIND_LABELS = {
 };
 const THEATRE = { lon: [100, 160], lat: [-36, 46] };
 const ZOOM = { lon: [117.5, 131], lat: [21, 28.8] };  // Taiwan, the Ryukyus, the carrier groups
+const ZOOM_STACKED = { lon: [115.6, 132.6], lat: [21, 28.8] };  // wider: room for the labels
 const diameterPx = (missiles) => 7 + 1.4 * Math.sqrt(Math.max(0, Math.min(missiles, 3000)));
 const based = (b) => (b.n_aircraft_based ?? b.n_aircraft);
 const shortName = (b) => (b.kind === "carrier" ? "Carrier groups" : b.name.split(" (")[0].split(",")[0]
@@ -270,6 +347,37 @@ async function refreshBases() {
   } catch (e) {
     showError(e.message);
   }
+}
+
+function runSettings(doc) {
+  // scenario, seed, and what differs from the scenario's own roles, for the run card
+  const sc = state.meta.scenarios.find((s) => s.name === doc.scenario.name);
+  const dflt = Object.fromEntries((sc ? sc.roles : []).map((r) => [r.ally, r.rung]));
+  const changed = Object.entries(doc.roles).filter(([k, r]) => k in dflt && dflt[k] !== r)
+    .map(([k, r]) => `${k}=${r}`);
+  return `${doc.scenario.name}, seed ${doc.seed}; ` +
+    (changed.length ? changed.join(", ") : "the scenario's roles") +
+    (doc.overrides.length ? `; ${doc.overrides.join(", ")}` : "");
+}
+
+async function resolveDocs() {
+  // the built site if the server has one, else the Markdown pages; none: labels stay plain
+  try {
+    const resp = await fetch("manual.json");  // not api(): leaves the run's timing alone
+    state.docs = resp.ok ? (await resp.json()).kind : null;
+  } catch (e) { state.docs = null; }
+  for (const a of document.querySelectorAll("a.doc[data-doc]")) {
+    const [page, anchor] = a.dataset.doc.split("#");
+    const section = `docs/${page}` + (anchor ? `#${anchor}` : "");
+    if (!state.docs) { a.title = `defined in ${section}`; continue; }
+    a.href = DOCS_DIR + (state.docs === "site" ? page.replace(/\.md$/, ".html") : page) + (anchor ? `#${anchor}` : "");
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.title = `definition: ${section} (opens in a new tab)`;
+  }
+  $("docs-note").textContent = state.docs === "site" ? "Underlined labels link to their definitions in the documentation."
+    : state.docs === "markdown" ? "Underlined labels link to their definitions in the documentation's Markdown pages (run mkdocs build for the site)."
+    : "";
 }
 
 function runLabel(doc) {
@@ -327,11 +435,14 @@ function labelPositions(pts) {
 }
 
 function plotMap(bases, doc) {
+  state.map = [bases, doc];
+  const stack = isNarrow("chart-map");  // narrow screen: the close-up below the theatre
+  $("chart-map").style.height = stack ? "760px" : "";
   const recs = mergeResults(bases, doc).sort((a, b) => (b.missiles ? b.missiles.median : 0) - (a.missiles ? a.missiles.median : 0));
   const colours = state.meta.base_map.loss_colours;
   const scale = colours.map((c, i) => [i / (colours.length - 1), c]);
   const data = [];
-  for (const [geo, box] of [["geo", THEATRE], ["geo2", ZOOM]]) {
+  for (const [geo, box] of [["geo", THEATRE], ["geo2", stack ? ZOOM_STACKED : ZOOM]]) {
     const inBox = recs.filter((b) => b.lon >= box.lon[0] && b.lon <= box.lon[1] && b.lat >= box.lat[0] && b.lat <= box.lat[1]);
     const isFilled = (b) => based(b) > 0 && (!doc || b.share);
     const filled = inBox.filter(isFilled);
@@ -351,7 +462,10 @@ function plotMap(bases, doc) {
           color: filled.map((b) => Math.min(1, b.share.median)), cmin: 0, cmax: 1, colorscale: scale,
           showscale: geo === "geo", size: filled.map(size), symbol: filled.map(symbol),
           line: { color: "#222", width: 0.7 }, opacity: 1,
-          colorbar: {
+          colorbar: stack ? {
+            title: { text: "aircraft destroyed on the ground (median share of those based)", font: { size: 11 }, side: "top" },
+            tickformat: ".0%", orientation: "h", x: 0.5, xanchor: "center", y: -0.01, yanchor: "top", len: 0.95, thickness: 12,
+          } : {
             title: { text: "aircraft destroyed<br>on the ground<br>(median share<br>of those based)", font: { size: 11 } },
             tickformat: ".0%", x: 0.36, len: 0.8, thickness: 14,
           },
@@ -369,19 +483,27 @@ function plotMap(bases, doc) {
       });
     }
   }
-  const geoLayout = (box, x) => ({
-    domain: { x, y: [0, 1] }, resolution: 50, projection: { type: "mercator" },
+  const geoLayout = (box, x, y = [0, 1]) => ({
+    domain: { x, y }, resolution: 50, projection: { type: "mercator" },
     lonaxis: { range: box.lon }, lataxis: { range: box.lat },
     showland: true, landcolor: "#f4f1e8", showocean: true, oceancolor: "#eaf2f8",
     showcoastlines: true, coastlinecolor: "#7f8c8d", showcountries: true, countrycolor: "#c8c8c8",
     showframe: true, framecolor: "#aab7b8",
   });
-  const layout = {
+  const zoomTitle = "Taiwan and the Ryukyus" + (doc ? `${stack ? "<br>" : " "}(labels: median aircraft lost on the ground)` : "");
+  const layout = stack ? {
+    margin: { l: 2, r: 2, t: 24, b: doc ? 70 : 2 }, showlegend: false, hoverlabel: { align: "left" },
+    geo: geoLayout(THEATRE, [0, 1], [0.42, 1]), geo2: geoLayout(ZOOM_STACKED, [0, 1], [0, 0.34]),
+    annotations: [
+      { text: "Theatre", x: 0.5, y: 1.03, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
+      { text: zoomTitle, x: 0.5, y: 0.35, yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
+    ],
+  } : {
     margin: { l: 2, r: 6, t: 24, b: 2 }, showlegend: false, hoverlabel: { align: "left" },
     geo: geoLayout(THEATRE, [0, 0.34]), geo2: geoLayout(ZOOM, [0.42, 1]),
     annotations: [
       { text: "Theatre", x: 0.17, y: 1.04, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
-      { text: "Taiwan and the Ryukyus" + (doc ? " (labels: median aircraft lost on the ground)" : ""), x: 0.71, y: 1.04, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
+      { text: zoomTitle, x: 0.71, y: 1.04, xref: "paper", yref: "paper", showarrow: false, font: { size: 12 } },
     ],
   };
   Plotly.react("chart-map", data, layout, PLOT_CONFIG);
@@ -527,6 +649,20 @@ async function deterrence() {
   }
 }
 
+let resizeTimer = null;
+function relayout() {
+  // the traces and the map change layout across NARROW_PX: redraw them when a resize crosses it
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (state.lastRun && isNarrow("chart-traces") !== ($("chart-traces").style.height !== "")) plotTraces(state.lastRun);
+    if (state.map && isNarrow("chart-map") !== ($("chart-map").style.height !== "")) {
+      const stale = $("map-caption").dataset.stale;
+      plotMap(...state.map);
+      if (stale) markMapStale();
+    }
+  }, 200);
+}
+
 async function init() {
   try {
     state.meta = await api("api/scenarios");
@@ -556,13 +692,17 @@ async function init() {
   sel.addEventListener("change", () => { buildControls(); refreshBases(); });
   $("knobs").addEventListener("input", () => { if (state.lastRun) markMapStale(); });
   for (const id of ["reps", "seed"]) $(id).addEventListener("input", () => { if (state.lastRun) markMapStale(); });
-  $("run").addEventListener("click", run);
+  $("run").addEventListener("click", () => run());
+  for (const ev of ["input", "change"]) $("controls").addEventListener(ev, (e) => { if (e.target.id !== "run") stopRefine(); });
   $("shapley-run").addEventListener("click", shapley);
   $("deter-run").addEventListener("click", deterrence);
   $("loss-metric").addEventListener("change", () => { if (state.lastRun) plotLosses(state.lastRun); });
+  window.addEventListener("resize", relayout);
   buildControls();
   setStatus("status", "ready");
-  await refreshBases();
+  refreshBases();
+  resolveDocs();
+  await firstAnswer();
 }
 
 init();
