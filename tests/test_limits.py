@@ -288,3 +288,19 @@ def test_investment_options_files_refuse_non_finite_numbers(tmp_path, old, new, 
     f.write_text(text.replace(old, new, 1))
     msg = _err(load_options, f)
     assert str(f) in msg and key in msg
+
+
+def test_show_lists_each_parameters_domain():
+    from straitsim.scenario.describe import describe
+
+    doc = describe(ss.load_scenario("csis-2026"))
+    dom = {p["key"]: p["domain"] for p in doc["params"]}
+    assert dom["roc_will_to_resist"]["high"] == 1.0 and dom["roc_will_to_resist"]["rationale"]
+    assert dom["cruise_kmh"]["above_low"] and dom["k_air"] == {
+        "low": 0.0,
+        "high": 1.0,
+        "above_low": False,
+        "rationale": UNIT_DOMAINS["kills per opposing sortie-day"].rationale,
+    }
+    out = _cli(["show", "csis-2026"], expect=0)
+    assert "domain" in out and "(0, 4000]" in out  # cruise_kmh: strictly positive

@@ -213,11 +213,14 @@ def show(
     pt.add_column("name", no_wrap=True, style="bold")
     pt.add_column("value", no_wrap=True, justify="right", min_width=6)
     pt.add_column("unit", overflow="fold", max_width=18)
+    pt.add_column("domain", no_wrap=True)
     pt.add_column("uncertainty", overflow="fold", max_width=24)
     pt.add_column("source", no_wrap=True)
     for p in doc["params"]:
         src = p["source"] or "assumption"
-        pt.add_row(p["key"], f"{p['value']:g}", p["unit"], p["uncertainty"] or "", src)
+        dom = p["domain"]  # what --set accepts: docs/limits.md
+        shown = f"{'(' if dom['above_low'] else '['}{dom['low']:g}, {dom['high']:g}]"
+        pt.add_row(p["key"], f"{p['value']:g}", p["unit"], shown, p["uncertainty"] or "", src)
     console.print(pt)
     dt = Table(title="Data (--set PATH=VALUE)", title_justify="left")
     dt.add_column("key", no_wrap=True, style="bold")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from straitsim.scenario.checks import _numeric_fields, iter_records
+from straitsim.scenario.domains import param_domain
 from straitsim.scenario.schema import Scenario
 
 
@@ -19,6 +20,11 @@ def _uncertainty(p: Any) -> str | None:
     if p.range is not None:
         return f"{kind}range [{p.range[0]:g}, {p.range[1]:g}]"
     return None
+
+
+def _domain(name: str, p: Any) -> dict[str, Any]:
+    d = param_domain(name, p.unit, p.domain, p.domain_rationale)
+    return {"low": d.lo, "high": d.hi, "above_low": d.positive, "rationale": d.rationale}
 
 
 def describe(sc: Scenario) -> dict[str, Any]:
@@ -37,6 +43,7 @@ def describe(sc: Scenario) -> dict[str, Any]:
             "uncertainty": _uncertainty(p),
             "source": p.source,
             "assumption": p.assumption,
+            "domain": _domain(name, p),
         }
         for name, p in sc.params.items()
     ]
