@@ -213,3 +213,15 @@ def test_web_outlook_route_is_bounded_and_checked():
     assert client.post("/api/outlook", json={**body, "years": "2040", "reps": 6}).status_code == 400
     nan = client.post("/api/outlook", json={**body, "threshold": "NaN"})
     assert nan.status_code == 422
+
+
+def test_report_has_an_outlook_section(tmp_path):
+    from straitsim.report.build import write_report
+
+    rep = write_report("csis-2026", tmp_path / "r", reps=20, outlook_years="2026,2030",
+                       lattice_reps=6)  # fmt: skip
+    html = rep.html.read_text(encoding="utf-8")
+    assert "Outlook: the balance by year" in html
+    assert rep.figures["outlook_balance"].exists()
+    with pytest.raises(UserError, match="outlook"):
+        write_report(ss.load_scenario("csis-2026"), tmp_path / "s", reps=20, outlook_years="2026")

@@ -36,10 +36,14 @@ def report(
         int,
         typer.Option("--worlds", min=0, max=100_000, help="Add bands across N sampled worlds."),
     ] = 0,
+    outlook_years: Annotated[
+        str | None,
+        typer.Option("--outlook", help="Add the balance by year for these years, e.g. 2026:2035."),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Write report.html (self-contained, offline), figures/*.png, summary.md and summary.json."""
-    write = functools.partial(write_report, worlds=worlds)
+    write = functools.partial(write_report, worlds=worlds, outlook_years=outlook_years)
     bar, advance = progress_bar(reps, quiet=json_)
     if bar is not None:
         with bar:

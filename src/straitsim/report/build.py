@@ -20,6 +20,7 @@ from straitsim.report.extras import Section, attribution_section, deterrence_sec
 from straitsim.report.figures import save_run_figures
 from straitsim.report.html import data_uri, render_html
 from straitsim.report.markdown import render_markdown
+from straitsim.report.outlook_section import outlook_section
 from straitsim.report.sources import cited_sources
 from straitsim.report.uncertainty_section import uncertainty_section
 from straitsim.scenario.schema import Scenario
@@ -50,6 +51,7 @@ def write_report(
     allies: Sequence[str] = (),
     lattice_reps: int | None = None,
     worlds: int = 0,
+    outlook_years: str | None = None,
 ) -> Report:
     """Run ``scenario`` and write ``report.html``, ``summary.md``, ``summary.json``, ``figures/``.
 
@@ -75,12 +77,20 @@ def write_report(
     worlds : int
         With N > 0, a section with the headline answers as bands across N sampled worlds
         (``lattice_reps`` replications each) and scenario discovery on them.
+    outlook_years : str, optional
+        ``"2026:2035"``: a section with the balance by year (``straitsim outlook``, every
+        ally on its plan, ``lattice_reps`` replications per year); needs a scenario name or path.
 
     Returns
     -------
     Report
         Where everything went, and the run summary.
     """
+    if outlook_years and isinstance(scenario, Scenario):
+        raise UserError(
+            "the outlook needs a scenario name or path", key="--outlook",
+            expected="a built-in name or a TOML file", found="a loaded scenario",
+        )  # fmt: skip
     chunk = max(250, min(5000, reps // 10 or 1))
     try:
         res = run(scenario, reps, seed, roles, sets, progress=progress, chunk_size=chunk)
@@ -108,6 +118,11 @@ def write_report(
             w_reps = lattice_reps or min(reps, 300)
             sections.append(
                 uncertainty_section(res.scenario, worlds, w_reps, seed, tmp / "figures", sets)
+            )
+        if outlook_years:
+            o_reps = lattice_reps or min(reps, 300)
+            sections.append(
+                outlook_section(scenario, outlook_years, o_reps, seed, tmp / "figures", roles, sets)
             )
         md_sections = [(x.title, x.markdown) for x in sections]
         html_sections = [
