@@ -304,10 +304,12 @@ schema = schemathesis.openapi.from_asgi(
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_schemathesis_no_server_errors(case, monkeypatch):
+    import straitsim.web.outlook as web_outlook
     import straitsim.web.worlds as web_worlds
 
-    # the worlds routes bound their work by their own constant: keep the fuzz run small
+    # the worlds and outlook routes bound their work by their own constant: keep the fuzz small
     monkeypatch.setattr(web_worlds, "MAX_WORLD_WORK", 200)
+    monkeypatch.setattr(web_outlook, "MAX_OUTLOOK_WORK", 200)
     response = case.call_and_validate()
     assert response.status_code < 500
 
