@@ -60,10 +60,14 @@ from straitsim.errors import UserError
 DEFAULT_CHUNK = 5000  # replications per engine call, at most
 DEFAULT_LANES = 50_000  # profile x replication cells per engine call (bounds memory)
 MIN_CHUNK = 64  # replications per chunk, at least (when the caller does not choose)
+# A job is cut for the workers' sake only down to this many profile-replications per chunk:
+# an engine call has a fixed cost per simulated day, so small chunks waste CPU
+# (docs/performance.md: a 1,000-replication call runs at about 60% of the rate of a 2,000 one).
+SPLIT_MIN_LANES = 1_000
 # Below this many profile-replications per call, work stays in process: the pool's start-up
-# (cold) or its transfers (warm, pool already running) cost more than they save.
-PARALLEL_MIN_LANES = 4_000
-PARALLEL_MIN_LANES_WARM = 1_000
+# (cold: about a second per worker) or smaller chunks (warm) cost more than they save.
+PARALLEL_MIN_LANES = 10_000
+PARALLEL_MIN_LANES_WARM = 2_000
 MAX_WORKERS = 1024
 WATCHDOG_S = 1.0
 
@@ -137,7 +141,8 @@ def default_chunk(n_reps: int, n_profiles: int, split: int = 1) -> int:
     """Replications per chunk: bounded memory, and at least ``split`` chunks where possible."""
     size = max(MIN_CHUNK, min(DEFAULT_CHUNK, DEFAULT_LANES // max(1, n_profiles)))
     if split > 1:
-        size = min(size, max(MIN_CHUNK, math.ceil(n_reps / split)))
+        least = max(MIN_CHUNK, math.ceil(SPLIT_MIN_LANES / max(1, n_profiles)))
+        size = min(size, max(least, math.ceil(n_reps / split)))
     return size
 
 
