@@ -115,14 +115,15 @@ class RunResult:
     def traces(self) -> pd.DataFrame:
         """Daily medians and 10-90% bands of the traces over the replications, long format.
 
-        Columns: ``trace`` (``lift_share``: amphibious lift remaining, share of day 0;
-        ``battalions_ashore``: PRC battalions ashore; ``air_superiority``: coalition air
-        superiority over the Strait, 0-1; ``allied_munitions_share``: allied anti-ship
-        munitions left, share of day 0; ``prc_missiles_share``: PRC land-attack and
-        anti-ship ballistic missiles left, share of day 0; ``territory_share``: share of
-        Taiwan's contested ground held by the PRC), ``day`` (0 .. days - 1, the state at the
-        end of the day), ``median``, ``p10``, ``p90``. A decided replication keeps its last
-        value to the end. Every replication's values: :meth:`traces_dataset` or
+        Columns: ``trace`` (``lift_share``: amphibious lift capacity over its value on the
+        landing day, 1 before it; ``battalions_ashore``: PRC battalions ashore;
+        ``air_superiority``: coalition air superiority over the Strait, 0 to 1;
+        ``allied_munitions_share``: allied anti-ship stocks over their initial total;
+        ``prc_missiles_share``: PRC land-attack and anti-ship ballistic missile inventories
+        over their initial total; ``territory_share``: share of Taiwan held by the PRC),
+        ``day`` (0 .. days - 1, the state at the end of the day), ``median``, ``p10``,
+        ``p90``. A decided replication keeps its last value to the end. Every replication's
+        values: :meth:`traces_dataset` or
         ``trajectory.traces``. Definitions: docs/model.md section 6.
         """
         import pandas as pd
