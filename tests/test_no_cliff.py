@@ -65,7 +65,7 @@ def _all_knobs() -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", _all_knobs())
 def test_every_knob_has_no_cliff(name):
-    _check(name, sweep(name, reps=80))
+    _check(name, sweep(name, reps=50))
 
 
 def test_explained_steps_are_in_the_model_document():
