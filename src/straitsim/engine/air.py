@@ -29,8 +29,10 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
 
     Coalition fighters fly counter-air with the share of their sorties not assigned to
     maritime strike (``fighter_strike_share`` for strike-capable types); PRC fighters all fly
-    counter-air. With ``X``, ``Y`` the two sides' counter-air sorties and ``qx``, ``qy`` their
-    mean quality (``quality_per_generation ** (generation - 4)``), the square law
+    counter-air. US bomber strike sorties are cut by ``us_bomber_negation`` (long-range
+    air-to-air threats). With ``X``, ``Y`` the two sides' counter-air sorties and ``qx``, ``qy``
+    their mean quality (``quality_per_generation ** (generation - 4)``, the coalition's times
+    ``coalition_air_enabler``, each side's times its campaign shock), the square law
     ``dX/dt = -b Y``, ``dY/dt = -a X`` runs for one day with ``a = k_air qx / qy``,
     ``b = k_air qy / qx`` (each times mean-one lognormal noise). Each side loses the share of
     its sorties the law removes, one aircraft per sortie lost; PRC bombers share the PRC

@@ -29,14 +29,20 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     """Fire the day's land-attack missiles at the bases the PRC plan allows, in range.
 
     Fire per class: ``prc_opening_salvo_share`` of the inventory on day 0, then the rest
-    evenly over ``prc_missile_days_to_expend`` days, while stocks last. Targets: Taiwan's bases
+    evenly over ``prc_missile_days_to_expend`` days, while stocks last; all classes together
+    capped by ``prc_land_launchers x prc_launcher_salvos_per_day`` and scaled by the launch
+    capacity left after mainland strikes (:func:`launch_share`). Targets: Taiwan's bases
     always; other bases on ``strike_hosts`` territory if the US flies combat operations from
-    them or the host is at war (when ``strike_allied_bases``). Each class's missiles split over
-    targets in range in proportion to aircraft present plus ``runway_aim_weight`` per open
-    runway. Arrivals: ``missile_reliability`` times one minus ``base_missile_defence`` where the
-    host is at war or the US flies from the base (its own batteries), times mean-one lognormal
-    salvo luck. Damage: :func:`airbase_attack`. Closed runways reopen at rate
-    ``1 / dur_runway_repair_days``.
+    them, the host is at war, or the PRC chose to strike first (``prc_preempt``) and US
+    aircraft are there (when ``strike_allied_bases``). The PRC aims at what it finds: every
+    aircraft at military bases, ``civil_find_share`` of those dispersed to civilian airports.
+    Each class's missiles split over targets in range in proportion to aircraft found plus
+    ``runway_aim_weight`` per open runway; allotments under ``min_salvo_per_base`` are dropped
+    and re-split. Arrivals: ``missile_reliability`` times one minus ``base_missile_defence``
+    where the host is at war or the US flies from the base (its own batteries), times mean-one
+    lognormal salvo luck and the PRC's campaign shock. Damage: :func:`airbase_attack` on the
+    aircraft found. Closed runways reopen at rate ``1 / dur_runway_repair_days``. A strike on a
+    base US aircraft fly from also marks the United States as attacked (self-defence).
     """
     xp = rng.xp
     n_ac = s["n_ac"]
