@@ -90,7 +90,11 @@ def save_worlds(db: ResultsStore, res: WorldsResult, label: str = "") -> str:
         for i, (w, o) in enumerate(zip(res.worlds, res.outputs, strict=True))
     ]
     for i, row in enumerate(rows):
-        bad = [c for c, v in zip(OUTPUT_COLUMNS, row[3:], strict=True) if not math.isfinite(v)]
+        bad = [
+            c
+            for c, v in zip(OUTPUT_COLUMNS, row[3:], strict=True)
+            if not (isinstance(v, float) and math.isfinite(v))
+        ]
         if bad:
             raise UserError(
                 "a world's result is not a finite number",
