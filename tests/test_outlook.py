@@ -130,7 +130,14 @@ def test_more_prc_lift_does_not_lower_success_beyond_noise():
 
 
 def test_threshold_comparison_and_cheapest_combination():
-    res = outlook("csis-2026", years="2027", paths=["JPN=plan", "JPN=3pct"], reps=8, threshold=1.0)
+    res = outlook(
+        "csis-2026", years="2027", paths=["JPN=plan", "JPN=3pct"], reps=8, threshold=1.0,
+        allies=["JPN", "AUS"], contrib_reps=4,
+    )  # fmt: skip
+    c = res.contributions
+    assert len(c) == 4 and np.isfinite(c["contribution"]).all()
+    b = res.burden.merge(c, on=["combo", "year", "ally"], suffixes=("", "_c"))
+    assert (b["contribution"] == b["contribution_c"]).all()
     assert res.comparison["keeps_below"].all()
     assert res.cheapest == "JPN=plan"  # no extra money
     assert res.comparison.loc["JPN=3pct", "total_extra_usd_bn"] > 0

@@ -150,7 +150,8 @@ def outlook(
         the smallest extra share of GDP of its most burdened ally.
     allies, contrib_reps
         Allies whose Shapley contribution is computed each year (a role lattice per year and
-        combination, ``contrib_reps`` replications each); none by default.
+        combination, ``contrib_reps`` replications each, on the central projection); none by
+        default.
     user_paths, forces, options
         A TOML file of user spending paths; another force-paths file; another options file.
     workers, progress
@@ -165,6 +166,8 @@ def outlook(
 
     yrs = parse_years(years)
     reps, seed = check_reps(reps), check_seed(seed)
+    if reps < 2:
+        raise UserError("too few replications", key="reps", expected="at least 2", found=str(reps))
     contrib_reps = check_reps(contrib_reps, "contrib-reps")
     threshold = check_threshold(threshold)
     n_worlds = check_number(worlds, "worlds", 0, 1000, integer=True)
@@ -230,6 +233,14 @@ def outlook(
             progress(1)
         return cache[key]
 
+    def central(year: int, ids: tuple[str, ...]) -> Scenario:
+        sc = year_scenario(scenario, year, fp, roles, sets)
+        return (
+            apply_options(sc, [opts.options[i] for i in ids], opts.sources, opts.path)
+            if ids
+            else sc
+        )
+
     def in_force(combo: Mapping[str, str], year: int) -> tuple[str, ...]:
         return tuple(
             p.option for a in burden_allies for p in bought[(a, combo.get(a, "plan"))]
@@ -257,10 +268,11 @@ def outlook(
             shap: dict[str, tuple[float, float]] = {}
             if contrib:
                 m = OUTPUTS[measure]
-                ra = role_analysis(res[0]["scenario"], contrib, contrib_reps, seed, m, days=days)
+                sc_c = res[0]["scenario"] if not n_worlds else central(y, ids)
+                ra = role_analysis(sc_c, contrib, contrib_reps, seed, m, days=days)
                 sign = 1.0 if higher_is_better(m) else -1.0
                 for a, r in ra.shapley_frame().iterrows():
-                    shap[str(a)] = (sign * float(r["shapley"]), float(r["se"]))
+                    shap[str(a)] = (sign * float(r["shapley"]) + 0.0, float(r["se"]))
                     contrib_rows.append(
                         {"combo": combo_name(combo), "year": y, "ally": a,
                          "contribution": shap[str(a)][0], "se": shap[str(a)][1]}
