@@ -171,6 +171,8 @@ def test_import_straitsim_stays_light() -> None:
         m for m in loaded for name in NOT_AT_IMPORT if m == name or m.startswith(name + ".")
     )
     assert not heavy, heavy
+    # the command line loads matplotlib only when a command draws a figure
+    assert not {m for m in _loaded_after("import straitsim.cli") if m.startswith("matplotlib")}
     # and the lazy names still load on first use
     loaded = _loaded_after("import straitsim\nstraitsim.deter")
     assert "straitsim.analysis.deterrence" in loaded

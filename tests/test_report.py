@@ -147,7 +147,7 @@ def test_map_markers_show_each_base_result():
     import matplotlib.pyplot as plt
     from matplotlib.colors import to_rgba
 
-    from straitsim.report.theatre import LOSS_CMAP, marker_diameter_pt, plot_map
+    from straitsim.report.theatre import loss_cmap, marker_diameter_pt, plot_map
 
     def kadena_marker(rung):
         res = ss.run("csis-2026", reps=30, seed=3, roles={"JPN": rung})
@@ -165,7 +165,7 @@ def test_map_markers_show_each_base_result():
     used, face, size = kadena_marker("bases")
     share, missiles = used["share_lost_on_ground"]["median"], used["missiles_received"]["median"]
     assert share > 0 and missiles > 0
-    assert face == pytest.approx(LOSS_CMAP(min(1.0, share)))
+    assert face == pytest.approx(loss_cmap()(min(1.0, share)))
     assert size == pytest.approx(marker_diameter_pt(missiles) ** 2)
     neutral, face, size = kadena_marker("neutral")
     assert neutral["share_lost_on_ground"] is None  # hollow: nobody based there
@@ -266,7 +266,8 @@ def test_optional_attribution_and_deterrence_sections(tmp_path):
     assert html.count(b"data:image/png;base64,") == 6
     # efficiency: the Shapley values in the table add up to all-in minus none
     section = md.split("## Who contributes what")[1].split("\n## ")[0]
-    rows = [ln for ln in section.splitlines() if ln.startswith(("| Japan |", "| Republic of Korea |"))]
+    names = ("| Japan |", "| Republic of Korea |")  # the actors' names in the data
+    rows = [ln for ln in section.splitlines() if ln.startswith(names)]
     assert len(rows) == 2
     total = sum(float(r.split("|")[3]) for r in rows)
     head = next(ln for ln in md.splitlines() if ln.startswith("Each ally moves"))

@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.colors import TwoSlopeNorm
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from scipy.ndimage import distance_transform_edt
 
 from straitsim.analysis.deterrence import map_rungs
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from straitsim.analysis.deterrence import DeterrenceResult, ThresholdMap, Valuation
 
@@ -51,6 +49,10 @@ def plot_threshold_map(tm: ThresholdMap, path: str | Path | None = None) -> Figu
     Two allies: a contour plot over P(first fights) x P(second fights), deterred region
     hatched, prior and declared beliefs marked when they lie on the map. One ally: a curve.
     """
+    from matplotlib.colors import TwoSlopeNorm  # matplotlib loads on first plot
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+    from matplotlib.ticker import MaxNLocator  # matplotlib loads on first plot
+
     label = QUANTITY_LABELS.get(tm.quantity, tm.quantity)
     fig = Figure(figsize=(6.4, 5.2))
     ax = fig.subplots()
@@ -143,6 +145,8 @@ def plot_belief_curves(
     ``curves`` is :meth:`DeterrenceResult.curves` (or ``decision_curves``); ``level`` draws
     the threshold as a dashed line.
     """
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.subplots()
     colours = ("#a93226", "#1a5276", "#1e8449", "#7d3c98", "#b9770e")

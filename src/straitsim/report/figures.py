@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matplotlib.figure import Figure
-
 from straitsim.report.bases import base_results
 from straitsim.report.theatre import plot_map
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from straitsim.analysis.run import RunResult
 
 OUTCOME_LABELS = {
@@ -77,6 +77,8 @@ def _title(doc: Mapping[str, Any]) -> str:
 
 def plot_outcomes(result: RunResult | Mapping[str, Any], path: str | Path | None = None) -> Figure:
     """Bar chart of the five outcome probabilities with 95% Wilson intervals."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     doc = as_doc(result)
     fig = Figure(figsize=(8, 4.2))
     ax = fig.subplots()
@@ -110,6 +112,8 @@ def plot_outcomes(result: RunResult | Mapping[str, Any], path: str | Path | None
 
 def plot_losses(result: RunResult | Mapping[str, Any], path: str | Path | None = None) -> Figure:
     """Loss medians with 10-90% whiskers by country, one panel per loss metric."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     doc = as_doc(result)
     losses = doc["losses"]
     fig = Figure(figsize=(10, 6.5))
@@ -133,6 +137,8 @@ def plot_losses(result: RunResult | Mapping[str, Any], path: str | Path | None =
 
 def plot_traces(result: RunResult | Mapping[str, Any], path: str | Path | None = None) -> Figure:
     """Daily median and 10-90% band of lift, battalions ashore, air superiority, munitions."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     doc = as_doc(result)
     traces = doc["traces"]
     fig = Figure(figsize=(10, 6.5))

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from straitsim.analysis.investments import InvestmentResult
 
 Z95 = 1.959964
@@ -64,6 +64,9 @@ def plot_ranking(res: InvestmentResult, path: str | Path | None = None) -> Figur
 
     Bars are coloured by the paying actor; options whose cost is an assumption are hatched.
     """
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+    from matplotlib.patches import Patch  # matplotlib loads on first plot
+
     rk = res.ranking
     n = max(len(rk), 1)
     fig = Figure(figsize=(8.6, 1.4 + 0.42 * n))
@@ -102,6 +105,8 @@ def plot_ranking(res: InvestmentResult, path: str | Path | None = None) -> Figur
 
 def plot_portfolio(res: InvestmentResult, path: str | Path | None = None) -> Figure:
     """Draw each chosen option's own gain, their sum, and the gain simulated together (95%)."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     fig = Figure(figsize=(8.0, 4.6))
     ax = fig.add_subplot()
     pe = res.portfolio_effect
@@ -132,6 +137,8 @@ def plot_portfolio(res: InvestmentResult, path: str | Path | None = None) -> Fig
 
 def plot_spending(res: InvestmentResult, path: str | Path | None = None) -> Figure:
     """Draw defence spending as % of GDP by year per ally: SIPRI actuals, national figures, asks."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     sp = res.spending
     fig = Figure(figsize=(8.6, 5.0))
     ax = fig.add_subplot()

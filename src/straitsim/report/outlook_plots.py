@@ -17,11 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
-
 from straitsim.report.investment_plots import ACTOR_COLOURS, NAMES, PNG_METADATA
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from straitsim.analysis.outlook_result import OutlookResult
 
 LABELS = {
@@ -53,6 +53,8 @@ def plot_balance(
     Bands are 95% intervals, or the 5-95% spread across worlds when the outlook sampled
     worlds.
     """
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     fig = Figure(figsize=(7.5, 3.2 * len(outputs)), layout="constrained")
     axes = fig.subplots(len(outputs), 1, squeeze=False)[:, 0]
     h = res.headlines
@@ -83,6 +85,8 @@ def plot_balance(
 
 def plot_contributions(res: OutlookResult, path: str | Path | None = None) -> Figure:
     """Each ally's Shapley contribution by year (positive helps the defence), per combination."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     c = res.contributions
     combos = list(dict.fromkeys(c["combo"])) or ["(no contributions computed: pass allies)"]
     fig = Figure(figsize=(7.5, 3.0 * len(combos)), layout="constrained")

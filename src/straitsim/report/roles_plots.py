@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from straitsim.analysis.metrics import describe_metric, higher_is_better
 from straitsim.scenario.compile import profile_roles
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from straitsim.analysis.burden import BurdenResult
     from straitsim.analysis.roles import RoleAnalysis
 
@@ -45,6 +45,9 @@ def lattice_heatmap(ra: RoleAnalysis, path: str | Path | None = None) -> Figure:
     rest. Green is better for the defence whichever way the metric runs; the scenario's own
     profile is outlined. With the sampled method, cells not evaluated are blank.
     """
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+    from matplotlib.patches import Rectangle  # matplotlib loads on first plot
+
     lat = ra.lattice
     allies = list(lat.allies)
     k = (len(allies) + 1) // 2
@@ -100,6 +103,8 @@ def lattice_heatmap(ra: RoleAnalysis, path: str | Path | None = None) -> Figure:
 
 def shapley_bars(ra: RoleAnalysis, path: str | Path | None = None) -> Figure:
     """Plot the allies' Shapley values as bars with 95% error bars (paired)."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     sh = ra.shapley
     labels = [f"{a}\n{f} → {t}" for a, (f, t) in ra.moves.items()]
     y = np.arange(len(labels))
@@ -123,6 +128,8 @@ def shapley_bars(ra: RoleAnalysis, path: str | Path | None = None) -> Figure:
 
 def burden_chart(res: BurdenResult, path: str | Path | None = None) -> Figure:
     """Plot grouped bars per ally: shares of contribution, spending, GDP and personnel killed."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     tab = res.table()
     allies = list(tab.index)
     x = np.arange(len(allies))

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
-
 from straitsim.analysis.metrics import describe_metric
 from straitsim.analysis.sensitivity import SensitivityResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from matplotlib.figure import Figure
 
 PNG_METADATA = {"Software": "straitsim (matplotlib)"}
 LOW_COLOUR = "#a93226"
@@ -48,6 +47,8 @@ def tornado(
     title
         Figure title.
     """
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     moved = excursions[excursions["swing"] > 0]
     n_still = len(excursions) - len(moved)
     df = moved.sort_values("swing", ascending=False, kind="stable").head(top).iloc[::-1]

@@ -17,26 +17,24 @@ aircraft lost on the ground.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.axes import Axes
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import LinearSegmentedColormap, Normalize
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon, Rectangle
+from straitsim.report import geo
+from straitsim.report.bases import LOSS_COLOURS
 
-from straitsim.report import geo  # noqa: E402
-from straitsim.report.bases import LOSS_COLOURS  # noqa: E402
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.colors import Colormap
+    from matplotlib.figure import Figure
 
 # no URL in the PNG's text chunks: reports must carry no external reference
 PNG_METADATA = {"Software": "straitsim (matplotlib)"}
 THEATRE_BOX = (100.0, 160.0, -36.0, 46.0)  # lon min, lon max, lat min, lat max
 ZOOM_BOX = (117.5, 131.0, 21.0, 28.8)  # Taiwan, the Ryukyus, the carrier groups
-LOSS_CMAP = LinearSegmentedColormap.from_list("straitsim_loss", LOSS_COLOURS)
 MARKERS = {"air": "o", "civil": "D", "carrier": "^", "mainland": "s"}
 KIND_LABELS = {
     "air": "air base",
@@ -46,6 +44,14 @@ KIND_LABELS = {
 }
 SIZE_KEY_MISSILES = (0, 50, 200, 500)
 HOLLOW_EDGE = "#566573"
+
+
+@functools.cache
+def loss_cmap() -> Colormap:
+    """Colour map of the share of a base's aircraft lost (built on first use)."""
+    from matplotlib.colors import LinearSegmentedColormap  # matplotlib loads on first plot
+
+    return LinearSegmentedColormap.from_list("straitsim_loss", LOSS_COLOURS)
 
 
 def marker_diameter_pt(missiles: float) -> float:
@@ -66,6 +72,8 @@ def _median(q: Mapping[str, float] | None) -> float:
 
 
 def _draw_land(ax: Axes, box: tuple[float, float, float, float]) -> None:
+    from matplotlib.patches import Polygon  # matplotlib loads on first plot
+
     ax.set_facecolor("#eaf2f8")
     for ring in geo.layer("land", box):
         ax.add_patch(Polygon(ring, closed=True, facecolor="#f4f1e8", edgecolor="none", zorder=1))
@@ -84,6 +92,8 @@ def _inside(b: Mapping[str, Any], box: tuple[float, float, float, float]) -> boo
 
 
 def _draw_bases(ax: Axes, bases: Sequence[Mapping[str, Any]], has_results: bool) -> None:
+    from matplotlib.colors import Normalize  # matplotlib loads on first plot
+
     norm = Normalize(0.0, 1.0)
     # big markers first, so small ones stay visible on top
     for b in sorted(bases, key=lambda r: -_median(r.get("missiles_received"))):
@@ -93,7 +103,7 @@ def _draw_bases(ax: Axes, bases: Sequence[Mapping[str, Any]], has_results: bool)
         elif share is None:
             face, edge, width = "white", HOLLOW_EDGE, 1.0
         else:
-            face, edge, width = LOSS_CMAP(norm(min(1.0, share["median"]))), "black", 0.6
+            face, edge, width = loss_cmap()(norm(min(1.0, share["median"]))), "black", 0.6
         d = marker_diameter_pt(_median(b.get("missiles_received")))
         ax.scatter(
             b["lon"],
@@ -153,12 +163,16 @@ def _label(
 
 
 def _legend(ax: Axes, fig: Figure, has_results: bool, kinds: set[str]) -> None:
+    from matplotlib.cm import ScalarMappable  # matplotlib loads on first plot
+    from matplotlib.colors import Normalize  # matplotlib loads on first plot
+    from matplotlib.lines import Line2D  # matplotlib loads on first plot
+
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     if has_results:
         cax = ax.inset_axes((0.05, 0.86, 0.9, 0.07))
-        sm = ScalarMappable(norm=Normalize(0, 100), cmap=LOSS_CMAP)
+        sm = ScalarMappable(norm=Normalize(0, 100), cmap=loss_cmap())
         cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
         cb.ax.tick_params(labelsize=7)
         cb.set_label(
@@ -246,6 +260,9 @@ def plot_map(
     matplotlib.figure.Figure
         The figure (the theatre panel first).
     """
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+    from matplotlib.patches import Rectangle  # matplotlib loads on first plot
+
     has_results = any(b.get("aircraft_lost_on_ground") is not None for b in bases)
     if zoom is None:
         fig = Figure(figsize=(8.5, 9.5))

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from straitsim.analysis.worlds import HEADLINES
 from straitsim.report.figures import PNG_METADATA
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from straitsim.analysis.discovery import DiscoveryResult
     from straitsim.analysis.worlds import WorldsResult
 
@@ -39,6 +39,8 @@ def _save(fig: Figure, path: str | Path | None) -> Figure:
 
 def worlds_bands(res: WorldsResult, path: str | Path | None = None) -> Figure:
     """Plot each headline output across worlds: every world a dot, median and 5-95% band."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     names = list(HEADLINES)
     fig = Figure(figsize=(7.5, 0.85 * len(names) + 1.2))
     axes = fig.subplots(len(names), 1, gridspec_kw={"hspace": 1.1})
@@ -61,6 +63,8 @@ def worlds_bands(res: WorldsResult, path: str | Path | None = None) -> Figure:
 
 def tradeoff(res: DiscoveryResult, path: str | Path | None = None) -> Figure:
     """Plot PRIM's peeling trajectory: coverage against density, coloured by restricted dims."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.subplots()
     tr = res.trajectory
@@ -90,6 +94,9 @@ def tradeoff(res: DiscoveryResult, path: str | Path | None = None) -> Figure:
 
 def box_limits(res: DiscoveryResult, path: str | Path | None = None) -> Figure:
     """Plot the box's limits on each restricted input, as a share of its sampled range."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+    from matplotlib.patches import Rectangle  # matplotlib loads on first plot
+
     lims = res.box["limits"] if res.box else []
     fig = Figure(figsize=(6.5, 0.45 * max(1, len(lims)) + 1.2))
     ax = fig.subplots()
@@ -116,6 +123,9 @@ def box_limits(res: DiscoveryResult, path: str | Path | None = None) -> Figure:
 
 def pair_scatter(res: DiscoveryResult, path: str | Path | None = None) -> Figure:
     """Scatter the worlds over the two top-scoring inputs, coloured by the outcome."""
+    from matplotlib.figure import Figure  # matplotlib loads on first plot
+    from matplotlib.patches import Rectangle  # matplotlib loads on first plot
+
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.subplots()
     x = res.inputs()
