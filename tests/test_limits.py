@@ -103,7 +103,18 @@ def test_huge_run_is_refused_at_once_with_the_memory_it_needs():
     assert time.perf_counter() - t0 < 5
     assert "GiB" in msg and "10000000 replications" in msg
     need = limits.result_bytes(10_000_000, 1, sc.horizon_days)
+    need += limits.engine_bytes(5000, 1, sc.horizon_days)  # one engine chunk of the default size
     assert f"{need / 2**30:.1f} GiB" in msg
+
+
+def test_a_huge_engine_chunk_is_refused_before_work(monkeypatch):
+    monkeypatch.setenv(limits.MEMORY_ENV, "1")
+    limits.check_memory(100_000, 1, 70, chunk=5000)  # 0.6 GiB: fits
+    assert "GiB" in _err(limits.check_memory, 100_000, 1, 70, chunk=100_000)
+    sc = ss.load_scenario("csis-2026")
+    t0 = time.perf_counter()
+    assert "key 'reps'" in _err(ss.simulate, sc, reps=100_000, chunk_size=100_000)
+    assert time.perf_counter() - t0 < 5
 
 
 def test_memory_limit_comes_from_the_environment(monkeypatch):

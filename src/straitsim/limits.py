@@ -22,8 +22,9 @@ from straitsim.errors import DomainError, UserError
 # large requests first; this is the hard ceiling.
 MAX_REPS = 10_000_000
 MAX_SEED = 2**63 - 1  # stored as a signed 64-bit integer
-BYTES_PER_REP_DAY = 64  # daily traces of one replication, measured: ~4.7 KB at 70 days
+BYTES_PER_REP_DAY = 64  # daily traces of one replication (held: ~2.6 KB at 70 days, x2 on join)
 BYTES_PER_REP = 1024  # outcome, losses and munitions of one replication
+ENGINE_BYTES_PER_REP_DAY = 256  # engine working set while a chunk runs: ~12 KB at 70 days
 MAX_GRID_VARIANTS = 100_000  # scenario variants in one sweep, role lattice or world sample
 YEARS = (2020, 2050)  # outlook and spending years the data covers, with margin
 MONEY_USD_MAX = 1e13  # ten trillion dollars: more than any defence budget in the world
@@ -128,15 +129,26 @@ def result_bytes(reps: int, profiles: int = 1, days: int = 70) -> int:
     return int(reps) * max(1, int(profiles)) * (BYTES_PER_REP + BYTES_PER_REP_DAY * int(days))
 
 
-def check_memory(reps: int, profiles: int = 1, days: int = 70, key: str = "reps") -> None:
-    """Refuse at once a run whose results would not fit in memory, with the figure."""
+def engine_bytes(chunk: int, profiles: int = 1, days: int = 70) -> int:
+    """Estimated working memory of the engine while it runs one chunk of replications."""
+    return int(chunk) * max(1, int(profiles)) * ENGINE_BYTES_PER_REP_DAY * int(days)
+
+
+def check_memory(
+    reps: int, profiles: int = 1, days: int = 70, key: str = "reps", chunk: int | None = None
+) -> None:
+    """Refuse at once a run whose results (and one engine chunk) would not fit in memory.
+
+    ``chunk`` is the number of replications per engine call (default: all of them).
+    """
     need = result_bytes(reps, profiles, days)
+    need += engine_bytes(reps if chunk is None else min(chunk, reps), profiles, days)
     limit = memory_limit_bytes()
     if need > limit:
         raise UserError(
             "run too large for memory",
             key=key,
-            expected=f"results under {_gib(limit)} (set {MEMORY_ENV} to change; "
+            expected=f"memory under {_gib(limit)} (set {MEMORY_ENV} to change; "
             "or use `straitsim sweep`, which stores chunks as it goes)",
             found=f"{reps} replications x {profiles} profile(s) x {days} days need about "
             f"{_gib(need)}",

@@ -71,5 +71,6 @@ def simulate(
         chunk_size = int(check_number(chunk_size, "chunk_size", 1, MAX_REPS, integer=True))
     n_workers = resolve_workers(workers)
     p = compile_params(scenario, profiles, days)
-    check_memory(reps, p.n_profiles, days or scenario.horizon_days)  # before any work
+    # before any work: the results held, and one engine chunk (at most DEFAULT_CHUNK unless set)
+    check_memory(reps, p.n_profiles, days or scenario.horizon_days, chunk=chunk_size or 5000)
     return run_local(p, reps, seed, chunk_size, progress, array_module(device), n_workers)
