@@ -17,8 +17,7 @@ import numpy as np
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.parameter_space import fix_params, switch_params
 from straitsim.errors import UserError
-from straitsim.runners.execute import resolve_workers, run_jobs
-from straitsim.runners.local import run_local
+from straitsim.runners.local import run_local, simulate_each
 from straitsim.scenario.compile import compile_params, profile_roles
 from straitsim.scenario.load import load_scenario, parse_assignment, parse_value
 from straitsim.scenario.schema import Scenario
@@ -44,9 +43,8 @@ class _Evaluator:
     n_evaluations: int = 0
 
     def many(self, scenarios: Sequence[Scenario]) -> np.ndarray:
-        """Metric means for several scenarios, spread over the workers in batches."""
+        """Metric means for several scenarios, spread over the workers together."""
         fn = get_metric(self.metric)
-        out = np.zeros(len(scenarios))
         reps_done = [0]
 
         def advance(k: int) -> None:  # chunks finish in any order: tick whole evaluations
@@ -55,15 +53,18 @@ class _Evaluator:
             for _ in range(reps_done[0] // self.reps - before):
                 self._tick()
 
-        step = 8 * resolve_workers(self.workers)  # bounds the trajectories held at once
-        for i in range(0, len(scenarios), step):
-            jobs = [
-                (compile_params(s, None, self.days), self.reps, self.seed)
-                for s in scenarios[i : i + step]
-            ]
-            for j, traj in enumerate(run_jobs(jobs, self.workers, progress=advance)):
-                out[i + j] = float(np.mean(fn(traj)))
-        return out
+        return np.asarray(
+            simulate_each(
+                scenarios,
+                lambda t: float(np.mean(fn(t))),
+                self.reps,
+                self.seed,
+                self.days,
+                advance,
+                self.workers,
+            ),
+            dtype=np.float64,
+        )
 
     def profiles(self, profiles: Sequence[Mapping[str, str]]) -> np.ndarray:
         """Metric means for role profiles of the base scenario, in one batched call (CRN)."""

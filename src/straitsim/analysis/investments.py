@@ -48,7 +48,7 @@ from straitsim.analysis.spending import affordability as affordability
 from straitsim.analysis.spending import spending_paths as spending_paths
 from straitsim.analysis.summary import Z95
 from straitsim.errors import UserError
-from straitsim.runners.local import simulate
+from straitsim.runners.local import simulate_each
 from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.identity import scenario_hash
 from straitsim.scenario.load import load_scenario, set_strings
@@ -287,15 +287,23 @@ def invest(
     # build every variant first, so a bad option fails before any simulation
     variants = {o.id: apply_options(sc, [o], srcs, opts.path) for o in avail}
 
-    def run(s: Scenario) -> np.ndarray:
-        v = fn(simulate(s, reps, seed, None, days))[0]
-        if progress is not None:
-            progress(1)
-        return np.asarray(v, dtype=float)
+    done = [0]
 
-    values = {"baseline": run(sc)}
-    for oid, s in variants.items():
-        values[oid] = run(s)
+    def advance(k: int) -> None:  # replications finish in any order: tick whole runs
+        before = done[0] // reps
+        done[0] += k
+        for _ in range(done[0] // reps - before):
+            if progress is not None:
+                progress(1)
+
+    def run(*scenarios: Scenario) -> list[np.ndarray]:
+        # together, spread over the workers (the same values as one simulate() call each)
+        return simulate_each(
+            scenarios, lambda t: np.asarray(fn(t)[0], dtype=float), reps, seed, days, advance
+        )
+
+    order = {"baseline": sc, **variants}
+    values = dict(zip(order, run(*order.values()), strict=True))
     eff = paired_effects(values["baseline"], {k: values[k] for k in variants}, hib)
     info = pd.DataFrame(
         [o.row() for o in avail],
@@ -348,7 +356,7 @@ def invest(
         if chosen:
             joint = apply_options(sc, [opts.options[c] for c in chosen], srcs, opts.path)
             res.joint_scenario = joint
-            values["portfolio"] = run(joint)
+            values["portfolio"] = run(joint)[0]
             res.portfolio_effect = portfolio_effect(
                 values, chosen, hib, float(ranking.loc[chosen, "cost_usd"].sum())
             )

@@ -58,7 +58,7 @@ from straitsim.analysis.validation_report import (
 )
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
-from straitsim.runners.local import simulate
+from straitsim.runners.local import simulate_each
 from straitsim.scenario.load import load_scenario
 from straitsim.scenario.schema import Scenario
 
@@ -165,12 +165,13 @@ def run_validation(
         )
     data = load_cases(path)
     chosen = select_cases(data, cases)
-    runs: dict[tuple[Any, ...], tuple[Scenario, Trajectory]] = {}
+    todo: dict[tuple[Any, ...], tuple[Scenario, int | None]] = {}
     for c in chosen:
-        key = c.run_key()
-        if key not in runs:
-            sc = load_scenario(c.scenario, c.roles, c.sets)
-            runs[key] = (sc, simulate(sc, reps, seed, days=c.days, progress=progress))
+        if c.run_key() not in todo:
+            todo[c.run_key()] = (load_scenario(c.scenario, c.roles, c.sets), c.days)
+    scs = [sc for sc, _ in todo.values()]
+    trajs = simulate_each(scs, lambda t: t, reps, seed, [d for _, d in todo.values()], progress)
+    runs = {k: (sc, t) for k, sc, t in zip(todo, scs, trajs, strict=True)}
     results = [evaluate_case(c, runs[c.run_key()][1], runs[c.run_key()][0]) for c in chosen]
     pending = data.pending if not cases else []
     return ValidationReport(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -22,7 +22,9 @@ from straitsim.runners.execute import (
 from straitsim.scenario.compile import compile_params
 from straitsim.scenario.schema import Scenario
 
-__all__ = ["DEFAULT_CHUNK", "DEFAULT_LANES", "chunks", "run_local", "simulate"]
+__all__ = ["DEFAULT_CHUNK", "DEFAULT_LANES", "chunks", "run_local", "simulate", "simulate_each"]
+
+T = TypeVar("T")
 
 
 def run_local(
@@ -74,3 +76,38 @@ def simulate(
     # before any work: the results held, and one engine chunk (at most DEFAULT_CHUNK unless set)
     check_memory(reps, p.n_profiles, days or scenario.horizon_days, chunk=chunk_size or 5000)
     return run_local(p, reps, seed, chunk_size, progress, array_module(device), n_workers)
+
+
+def simulate_each(
+    scenarios: Sequence[Scenario],
+    reduce: Callable[[Trajectory], T],
+    reps: int = 1000,
+    seed: int = 0,
+    days: int | None | Sequence[int | None] = None,
+    progress: Callable[[int], None] | None = None,
+    workers: Workers = None,
+) -> list[T]:
+    """Return ``reduce(trajectory)`` of each scenario (its own roles), run on the workers.
+
+    Many small runs use every core together, as one large run does. The values equal
+    ``[reduce(simulate(s, reps, seed, days=d)) ...]``; ``days`` is one horizon or one per
+    scenario. Trajectories are reduced batch by batch, so memory stays bounded however many
+    scenarios. ``progress`` counts replications.
+    """
+    reps, seed = check_reps(reps), check_seed(seed)
+    horizons = list(days) if isinstance(days, Sequence) else [days] * len(scenarios)
+    if len(horizons) != len(scenarios):
+        raise ValueError("one horizon per scenario")
+    for i, d in enumerate(horizons):
+        if d is not None:
+            horizons[i] = int(check_number(d, "days", 1, 365, integer=True))
+    n = resolve_workers(workers)
+    out: list[T] = []
+    step = 8 * n
+    for i in range(0, len(scenarios), step):
+        jobs = []
+        for s, d in zip(scenarios[i : i + step], horizons[i : i + step], strict=True):
+            check_memory(reps, 1, d or s.horizon_days)
+            jobs.append((compile_params(s, None, d), reps, seed))
+        out += [reduce(t) for t in run_jobs(jobs, n, None, progress)]
+    return out
