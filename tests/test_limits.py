@@ -315,3 +315,13 @@ def test_show_lists_each_parameters_domain():
     }
     out = _cli(["show", "csis-2026"], expect=0)
     assert "domain" in out and "(0, 4000]" in out  # cruise_kmh: strictly positive
+
+
+def test_sweep_refuses_a_huge_chunk_before_work(tmp_path):
+    grid = tmp_path / "g.toml"
+    grid.write_text("[set]\nus_entry_delay_days = [0, 7]\n")
+    db = tmp_path / "r.duckdb"
+    args = ["sweep", "csis-2026", "--grid", str(grid), "--db", str(db), "--reps", "10000000"]
+    out = _cli([*args, "--chunk-size", "10000000"])
+    assert "--chunk-size" in out and "GiB" in out
+    assert not db.exists()

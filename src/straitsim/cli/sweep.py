@@ -12,6 +12,7 @@ from rich.table import Table
 
 from straitsim.cli.app import app, console, err_console, fail, print_json, user_errors
 from straitsim.cli.options import WorkersOpt
+from straitsim.limits import check_memory
 from straitsim.runners.execute import resolve_workers
 from straitsim.store.db import DEFAULT_DB
 from straitsim.store.sweep import sweep as run_sweep
@@ -112,6 +113,8 @@ def sweep(
     Ctrl-C stops at once: the chunks already stored stay, and the same command finishes the
     sweep with the same results as an uninterrupted one.
     """
+    if chunk_size is not None:  # each chunk is held (and run) in memory: refuse a huge one now
+        check_memory(chunk_size, 1, days or 365, key="--chunk-size", chunk=chunk_size)
     n_workers = None if cluster and workers == "auto" else resolve_workers(workers, "--workers")
     bar = SweepProgress(quiet=quiet)
     try:
