@@ -182,6 +182,8 @@ async function run(reps, phase) {
     state.lastRun = doc;
     showRun(doc);
     plotMap(bases.bases, doc);
+    // settings changed while this answer was on its way: say so, as after any change
+    if (JSON.stringify(request()) !== JSON.stringify(req) || Number($("seed").value) !== body.seed) markMapStale();
     const took = `${secs.toFixed(2)} s` +
       (model ? ` (model ${(Number(model[1]) / 1000).toFixed(2)} s)` : timing === "cache" ? " (cached)" : "");
     setStatus("status", `done in ${took}`);
