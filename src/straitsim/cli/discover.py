@@ -23,6 +23,7 @@ from straitsim.cli.worlds import (
     check_method,
 )
 from straitsim.errors import UserError
+from straitsim.fsio import atomic_dir
 from straitsim.report import uncertainty_plots
 from straitsim.store.db import ResultsStore
 from straitsim.store.worlds import load_worlds_result, save_worlds
@@ -129,10 +130,10 @@ def discover(
 
 
 def write_discovery(res: DiscoveryResult, doc: dict[str, Any], out: Path) -> None:
-    """Write the JSON document and the discovery plots into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "discover.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
-    uncertainty_plots.discovery_figures(res, out)
+    """Write the JSON document and the discovery plots into ``out`` (all or nothing)."""
+    with atomic_dir(out) as tmp:
+        (tmp / "discover.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        uncertainty_plots.discovery_figures(res, tmp)
 
 
 def print_discovery(res: DiscoveryResult, doc: dict[str, Any]) -> None:

@@ -16,25 +16,13 @@ from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.engine.backend import array_module
 from straitsim.engine.state import OUTCOMES
+from straitsim.engine.trajectory import LOSS_METRICS
 from straitsim.fsio import atomic_dir
+from straitsim.report.figures import OUTCOME_LABELS, attackers
 from straitsim.scenario.describe import describe
 from straitsim.scenario.load import builtin_scenarios, list_scenarios, load_scenario, set_strings
 
-OUTCOME_LABELS = {
-    "prc_decisive_defeat": "Decisive PRC defeat",
-    "stalemate_against_prc": "Stalemate trending against the PRC",
-    "stalemate": "Indeterminate stalemate",
-    "stalemate_toward_prc": "Stalemate trending toward the PRC",
-    "prc_victory": "PRC victory",
-}
-TABLE_METRICS = (
-    "aircraft",
-    "aircraft_on_ground",
-    "carriers",
-    "surface_combatants",
-    "submarines",
-    "personnel_killed",
-)
+TABLE_METRICS = LOSS_METRICS  # the loss-ledger metrics every country reports
 
 ScenarioArg = Annotated[
     str,
@@ -141,14 +129,15 @@ def print_run(doc: dict[str, Any]) -> None:
             continue
         lt.add_row(country, *[_q2(ms[m]) for m in TABLE_METRICS])
     console.print(lt)
-    chn = doc["losses"]["CHN"]
-    sunk = chn["amphibious_fleet_sunk_share"]
-    console.print(
-        "PRC amphibious fleet sunk: "
-        f"{sunk['median']:.0%} "
-        f"({sunk['p10']:.0%}-{sunk['p90']:.0%}); "
-        f"battalions landed {_q(chn['battalions_landed'])}; ships lost {_q(chn['ships'])}"
-    )
+    for code in attackers(doc):  # the attacking side, from the scenario's data
+        att = doc["losses"][code]
+        sunk = att["amphibious_fleet_sunk_share"]
+        console.print(
+            "PRC amphibious fleet sunk: "
+            f"{sunk['median']:.0%} "
+            f"({sunk['p10']:.0%}-{sunk['p90']:.0%}); "
+            f"battalions landed {_q(att['battalions_landed'])}; ships lost {_q(att['ships'])}"
+        )
 
 
 SHORT = {

@@ -14,6 +14,8 @@ from straitsim.cli.app import app, console, print_json, user_errors
 from straitsim.cli.options import progress_bar
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.errors import UserError
+from straitsim.fsio import atomic_dir
+from straitsim.report import uncertainty_plots
 from straitsim.store.db import ResultsStore
 from straitsim.store.worlds import save_worlds
 
@@ -126,13 +128,11 @@ def worlds(
 
 
 def write_worlds(res: WorldsResult, doc: dict[str, Any], out: Path) -> None:
-    """Write the summary, the one-row-per-world table and the bands figure into ``out``."""
-    from straitsim.report import uncertainty_plots  # matplotlib: only when writing figures
-
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "worlds.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
-    res.frame().to_parquet(out / "worlds.parquet", index=False)
-    uncertainty_plots.worlds_bands(res, out / "worlds_bands.png")
+    """Write the summary, the one-row-per-world table and the bands figure (all or nothing)."""
+    with atomic_dir(out) as tmp:
+        (tmp / "worlds.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        res.frame().to_parquet(tmp / "worlds.parquet", index=False)
+        uncertainty_plots.worlds_bands(res, tmp / "worlds_bands.png")
 
 
 def print_worlds(res: WorldsResult, doc: dict[str, Any]) -> None:
