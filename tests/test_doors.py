@@ -116,6 +116,7 @@ def test_every_float_option_refuses_nan_and_infinity_before_work():
             for bad in ("nan", "inf", "-inf"):
                 r = cli.invoke(app, [*args, *required, p.opts[0], bad])
                 assert r.exit_code == 2, (path, p.opts[0], bad, r.output)
+                assert p.opts[0] in r.output or p.name in r.output, r.output  # names the flag
                 assert "Traceback" not in r.output
                 checked += 1
     assert checked >= 12  # deter's four, the thresholds, sweep's timeout, ...

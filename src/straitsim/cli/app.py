@@ -9,9 +9,8 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, TypeVar, get_args, get_type_hints
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -107,7 +106,7 @@ def user_errors(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            check_options(kwargs)
+            check_options(kwargs, fn)
             return fn(*args, **kwargs)
         except UserError as exc:
             fail(str(exc))
@@ -117,15 +116,20 @@ def user_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _flag(name: str) -> str:
-    ctx = click.get_current_context(silent=True)
-    for p in ctx.command.params if ctx is not None else ():
-        if p.name == name and getattr(p, "opts", None):
-            return str(p.opts[0])
+def _flag(fn: Callable[..., Any] | None, name: str) -> str:
+    """Return how parameter ``name`` of command ``fn`` is spelled on the command line."""
+    try:
+        hint = get_type_hints(fn, include_extras=True).get(name) if fn is not None else None
+    except Exception:  # an annotation that does not resolve: fall back to the name
+        hint = None
+    for meta in getattr(hint, "__metadata__", ()):
+        decls = [d for d in getattr(meta, "param_decls", None) or () if d.startswith("--")]
+        if decls:
+            return str(decls[0])
     return "--" + name.rstrip("_").replace("_", "-")
 
 
-def check_options(kwargs: dict[str, Any]) -> None:
+def check_options(kwargs: dict[str, Any], fn: Callable[..., Any] | None = None) -> None:
     """Run the checks every command shares, before any work.
 
     No option is NaN or infinite (click reads ``inf`` and ``nan`` as floats, and its ranges
@@ -136,11 +140,11 @@ def check_options(kwargs: dict[str, Any]) -> None:
         items = value if isinstance(value, list | tuple) else [value]
         for v in items:
             if isinstance(v, float) and not math.isfinite(v):
-                check_number(v, _flag(name))
+                check_number(v, _flag(fn, name))
         if name == "out" and isinstance(value, Path):
-            check_out_dir(value, _flag(name))
+            check_out_dir(value, _flag(fn, name))
         if name == "db" and isinstance(value, Path):  # ownership and schema, nothing written
-            check_store(value, _flag(name))
+            check_store(value, _flag(fn, name))
 
 
 def print_json(doc: Any) -> None:
