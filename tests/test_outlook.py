@@ -194,10 +194,16 @@ def test_user_paths_file_is_checked(tmp_path):
 
 
 def test_cli_outlook_json_and_errors(tmp_path):
-    r = runner.invoke(app, ["outlook", "csis-2026", "--years", "2026", "--reps", "4", "--json"])
+    out = tmp_path / "o"
+    args = ["outlook", "csis-2026", "--years", "2026", "--reps", "4", "--json", "--out", str(out)]
+    r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["years"] == [2026] and doc["combos"][0]["name"] == "plan"
+    assert doc["scenario"]["name"] == "csis-2026" and "hash" in doc["scenario"]
+    assert json.loads((out / "outlook.json").read_text()) == doc
+    for f in ("headlines.csv", "comparison.csv", "forces.csv", "balance.png"):
+        assert (out / f).stat().st_size > 0, f
     r = runner.invoke(app, ["outlook", "csis-2026", "--years", "2040", "--reps", "4"])
     assert r.exit_code == 2
     assert "Traceback" not in r.output and "years" in r.output

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from straitsim.meta import SCHEMA_VERSION, __version__
-from straitsim.scenario.identity import scenario_hash
+from straitsim.analysis.summary import document_header
 from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,9 +72,7 @@ class OutlookResult:
             return [{k: _jsonable(v) for k, v in r.items()} for r in df.to_dict("records")]
 
         return {
-            "schema_version": SCHEMA_VERSION,
-            "straitsim_version": __version__,
-            "scenario": {"name": self.scenario.name, "hash": scenario_hash(self.scenario)},
+            **document_header(self.scenario),
             "roles": self.roles,
             "overrides": self.overrides,
             "years": self.years,
