@@ -35,9 +35,9 @@ def offload(s: State, p: Params, v: dict[str, Any], xp: Any) -> tuple[Any, Any]:
     Beach: ``min(amphibious lift, beach_offload_tpd)``. Port: civilian lift plus the amphibious
     lift the beaches cannot take, capped by the port's working capacity ``port_tpd``. Both are
     scaled by today's ``sea_state_factor`` (1 on a good day; written by the weather step) and
-    by ``pla_amphibious_competence``.
+    by ``pla_amphibious_competence`` and the PRC's campaign shock ``shock_prc``.
     """
-    sea = s.get("sea_state_factor", 1.0) * v["pla_amphibious_competence"]
+    sea = s.get("sea_state_factor", 1.0) * v["pla_amphibious_competence"] * s.get("shock_prc", 1.0)
     amph = amphib_lift(s, p, v, xp)
     beach = xp.minimum(amph, v["beach_offload_tpd"])
     port = xp.minimum(roro_lift(s, v, xp) + (amph - beach), s["port_tpd"])
