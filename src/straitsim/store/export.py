@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from straitsim.fsio import atomic_dir
 from straitsim.store.base import StoreBase
 from straitsim.store.schema import ROW_TABLES, in_plan
 
@@ -48,23 +47,13 @@ class StoreExporter(StoreBase):
                 "ORDER BY t.scenario_hash, t.seed, t.code_version, t.chunk_offset, t.chunk_size, "
                 f"{cols}"
             )
-        tmp = Path(tempfile.mkdtemp(prefix=".straitsim-export-", dir=out))
-        written = []
-        try:
+        with atomic_dir(out) as tmp:
             for name, sql in queries.items():
                 f = tmp / f"{name}.parquet"
                 self.con.execute(
                     f"COPY ({sql}) TO '{_sql_str(str(f))}' (FORMAT PARQUET)"
                 ).fetchall()
-                written.append(name)
-            paths = []
-            for name in written:
-                dst = out / f"{name}.parquet"
-                os.replace(tmp / f"{name}.parquet", dst)
-                paths.append(dst)
-            return paths
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        return [out / f"{name}.parquet" for name in queries]
 
 
 def _sql_str(s: str) -> str:
