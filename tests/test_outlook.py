@@ -59,6 +59,16 @@ def test_force_paths_are_cited_and_start_at_the_base_case(csis):
             assert f.at(y, 0.0) <= f.at(y) <= f.at(y, 1.0)
 
 
+@pytest.mark.parametrize("scenario", ["csis-2026", "base-2027"])
+def test_every_year_and_pace_makes_a_valid_scenario(scenario):
+    fp = load_paths()
+    for y in range(2026, 2036):
+        for pace in (None, 0.0, 1.0):
+            sc = year_scenario(scenario, y, fp, pace=pace)
+            for f in fp.forces.values():
+                assert _value(sc, f.key) == pytest.approx(f.at(y, pace)), (y, pace, f.id)
+
+
 def test_a_year_equals_a_plain_run_with_that_years_overrides():
     res = outlook("csis-2026", years="2031", roles=HARD, reps=24, seed=5)
     sets = [f"{k}={v}" for k, v in load_paths().sets(2031).items()]
