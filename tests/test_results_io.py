@@ -159,6 +159,11 @@ def test_load_refuses_damaged_or_mismatched_files(saved, tmp_path):
     with pytest.raises(UserError, match="damaged arrays|unreadable"):
         load_result(folder)
 
+    folder = _copy(saved, tmp_path / "e")
+    _edit_meta(folder, reps=41)
+    with pytest.raises(UserError, match="do not match the replications and days recorded"):
+        load_result(folder)
+
     folder = _copy(saved, tmp_path / "c")
     (folder / "scenario.json").unlink()
     with pytest.raises(UserError, match="missing or unreadable"):

@@ -360,6 +360,15 @@ def _rebuild(
         if a is None or list(a.shape) != d["shape"] or a.dtype.str != d["dtype"]:
             found = "missing" if a is None else f"shape {list(a.shape)}, dtype {a.dtype.str}"
             raise _bad(folder / ARRAYS_FILE, f"array {k} is not as recorded", str(d), found)
+    reps, days = int(meta["reps"]), int(meta["days"])
+    n_days = arrays["traces.lift_share"].shape[1]
+    if arrays["outcome"].shape[1] != reps or n_days != days:
+        raise _bad(
+            folder / ARRAYS_FILE,
+            "the arrays do not match the replications and days recorded",
+            f"{reps} replications, {days} days",
+            f"{arrays['outcome'].shape[1]} replications, {n_days} days",
+        )
     losses: dict[str, dict[str, np.ndarray]] = {}
     traces: dict[str, np.ndarray] = {}
     extra: dict[str, Any] = {
@@ -389,8 +398,8 @@ def _rebuild(
         scenario=sc,
         trajectory=traj,
         seed=int(meta["seed"]),
-        reps=int(meta["reps"]),
-        days=int(meta["days"]),
+        reps=reps,
+        days=days,
         roles=dict(meta["roles"]),
         overrides=list(meta["overrides"]),
     )
