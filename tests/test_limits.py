@@ -325,3 +325,10 @@ def test_sweep_refuses_a_huge_chunk_before_work(tmp_path):
     out = _cli([*args, "--chunk-size", "10000000"])
     assert "--chunk-size" in out and "GiB" in out
     assert not db.exists()
+
+
+@pytest.mark.parametrize("field", ["unit", "domain", "domain_rationale"])
+def test_set_cannot_move_a_parameters_domain(field):
+    value = {"unit": '"factor"', "domain": "[0, 100]", "domain_rationale": '"mine"'}[field]
+    msg = _err(ss.load_scenario, "csis-2026", sets=[f"params.k_air.{field}={value}"])
+    assert f"params.k_air.{field}" in msg

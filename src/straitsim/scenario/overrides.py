@@ -13,6 +13,8 @@ from straitsim.errors import UserError
 from straitsim.scenario.toml_io import loads
 
 Origins = dict[tuple[str, ...], str]
+# Fields of a parameter that --set may not change: they decide what values are valid.
+FIXED_PARAM_FIELDS = frozenset({"unit", "domain", "domain_rationale"})
 
 
 def _record_origins(value: Any, path: tuple[str, ...], origins: Origins, label: str) -> None:
@@ -112,6 +114,13 @@ def apply_sets(d: dict[str, Any], sets: Iterable[str], origins: Origins) -> list
             merge(d["params"], {parts[1]: val}, origins, "--set", ("params",))
             done.append((key, val))
             continue
+        if len(parts) >= 3 and parts[0] == "params" and parts[2] in FIXED_PARAM_FIELDS:
+            raise UserError(
+                "a parameter's unit and domain come from the data, not from --set",
+                key=key,
+                expected=f"params.{parts[1]}.value (or its dist)",
+                found=repr(raw),
+            )
         node: Any = d
         for i, part in enumerate(parts[:-1]):
             if not isinstance(node, dict) or part not in node:
