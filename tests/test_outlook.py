@@ -166,6 +166,8 @@ def test_worlds_give_bands_and_are_reproducible():
     assert (h["lo"] <= h["value"] + 1e-12).all() and (h["value"] <= h["hi"] + 1e-12).all()
     landed = h[h["output"] == "prc_battalions_landed"]
     assert (landed["hi"] > landed["lo"]).any()  # worlds differ
+    share = a.comparison["max_share_worlds_above"].iloc[0]
+    assert share in (0.0, 1 / 3, 2 / 3, 1.0)  # a share of the 3 worlds
 
 
 @pytest.mark.parametrize(

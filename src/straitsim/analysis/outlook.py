@@ -248,6 +248,7 @@ def outlook(
         )  # fmt: skip
 
     head, burden_rows, contrib_rows = [], [], []
+    share: dict[tuple[str, int], float] = {}  # share of worlds with the measure >= threshold
     for combo in combos:
         for y in yrs:
             ids = in_force(combo, y)
@@ -256,6 +257,8 @@ def outlook(
                 v = np.array([r[name][0] for r in res])
                 se = np.array([r[name][1] for r in res])
                 row = {"combo": combo_name(combo), "year": y, "output": name}
+                if name == measure:
+                    share[(combo_name(combo), y)] = float(np.mean(v >= threshold))
                 if n_worlds:
                     b = band(v, se)
                     row.update(value=b["median"], lo=b["p05"], hi=b["p95"], se=b["mc_se"])
@@ -304,6 +307,7 @@ def outlook(
              "worst_year": int(h.loc[h["value"].idxmax(), "year"]),
              "keeps_below": bool((h["value"] < threshold).all()),
              "window": ",".join(str(int(y)) for y in h.loc[h["value"] >= threshold, "year"]),
+             "max_share_worlds_above": max(share[(n, y)] for y in yrs),
              "total_extra_usd_bn": float(b["extra_usd_bn"].sum()),
              "max_extra_pct_gdp": float(per_ally.max()) if len(per_ally) else 0.0}
         )  # fmt: skip

@@ -162,14 +162,17 @@ def print_outlook(res: OutlookResult) -> None:
         title=f"Path combinations: {res.measure} below {res.threshold:g} every year?",
         title_justify="left",
     )
-    for c in ("combination", "worst", "year", "below", "window", "extra $bn", "max extra %GDP"):
+    cols = ["combination", "worst", "year", "below", "window", "extra $bn", "max extra %GDP"]
+    cols += ["share of worlds above, max"] if res.worlds else []
+    for c in cols:
         ct.add_column(c, justify="left" if c in ("combination", "window") else "right")
     for combo, r in res.comparison.iterrows():
-        ct.add_row(
+        cells = [
             str(combo), _f(r["max_measure"]), str(r["worst_year"]),
             "yes" if r["keeps_below"] else "[red]no[/]", r["window"] or "-",
             _f(r["total_extra_usd_bn"], ".1f"), _f(r["max_extra_pct_gdp"], ".2f"),
-        )  # fmt: skip
+        ]  # fmt: skip
+        ct.add_row(*cells, *([f"{r['max_share_worlds_above']:.0%}"] if res.worlds else []))
     console.print(ct)
     cheap = res.cheapest
     console.print(
