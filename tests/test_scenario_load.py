@@ -141,3 +141,18 @@ def test_bad_overrides():
         ss.load_scenario("csis-2026", roles={"JPN": "maybe"})
     with pytest.raises(UserError, match="unknown parameter"):
         ss.load_scenario("csis-2026", sets=["params.nope=1"])
+
+
+def test_loader_names_stay_importable_from_scenario_load():
+    # load.py is split by job (toml_io, overrides, checks); its public names stay importable
+    import straitsim.scenario.checks as checks
+    import straitsim.scenario.load as load
+    import straitsim.scenario.overrides as overrides
+    import straitsim.scenario.toml_io as toml_io
+
+    for name in load.__all__:
+        obj = getattr(load, name)
+        owners = [m for m in (checks, overrides, toml_io, load) if getattr(m, name, None) is obj]
+        assert owners, name
+    assert load.read_toml is toml_io.read_toml and load.validate is checks.validate
+    assert load.apply_sets is overrides.apply_sets
