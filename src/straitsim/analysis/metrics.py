@@ -16,13 +16,28 @@ from straitsim.errors import UserError
 
 Metric = Callable[[Trajectory], np.ndarray]
 
-COALITION = ("TWN", "USA", "JPN", "AUS", "PHL", "KOR")
+
+def attacker(t: Trajectory) -> str:
+    """Return the attacker's code: the one country whose ledger counts battalions landed.
+
+    The engine keeps the landing ledger for the attacking side only (docs/model.md,
+    section 6), so metrics find the attacker in the results, not by a country name.
+    """
+    return next(c for c, d in t.losses.items() if "battalions_landed" in d)
+
+
+def _attacker_loss(metric: str) -> Metric:
+    def f(t: Trajectory) -> np.ndarray:
+        return t.losses[attacker(t)][metric]
+
+    return f
 
 
 def _coalition_sum(metric: str) -> Metric:
     def f(t: Trajectory) -> np.ndarray:
+        att = attacker(t)
         return sum(
-            (t.losses[c][metric] for c in t.losses if c != "CHN"),
+            (t.losses[c][metric] for c in t.losses if c != att),
             np.zeros_like(t.outcome, dtype=float),
         )
 
@@ -51,18 +66,18 @@ METRICS: dict[str, tuple[Metric, str, bool]] = {
         "P(PRC victory or stalemate trending toward the PRC)",
         False,
     ),
-    "prc_ships_sunk": (lambda t: t.losses["CHN"]["ships"], "PRC ships sunk", True),
+    "prc_ships_sunk": (_attacker_loss("ships"), "PRC ships sunk", True),
     "prc_amphibious_sunk_share": (
-        lambda t: t.losses["CHN"]["amphibious_fleet_sunk_share"],
+        _attacker_loss("amphibious_fleet_sunk_share"),
         "Share of the PRC amphibious fleet sunk",
         True,
     ),
     "prc_battalions_landed": (
-        lambda t: t.losses["CHN"]["battalions_landed"],
+        _attacker_loss("battalions_landed"),
         "PRC battalions landed",
         False,
     ),
-    "prc_aircraft_lost": (lambda t: t.losses["CHN"]["aircraft"], "PRC aircraft lost", True),
+    "prc_aircraft_lost": (_attacker_loss("aircraft"), "PRC aircraft lost", True),
     "coalition_aircraft_lost": (_coalition_sum("aircraft"), "Coalition aircraft lost", False),
     "coalition_ships_lost": (_coalition_sum("ships"), "Coalition ships lost", False),
     "coalition_killed": (_coalition_sum("personnel_killed"), "Coalition personnel killed", False),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from straitsim.analysis.beliefs import SUM_TOL, Belief
-from straitsim.analysis.metrics import METRICS, describe_metric, higher_is_better
+from straitsim.analysis.metrics import METRICS, attacker, describe_metric, higher_is_better
 from straitsim.analysis.metrics import metric as get_metric
 from straitsim.analysis.roles import Lattice
 from straitsim.analysis.summary import Z95
@@ -38,7 +38,7 @@ PERCEIVED = (
 """Quantities reported by default: outcome probabilities and the losses Beijing should expect."""
 
 EXTRA: dict[str, tuple[Callable[[Trajectory], np.ndarray], str]] = {
-    "prc_killed": (lambda t: t.losses["CHN"]["personnel_killed"], "PRC personnel killed"),
+    "prc_killed": (lambda t: t.losses[attacker(t)]["personnel_killed"], "PRC personnel killed"),
 }
 """Quantities beyond the shared metrics registry (analysis/metrics.py)."""
 

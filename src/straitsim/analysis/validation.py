@@ -8,7 +8,7 @@ Nothing is tuned: a case outside its band is a finding, reported as such.
 
 Quantities (evaluated per replication, profile 0):
 
-* ``COUNTRY.metric``: a loss-ledger metric; ``COALITION`` sums every country except CHN.
+* ``COUNTRY.metric``: a loss-ledger metric; ``COALITION`` sums every country but the attacker.
 * ``TERM / TERM``: a ratio of two terms; a term is ``COUNTRY.metric`` or
   ``initial.COUNTRY.aircraft`` / ``initial.COUNTRY.<ship class>`` (starting inventory).
 * ``outcome.NAME``: 1 where the replication ended in that CSIS category.

@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from straitsim.analysis.metrics import METRICS
+from straitsim.analysis.metrics import METRICS, attacker
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import TRACES, Trajectory
 from straitsim.errors import UserError
@@ -126,7 +126,8 @@ def initial_inventory(sc: Scenario, country: str, what: str) -> float:
 
 
 def _loss(traj: Trajectory, country: str, metric_name: str, profile: int) -> np.ndarray:
-    countries = [c for c in traj.losses if c != "CHN"] if country == COALITION else [country]
+    att = attacker(traj)
+    countries = [c for c in traj.losses if c != att] if country == COALITION else [country]
     out = np.zeros(traj.n_reps)
     for c in countries:
         if c not in traj.losses:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from straitsim.analysis.metrics import describe_metric, higher_is_better
+from straitsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -29,22 +30,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Z95 = 1.959964
 PNG_METADATA = {"Software": "straitsim (matplotlib)"}
-ACTOR_COLOURS = {
-    "USA": "#1f4e79",
-    "JPN": "#c0392b",
-    "TWN": "#2e8b57",
-    "AUS": "#d68910",
-    "PHL": "#7d3c98",
-    "KOR": "#5d6d7e",
-}
-NAMES = {
-    "USA": "US",
-    "JPN": "Japan",
-    "TWN": "Taiwan",
-    "AUS": "Australia",
-    "PHL": "Philippines",
-    "KOR": "S. Korea",
-}
+# Colours of the coalition's actors, in the order the scenario's data lists them.
+PALETTE = ("#2e8b57", "#1f4e79", "#c0392b", "#d68910", "#7d3c98", "#5d6d7e", "#117a65", "#b9770e")
+
+
+def actor_colours(sc: Scenario) -> dict[str, str]:
+    """Return a colour per coalition actor of ``sc`` (data order), so plots name no country."""
+    codes = [c for c, a in sc.actors.items() if a.side == "coalition"]
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(codes)}
+
+
+def actor_names(sc: Scenario) -> dict[str, str]:
+    """Return each actor's name from the scenario's data."""
+    return {c: a.name for c, a in sc.actors.items()}
 
 
 def _save(fig: Figure, path: str | Path | None) -> Figure:
@@ -78,7 +76,7 @@ def plot_ranking(res: InvestmentResult, path: str | Path | None = None) -> Figur
     y = np.arange(len(rk))[::-1]
     val = rk["gain_per_usd_bn"].to_numpy(float)
     err = (rk["gain_per_usd_bn_hi"] - rk["gain_per_usd_bn"]).to_numpy(float)
-    colours = [ACTOR_COLOURS.get(a, "#888888") for a in rk["actor"]]
+    colours = [actor_colours(res.scenario).get(a, "#888888") for a in rk["actor"]]
     hatches = ["//" if b.startswith("assumption") else "" for b in rk["cost_basis"]]
     bars = ax.barh(y, val, xerr=err, color=colours, edgecolor="white", capsize=3)
     for b, h in zip(bars, hatches, strict=True):
@@ -96,7 +94,8 @@ def plot_ranking(res: InvestmentResult, path: str | Path | None = None) -> Figur
         fontsize=9,
     )
     actors = list(dict.fromkeys(rk["actor"]))
-    handles = [Patch(color=ACTOR_COLOURS.get(a, "#888888"), label=NAMES.get(a, a)) for a in actors]
+    cols, names = actor_colours(res.scenario), actor_names(res.scenario)
+    handles = [Patch(color=cols.get(a, "#888888"), label=names.get(a, a)) for a in actors]
     handles.append(Patch(facecolor="white", edgecolor="k", hatch="//", label="cost assumed"))
     ax.legend(handles=handles, fontsize=7, loc="lower right")
     fig.tight_layout()
@@ -118,7 +117,8 @@ def plot_portfolio(res: InvestmentResult, path: str | Path | None = None) -> Fig
     names = list(rk.index) + ["sum of parts", "together"]
     gains = list(rk["gain"]) + [pe.loc["summed", "gain"], pe.loc["joint", "gain"]]
     ses = list(rk["se"]) + [pe.loc["summed", "se"], pe.loc["joint", "se"]]
-    colours = [ACTOR_COLOURS.get(a, "#888888") for a in rk["actor"]] + ["#aab7b8", "#17202a"]
+    cols = actor_colours(res.scenario)
+    colours = [cols.get(a, "#888888") for a in rk["actor"]] + ["#aab7b8", "#17202a"]
     x = np.arange(len(names))
     ax.bar(x, gains, yerr=Z95 * np.asarray(ses), color=colours, capsize=3)
     ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
@@ -142,17 +142,18 @@ def plot_spending(res: InvestmentResult, path: str | Path | None = None) -> Figu
     sp = res.spending
     fig = Figure(figsize=(8.6, 5.0))
     ax = fig.add_subplot()
+    cols, names = actor_colours(res.scenario), actor_names(res.scenario)
     for ally, g in sp.groupby("ally"):
-        if ally not in ACTOR_COLOURS:
+        if ally not in cols:
             continue
-        col = ACTOR_COLOURS[ally]
+        col = cols[ally]
         s = g[g["basis"] == "sipri"].sort_values("year")
-        ax.plot(s["year"], s["pct_gdp"], "-o", color=col, ms=3, label=f"{NAMES.get(ally, ally)}")
+        ax.plot(s["year"], s["pct_gdp"], "-o", color=col, ms=3, label=f"{names.get(ally, ally)}")
         nat = g[g["basis"] == "national"].sort_values("year").drop_duplicates("year", keep="last")
         ax.plot(nat["year"], nat["pct_gdp"], "--s", color=col, ms=3, alpha=0.8)
         asks = g[g["basis"] == "us_ask"]
         for _, a in asks.iterrows():
-            x = a["year"] + 0.25 * (list(ACTOR_COLOURS).index(ally) - 2)  # side by side
+            x = a["year"] + 0.25 * (list(cols).index(ally) - 2)  # side by side
             ax.plot([x], [a["pct_gdp"]], marker="*", color=col, ms=9, ls="none")
     ax.axvline(res.year, color="k", lw=0.8, ls=":")
     ax.text(res.year, ax.get_ylim()[1], f" {res.year}", va="top", fontsize=8)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from straitsim.report.investment_plots import ACTOR_COLOURS, NAMES, PNG_METADATA
+from straitsim.report.investment_plots import PNG_METADATA, actor_colours, actor_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -91,13 +91,14 @@ def plot_contributions(res: OutlookResult, path: str | Path | None = None) -> Fi
     combos = list(dict.fromkeys(c["combo"])) or ["(no contributions computed: pass allies)"]
     fig = Figure(figsize=(7.5, 3.0 * len(combos)), layout="constrained")
     axes = fig.subplots(len(combos), 1, squeeze=False)[:, 0]
+    cols, names = actor_colours(res.scenario), actor_names(res.scenario)
     for ax, combo in zip(axes, combos, strict=True):
         d = c[c["combo"] == combo]
         for ally in dict.fromkeys(d["ally"]):
             a = d[d["ally"] == ally].sort_values("year")
             ax.errorbar(
                 a["year"], a["contribution"], yerr=1.96 * a["se"], marker="o", ms=3, capsize=2,
-                color=ACTOR_COLOURS.get(str(ally)), label=NAMES.get(str(ally), str(ally)),
+                color=cols.get(str(ally)), label=names.get(str(ally), str(ally)),
             )  # fmt: skip
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_title(str(combo), fontsize=9)
