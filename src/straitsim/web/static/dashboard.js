@@ -265,10 +265,18 @@ function plotOutcome(doc) {
       array: OUTCOMES.map((o) => doc.outcome[o[0]].hi - doc.outcome[o[0]].p),
       arrayminus: OUTCOMES.map((o) => doc.outcome[o[0]].p - doc.outcome[o[0]].lo),
     },
-    text: OUTCOMES.map((o) => pct(doc.outcome[o[0]].p)), textposition: "auto",
     hovertemplate: "%{customdata}: %{x:.1%}<extra></extra>",
   }];
+  // each share beside the end of its 95% bar, or inside the bar's start when that is near 100%
+  const labels = OUTCOMES.map((o) => {
+    const r = doc.outcome[o[0]], inside = r.hi > 0.85;
+    return {
+      x: inside ? 0 : r.hi, y: o[0], text: pct(r.p), showarrow: false, xanchor: "left", xshift: 6,
+      font: { size: 12, color: inside ? "white" : "#1c2833" },
+    };
+  });
   const layout = {
+    annotations: labels,
     margin: { l: 10, r: 20, t: 10, b: 40 }, xaxis: { range: [0, 1], tickformat: ".0%" },
     yaxis: {
       autorange: "reversed", automargin: true,
