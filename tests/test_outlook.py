@@ -186,6 +186,7 @@ def test_worlds_give_bands_and_are_reproducible():
         ({"worlds": float("inf")}, "worlds"),
         ({"measure": "luck"}, "measure"),
         ({"rule": "fair"}, "rule"),
+        ({"allies": ["XYZ"]}, "allies"),
     ],
 )
 def test_bad_inputs_are_one_clear_error(kw, key):

@@ -184,6 +184,12 @@ def outlook(
     wanted = parse_paths(paths)
     contrib = [a.upper() for a in allies]
     burden_allies = list(dict.fromkeys([*wanted, *contrib])) or ["JPN", "AUS"]
+    base = year_scenario(scenario, yrs[0], fp, roles, sets)
+    for a in contrib:
+        if a not in base.actors or not base.actors[a].rungs:
+            raise UserError(
+                "unknown ally", key="allies", expected="an ally with a role ladder", found=repr(a)
+            )
     # resolve every path first, so a bad name fails before any simulation
     sp: dict[tuple[str, str], SpendingPath] = {}
     for a in burden_allies:
@@ -202,7 +208,6 @@ def outlook(
             "too many path combinations", key="path",
             expected=f"at most {MAX_COMBOS} combinations", found=str(len(combos)),
         )  # fmt: skip
-    base = year_scenario(scenario, yrs[0], fp, roles, sets)
     fixed = fixed_by_sets(set_strings(fp.sets(yrs[0])) + set_strings(sets))
     wlist: list[dict[str, Any] | None] = [None]
     paces: list[float | None] = [None]
