@@ -128,20 +128,9 @@ def render_markdown(
 ) -> str:
     """Render the summary as Markdown.
 
-    Parameters
-    ----------
-    doc : dict
-        A run summary (``RunResult.summary()``).
-    bases : sequence of dict
-        :func:`straitsim.report.bases.base_status` records.
-    sources : sequence of dict
-        :func:`straitsim.report.sources.cited_sources` entries.
-    n_assumed : int
-        Numbers resting on explicit assumptions.
-    figures : mapping of str to str, optional
-        Figure name -> relative path of its PNG.
-    sections : sequence of (str, str)
-        Extra sections (title, Markdown body), e.g. attribution or deterrence.
+    The arguments are those of :func:`straitsim.report.html.render_html`, except that
+    ``figures`` maps a figure's name to the relative path of its PNG and each section's body
+    is Markdown.
     """
     sc = doc["scenario"]
     lines = [
