@@ -101,7 +101,7 @@ def test_a_failed_save_leaves_nothing(res, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(run_mod.np, "savez_compressed", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="nothing was written.*found disk full"):
         res.save(tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
 

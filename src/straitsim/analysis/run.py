@@ -254,16 +254,23 @@ class RunResult:
                 expected="a new or empty folder, or a saved result to replace",
             )
         meta = self._meta()
-        with atomic_dir(out, last=[META_FILE]) as tmp:
-            (tmp / SCENARIO_FILE).write_text(
-                self.scenario.model_dump_json(by_alias=True, indent=1), encoding="utf-8"
-            )
-            with open(tmp / ARRAYS_FILE, "wb") as f:
-                arrays: dict[str, Any] = _arrays(self.trajectory)
-                np.savez_compressed(f, **arrays)
-            self.replications().to_parquet(tmp / "replications.parquet", index=False)
-            self.traces().to_parquet(tmp / "traces.parquet", index=False)
-            (tmp / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        try:
+            with atomic_dir(out, last=[META_FILE]) as tmp:
+                (tmp / SCENARIO_FILE).write_text(
+                    self.scenario.model_dump_json(by_alias=True, indent=1), encoding="utf-8"
+                )
+                with open(tmp / ARRAYS_FILE, "wb") as f:
+                    arrays: dict[str, Any] = _arrays(self.trajectory)
+                    np.savez_compressed(f, **arrays)
+                self.replications().to_parquet(tmp / "replications.parquet", index=False)
+                self.traces().to_parquet(tmp / "traces.parquet", index=False)
+                (tmp / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise UserError(
+                "cannot save the result there; nothing was written",
+                file=str(out),
+                found=e.strerror or str(e),
+            ) from e
         return out
 
 
