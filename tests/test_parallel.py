@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -266,3 +267,45 @@ def test_quiet_run_writes_nothing_to_stderr(tmp_path):
         timeout=120,
     )
     assert r.returncode == 0 and r.stderr == "" and "PRC" in r.stdout
+
+
+CHILD = """
+import os, sys, threading, time
+from straitsim.runners import execute
+made = []
+t = threading.Thread(target=lambda: made.append(execute.get_pool(2)))  # no parent-death signal
+t.start(); t.join()
+print(" ".join(map(str, [f.result() for f in [made[0].submit(os.getpid) for _ in range(8)]])))
+sys.stdout.flush()
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.timeout(120)
+def test_watchdog_ends_workers_of_a_killed_parent_without_the_kernel_signal():
+    """A pool made by a thread other than the main one has no parent-death signal (the kernel
+    ties it to the thread): the workers' watchdog alone must end them."""
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = {int(x) for x in proc.stdout.readline().split()}
+        assert pids and proc.pid not in pids
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while any(_running(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p for p in pids if _running(p)] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115 (a pseudo-file)
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
