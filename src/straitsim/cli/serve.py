@@ -31,6 +31,15 @@ def serve(
             "--max-lattice-work", min=1, help="Most profiles x replications per lattice request."
         ),
     ] = 100_000,
+    max_active: Annotated[
+        int,
+        typer.Option(
+            "--max-active",
+            min=1,
+            max=64,
+            help="Model requests admitted at once (one computes, the rest wait; 429 beyond).",
+        ),
+    ] = 4,
     workers: WorkersOpt = "auto",
 ) -> None:
     """Serve the dashboard (offline page + JSON API; OpenAPI schema at /openapi.json)."""
@@ -49,7 +58,9 @@ def serve(
         console.print(
             f"[yellow]warning:[/] serving on {host}: anyone who can reach it can run the model"
         )
-    web_app = create_app(Limits(max_reps=max_reps, max_lattice_work=max_lattice_work))
+    web_app = create_app(
+        Limits(max_reps=max_reps, max_lattice_work=max_lattice_work, max_active=max_active)
+    )
     n = resolve_workers(workers, "--workers")
     os.environ["STRAITSIM_WORKERS"] = str(n)  # the default in every request's thread
     warm_up(n)  # the worker processes start now, not on the first request
