@@ -38,7 +38,7 @@ class _Evaluator:
     reps: int
     seed: int
     days: int | None
-    workers: int | None = None
+    workers: int | str | None = None
     progress: Progress | None = None
     n_evaluations: int = 0
 

@@ -151,7 +151,7 @@ def sensitivity(
     sets: Mapping[str, Any] | Sequence[str] = (),
     excursions: Sequence[str | Excursion] = (),
     role_excursions: bool = True,
-    workers: int | None = None,
+    workers: int | str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SensitivityResult:
     """Which assumptions matter most for ``metric``: global indices plus excursions.
@@ -181,7 +181,8 @@ def sensitivity(
     role_excursions
         Include each ally's role ladder among the excursions.
     workers
-        Evaluate scenarios in this many local processes.
+        Worker processes: ``"auto"`` (every core), N, or None (the current default, see
+        :func:`straitsim.runners.execute.workers`). The results do not depend on it.
     progress
         Called as ``progress(done, total)`` after each evaluation.
     """
