@@ -689,6 +689,8 @@ async function init() {
   }
   if (state.meta.scenarios.some((s) => s.name === "csis-2026")) sel.value = "csis-2026";
   $("reps").max = state.meta.limits.max_reps;
+  // the first answer refines with this value: keep it within what the server accepts
+  $("reps").value = Math.min(Number($("reps").value), state.meta.limits.max_reps);
   for (const [k, d] of Object.entries(state.meta.metrics)) {
     const opt = document.createElement("option");
     opt.value = k; opt.textContent = k; opt.title = d;
