@@ -97,8 +97,8 @@ def test_sampling_is_seeded_and_stratified() -> None:
 
 def test_worlds_invariant_to_chunks_and_workers() -> None:
     kw = dict(n=3, reps=24, seed=2, params=DRIVERS)
-    ref = run_worlds("csis-2026", **kw)
-    chunked = run_worlds("csis-2026", chunk_size=7, **kw)
+    ref = run_worlds("csis-2026", workers=1, **kw)
+    chunked = run_worlds("csis-2026", chunk_size=7, workers=1, **kw)
     assert chunked.outputs == ref.outputs and chunked.worlds == ref.worlds
     pooled = run_worlds("csis-2026", workers=2, **kw)
     assert pooled.outputs == ref.outputs
@@ -210,7 +210,7 @@ def test_shapley_and_investment_bands_across_worlds() -> None:
     from straitsim.analysis.world_bands import invest_worlds, shapley_worlds
 
     sh = shapley_worlds(
-        "csis-2026", 3, ["JPN", "AUS"], reps=6, seed=1, metric="prc_battalions_landed"
+        "csis-2026", 3, ["JPN", "AUS"], reps=6, seed=1, metric="prc_battalions_landed", workers=1
     )
     assert set(sh["allies"]) == {"JPN", "AUS"} and len(sh["per_world"]) == 3
     assert sum(a["p_largest"] for a in sh["allies"].values()) == pytest.approx(1.0)
@@ -227,12 +227,37 @@ def test_shapley_and_investment_bands_across_worlds() -> None:
 def test_cli_roles_and_validate_with_worlds() -> None:
     runner = CliRunner()
     r = runner.invoke(
-        app, ["roles", "csis-2026", "--allies", "JPN", "--worlds", "2", "--reps", "4", "--json"]
+        app,
+        [
+            "roles",
+            "csis-2026",
+            "--allies",
+            "JPN",
+            "--worlds",
+            "2",
+            "--reps",
+            "4",
+            "--json",
+            "--workers",
+            "1",
+        ],
     )
     assert r.exit_code == 0, r.output
     assert "JPN" in json.loads(r.stdout)["allies"]
     v = runner.invoke(
-        app, ["validate", "--worlds", "2", "--reps", "4", "--json", "--cases", "base-amphib-sunk"]
+        app,
+        [
+            "validate",
+            "--worlds",
+            "2",
+            "--reps",
+            "4",
+            "--json",
+            "--cases",
+            "base-amphib-sunk",
+            "--workers",
+            "2",
+        ],
     )
     assert v.exit_code == 0, v.output
     share = json.loads(v.stdout)["cases"]["base-amphib-sunk"]["share_reproduced"]

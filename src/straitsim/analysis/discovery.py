@@ -27,6 +27,7 @@ from scipy.stats import binom
 
 from straitsim.analysis.worlds import HEADLINES, WorldsResult, run_worlds
 from straitsim.errors import UserError
+from straitsim.runners.execute import Workers
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -274,7 +275,7 @@ def discover(
     roles_as_inputs: Sequence[str] = (),
     params: Sequence[str] | None = None,
     threshold: float = 0.8,
-    workers: int = 1,
+    workers: Workers = None,
     progress: Callable[[int], None] | None = None,
     worlds: WorldsResult | None = None,
     top_inputs: int = 5,

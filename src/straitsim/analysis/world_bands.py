@@ -25,6 +25,7 @@ from straitsim.analysis.roles import role_analysis
 from straitsim.analysis.validation import evaluate_case, load_cases, select_cases
 from straitsim.analysis.worlds import band, draw_worlds, map_worlds, per_world
 from straitsim.errors import UserError
+from straitsim.runners.execute import Workers
 from straitsim.runners.local import simulate
 from straitsim.scenario.load import load_scenario
 
@@ -41,7 +42,7 @@ def shapley_worlds(
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
-    workers: int = 1,
+    workers: Workers = None,
     **kw: Any,
 ) -> dict[str, Any]:
     """Each ally's Shapley value across worlds, and P(its contribution is the largest).
@@ -98,7 +99,7 @@ def clarity_worlds(
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
-    workers: int = 1,
+    workers: Workers = None,
     **kw: Any,
 ) -> dict[str, Any]:
     """Return the value of clarity (declared minus prior, per quantity) across worlds."""
@@ -144,7 +145,7 @@ def invest_worlds(
     roles: Mapping[str, str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Progress = None,
-    workers: int = 1,
+    workers: Workers = None,
     top: int = 3,
     level: float = 0.8,
     **kw: Any,
@@ -220,7 +221,7 @@ def validate_worlds(
     cases: Sequence[str] | None = None,
     path: str | Path | None = None,
     progress: Progress = None,
-    workers: int = 1,
+    workers: Workers = None,
 ) -> dict[str, Any]:
     """Share of worlds in which each published result is reproduced (within its tolerance).
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +40,7 @@ from straitsim.analysis.world_sampling import (  # re-exported: the worlds API i
 )
 from straitsim.errors import UserError
 from straitsim.meta import SCHEMA_VERSION, __version__
+from straitsim.runners.execute import Workers, get_pool, resolve_workers
 from straitsim.runners.local import simulate
 from straitsim.scenario.compile import profile_roles
 from straitsim.scenario.identity import scenario_hash
@@ -107,29 +106,33 @@ def _headlines_one(args: tuple[Scenario, int, int, int | None, int | None]) -> d
 def map_worlds(
     fn: Callable[[Any], T],
     tasks: Sequence[Any],
-    workers: int = 1,
+    workers: Workers = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[T]:
-    """``fn`` over ``tasks`` in order, in-process or in ``workers`` spawned processes (one pool).
+    """``fn`` over ``tasks`` in order: in this process, or on the shared worker pool.
 
-    ``progress`` is called with 1 as each result arrives, in task order.
+    ``workers`` is ``"auto"``, an integer or None (the current default of the execution layer,
+    :mod:`straitsim.runners.execute`); inside a worker everything runs in process, so a task's
+    own simulations do not nest pools. ``progress`` is called with 1 per result, in task order.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise UserError(
-            "bad worker count", key="workers", expected="an integer >= 1", found=repr(workers)
-        )
+    n = resolve_workers(workers)
     out: list[T] = []
-    if workers == 1 or len(tasks) < 2:
+    if n == 1 or len(tasks) < 2:
         for t in tasks:
             out.append(fn(t))
             if progress is not None:
                 progress(1)
         return out
-    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=get_context("spawn")) as ex:
-        for r in ex.map(fn, tasks):
-            out.append(r)
+    futures = [get_pool(n).submit(fn, t) for t in tasks]
+    try:
+        for f in futures:
+            out.append(f.result())
             if progress is not None:
                 progress(1)
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
     return out
 
 
@@ -263,7 +266,7 @@ def run_worlds(
     roles_as_inputs: Sequence[str] = (),
     days: int | None = None,
     chunk_size: int | None = None,
-    workers: int = 1,
+    workers: Workers = None,
     progress: Callable[[int], None] | None = None,
 ) -> WorldsResult:
     """Sample ``n`` worlds and run ``reps`` replications in each (common random numbers)."""
@@ -302,7 +305,7 @@ def per_world(
     roles: Mapping[str, str] | Iterable[str] | None = None,
     sets: Iterable[str] | Mapping[str, Any] = (),
     progress: Callable[[int], None] | None = None,
-    workers: int = 1,
+    workers: Workers = None,
     **kw: Any,
 ) -> tuple[list[dict[str, Any]], list[T]]:
     """Run an existing analysis once per world: ``fn(world_scenario, seed=seed, **kw)``.

@@ -188,6 +188,7 @@ def deter(
     creds = list(credibility or [1.0])
     if n_worlds:  # the value of clarity as a band across sampled worlds
         kw0 = dict(belief=prior, declare=declared, credibility=creds, days=days)
+        kw0["workers"] = workers
         return world_bands.clarity(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
     if credibility and not declared:
         raise UserError(

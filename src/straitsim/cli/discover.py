@@ -74,7 +74,7 @@ def discover(
     ] = None,
     role: RoleOpt = None,
     set_: SetOpt = None,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Directory for discover.json and PNG plots.")
     ] = None,

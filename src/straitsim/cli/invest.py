@@ -69,7 +69,7 @@ def invest_command(
     """
     opts = load_options(options)
     if n_worlds:  # rank stability and robust choices across sampled worlds
-        kw0 = dict(options=opts, year=year, metric=metric, days=days)
+        kw0 = dict(options=opts, year=year, metric=metric, days=days, workers=workers)
         return world_bands.invest(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
     n_runs = 1 + sum(1 for o in opts.options.values() if o.modelled) + (1 if budget else 0)
     bar, advance = progress_bar(n_runs, quiet=json_ or quiet, unit="runs")

@@ -100,6 +100,7 @@ def roles(
     """Role lattice: outcomes per role profile, Shapley values of the allies, marginal steps."""
     if n_worlds:  # bands across sampled worlds (straitsim worlds)
         opts = dict(metric=metric, to=to, method=method, n_permutations=permutations, days=days)
+        opts["workers"] = workers
         return world_bands.roles(
             scenario, n_worlds, _allies(allies), reps, seed, json_, role, set_, **opts
         )
@@ -150,7 +151,7 @@ def burden_command(
 ) -> None:
     """Burden sharing: each ally's Shapley share beside its defence spending, GDP and losses."""
     if n_worlds:  # contributions as bands across sampled worlds (straitsim worlds)
-        opts = dict(metric=metric, to=to, days=days)
+        opts = dict(metric=metric, to=to, days=days, workers=workers)
         return world_bands.roles(
             scenario, n_worlds, _allies(allies), reps, seed, json_, role, set_, **opts
         )

@@ -62,7 +62,8 @@ def validate(
     """
     ids = [x for x in cases.split(",") if x.strip()] if cases else None
     if n_worlds:  # share of sampled worlds in which each published result is reproduced
-        return world_bands.validate(n_worlds, reps, seed, json_, cases=ids, path=file)
+        kw0 = dict(cases=ids, path=file, workers=workers)
+        return world_bands.validate(n_worlds, reps, seed, json_, **kw0)
     n_runs = count_runs(ids, file)
     bar, advance = progress_bar(reps * n_runs, quiet=json_ or markdown or quiet)
     with use_workers(workers), bar or nullcontext():

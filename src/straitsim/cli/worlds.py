@@ -44,7 +44,14 @@ ThresholdOpt = Annotated[
     typer.Option("--threshold", help="Report the share of worlds with P(PRC success) above it."),
 ]
 WorkersOpt = Annotated[
-    int, typer.Option("--workers", min=1, max=256, help="Worker processes (same results).")
+    str | None,
+    typer.Option(
+        "--workers",
+        metavar="auto|N",
+        envvar="STRAITSIM_WORKERS",
+        help="Worker processes across worlds: auto (one per core, the default) or N (1: in "
+        "this process). The results do not depend on it.",
+    ),
 ]
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="Also store the worlds in this results database.")
@@ -84,7 +91,7 @@ def worlds(
     threshold: ThresholdOpt = 0.5,
     role: RoleOpt = None,
     set_: SetOpt = None,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     out: OutOpt = None,
     json_: JsonOpt = False,
     db: DbOpt = None,
