@@ -9,7 +9,8 @@ Prints the wall time of
 * ``straitsim worlds csis-2026 --worlds 200 --reps 100`` (the worlds alone, for scale),
 
 measured in process through the Python API (what the commands call), as wall and CPU time
-(on a shared machine the CPU time is the fairer figure). ``--scale`` shrinks the
+(on a shared machine the CPU time is the fairer figure; with ``--workers`` above 1 it
+counts this process only). ``--scale`` shrinks the
 world counts and replications (at least 2 each) for a quick look on a busy machine; figures
 scale about linearly in worlds x replications.
 """
@@ -32,10 +33,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="multiply worlds and reps (0-1]")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--workers", default="1", help="auto or N (default 1: CPU time is then all of the work)"
+    )
     args = ap.parse_args()
     if not 0 < args.scale <= 1:
         ap.error("--scale must be in (0, 1]")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ["STRAITSIM_WORKERS"] = args.workers  # the default of every call below
 
     from straitsim.analysis.discovery import discover
     from straitsim.analysis.world_bands import shapley_worlds
