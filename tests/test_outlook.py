@@ -151,6 +151,9 @@ def test_threshold_comparison_and_cheapest_combination():
     assert res.comparison["keeps_below"].all()
     assert res.cheapest == "JPN=plan"  # no extra money
     assert res.comparison.loc["JPN=3pct", "total_extra_usd_bn"] > 0
+    assert res.comparison.loc["JPN=plan", "bought_usd_bn"] == 0
+    bought = res.comparison.loc["JPN=3pct", "bought_usd_bn"]
+    assert 0 < bought <= res.comparison.loc["JPN=3pct", "total_extra_usd_bn"]
     doc = res.summary()
     json.dumps(doc, allow_nan=False)  # no non-finite value in the document
     assert doc["cheapest"] == "JPN=plan" and doc["window"] == []

@@ -302,19 +302,25 @@ def outlook(
     for combo in combos:
         n = combo_name(combo)
         h = headlines[(headlines["combo"] == n) & (headlines["output"] == measure)]
-        b = burden[burden["combo"] == n]
-        per_ally = b.groupby("ally").apply(
-            lambda g: 100 * g["extra_usd_bn"].sum() / (len(g) * gdp[str(g.name)]),
-            include_groups=False,
-        )
+        # extra money over every year of the span (also those not shown), as purchases count it
+        span = range(yrs[0], yrs[-1] + 1)
+        extra = {
+            a: sum(sp[(a, combo.get(a, "plan"))].pct(y) - sp[(a, "plan")].pct(y) for y in span)
+            / 100 * gdp[a]
+            for a in burden_allies
+        }  # fmt: skip
         comp.append(
             {"combo": n, "max_measure": float(h["value"].max()),
              "worst_year": int(h.loc[h["value"].idxmax(), "year"]),
              "keeps_below": bool((h["value"] < threshold).all()),
              "window": ",".join(str(int(y)) for y in h.loc[h["value"] >= threshold, "year"]),
              "max_share_worlds_above": max(share[(n, y)] for y in yrs),
-             "total_extra_usd_bn": float(b["extra_usd_bn"].sum()),
-             "max_extra_pct_gdp": float(per_ally.max()) if len(per_ally) else 0.0}
+             "total_extra_usd_bn": float(sum(extra.values())),
+             "bought_usd_bn": sum(
+                 p.cost_usd for a in burden_allies for p in bought[(a, combo.get(a, "plan"))]
+                 if p.funded_year <= yrs[-1]
+             ) / 1e9,
+             "max_extra_pct_gdp": max(100 * e / (len(span) * gdp[a]) for a, e in extra.items())}
         )  # fmt: skip
     spend_rows = [
         {"ally": a, "path": n, "year": y, "pct_gdp": s.pct(y),

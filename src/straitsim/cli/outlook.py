@@ -162,7 +162,8 @@ def print_outlook(res: OutlookResult) -> None:
         title=f"Path combinations: {res.measure} below {res.threshold:g} every year?",
         title_justify="left",
     )
-    cols = ["combination", "worst", "year", "below", "window", "extra $bn", "max extra %GDP"]
+    cols = ["combination", "worst", "year", "below", "window", "extra $bn", "bought $bn"]
+    cols += ["max extra %GDP"]
     cols += ["share of worlds above, max"] if res.worlds else []
     for c in cols:
         ct.add_column(c, justify="left" if c in ("combination", "window") else "right")
@@ -170,7 +171,8 @@ def print_outlook(res: OutlookResult) -> None:
         cells = [
             str(combo), _f(r["max_measure"]), str(r["worst_year"]),
             "yes" if r["keeps_below"] else "[red]no[/]", r["window"] or "-",
-            _f(r["total_extra_usd_bn"], ".1f"), _f(r["max_extra_pct_gdp"], ".2f"),
+            _f(r["total_extra_usd_bn"], ".1f"), _f(r["bought_usd_bn"], ".1f"),
+            _f(r["max_extra_pct_gdp"], ".2f"),
         ]  # fmt: skip
         ct.add_row(*cells, *([f"{r['max_share_worlds_above']:.0%}"] if res.worlds else []))
     console.print(ct)
