@@ -302,3 +302,33 @@ def test_a_foreign_db_is_refused_before_a_worlds_run_computes(tmp_path, monkeypa
     # a folder where the file should be
     r = cli.invoke(app, ["worlds", "csis-2026", "--reps", "5", "--db", str(tmp_path)])
     assert r.exit_code == 2 and "is a folder" in r.output
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "arrow"])
+def test_ctrl_c_inside_a_chunk_write_is_an_interrupt_and_leaves_nothing(
+    csis, db_path, kind, monkeypatch
+):
+    import duckdb
+
+    sc = csis.model_copy(update={"horizon_days": DAYS})
+    key = ChunkKey(ss.scenario_hash(sc), 1, 0, 5, code_version())
+    traj = _chunk(sc, key)
+    with ResultsStore(db_path) as db:
+        db.add_scenario(sc)
+        real = db.con.register
+        calls = {"n": 0}
+
+        def interrupted(name, obj):
+            calls["n"] += 1
+            if calls["n"] == 2:  # DuckDB stops the query itself on SIGINT
+                if kind == "duckdb":
+                    raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+                raise RuntimeError("Query interrupted")
+            return real(name, obj)
+
+        monkeypatch.setattr(db, "con", _Proxy(db.con, register=interrupted))
+        with pytest.raises(KeyboardInterrupt):
+            db.write_chunk(key, traj)
+        monkeypatch.undo()
+        assert db.done_chunks() == set() and len(db.table("replications")) == 0
+        assert db.write_chunk(key, traj)  # the connection is usable again

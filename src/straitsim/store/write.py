@@ -103,8 +103,8 @@ class StoreWriter(StoreBase):
                 finally:
                     self.con.unregister("_sweep_runs")
             self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
+        except BaseException as exc:
+            abort(self.con, exc)
             raise
 
     def done_chunks(self, scenario_hashes: Iterable[str] | None = None) -> set[ChunkKey]:
@@ -206,8 +206,8 @@ class StoreWriter(StoreBase):
                 finally:
                     con.unregister("_chunk_rows")
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            abort(con, exc)
             raise
         return True
 
@@ -252,6 +252,24 @@ class StoreWriter(StoreBase):
         self.write_chunk(key, res.trajectory.select([0]))
         self.save_summary(spec.run_id, self.summary(spec.run_id))
         return spec.run_id
+
+
+def abort(con: Any, exc: BaseException) -> None:
+    """Roll back the open transaction; an interrupted query becomes a KeyboardInterrupt.
+
+    On Ctrl-C DuckDB stops the running query itself and raises its own error (or a
+    RuntimeError from an Arrow scan): it is turned back into the interrupt it was, so the
+    command stops with the chunks already committed and exit status 130.
+    """
+    try:
+        con.execute("ROLLBACK")
+    except Exception:  # the interrupted transaction may already be gone
+        pass
+    interrupted = type(exc).__name__ == "InterruptException" or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+    )
+    if interrupted:
+        raise KeyboardInterrupt from None
 
 
 def check_finite_rows(key: ChunkKey, tables: dict[str, Any]) -> None:
