@@ -59,7 +59,7 @@ DEAD: dict[str, str] = {
         ),
         "a port is rarely taken in these profiles, so port capacity rarely matters (<= 1.6)",
     ),
-    "beach_loss_share": "losses on the beach are small beside losses at sea (3.0)",
+    "beach_loss_share": "losses on the beach are small beside losses at sea (2.2)",
     **dict.fromkeys(
         ("territory_per_battalion", "beachhead_max_share", "territory_rate"),
         "territory moves verdicts the force ratio has already decided (<= 2.2)",
@@ -70,7 +70,7 @@ DEAD: dict[str, str] = {
         "defence (<= 2.4)",
     ),
     **dict.fromkeys(
-        ("will_loss_weight", "will_ally_weight", "capitulation_will"),
+        ("will_loss_weight", "capitulation_will"),
         "Taiwan's will rarely reaches capitulation before the verdict (<= 2.9)",
     ),
 }
