@@ -332,3 +332,10 @@ def test_set_cannot_move_a_parameters_domain(field):
     value = {"unit": '"factor"', "domain": "[0, 100]", "domain_rationale": '"mine"'}[field]
     msg = _err(ss.load_scenario, "csis-2026", sets=[f"params.k_air.{field}={value}"])
     assert f"params.k_air.{field}" in msg
+
+
+def test_cli_run_with_ten_million_replications_is_refused_at_once_with_the_figure():
+    t0 = time.perf_counter()
+    out = _cli(["run", "csis-2026", "--reps", "10000000", "--json"])
+    assert "run too large for memory" in out and "GiB" in out
+    assert time.perf_counter() - t0 < 20
