@@ -146,15 +146,13 @@ def timed(
     """Median wall and CPU seconds of ``repeat`` runs and lanes per run, after a small
     warm-up run (imports, caches, the pool's start-up)."""
     from straitsim.runners import execute
+    from straitsim.scenario.compile import compile_params
+    from straitsim.scenario.load import load_scenario
 
     with execute.workers(n_workers):
-        execute.warm_up(n_workers)  # the pool starts before timing: its start is --break-even's
-        old = execute.PARALLEL_MIN_LANES, execute.PARALLEL_MIN_LANES_WARM
-        execute.PARALLEL_MIN_LANES = execute.PARALLEL_MIN_LANES_WARM = 0
-        try:
-            warm(next(SEEDS))  # through the pool: every worker has run the engine once
-        finally:
-            execute.PARALLEL_MIN_LANES, execute.PARALLEL_MIN_LANES_WARM = old
+        # the workers start and run the engine before timing (their start is --break-even's)
+        execute.warm_up(n_workers, compile_params(load_scenario("csis-2026"), None, 5))
+        warm(next(SEEDS))
         times, cpus, lanes = [], [], 0
         for _ in range(repeat):
             before, c0 = execute.lanes_simulated(), cpu_s()

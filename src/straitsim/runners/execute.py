@@ -270,11 +270,18 @@ def lanes_simulated() -> int:
     return _lanes[0]
 
 
-def warm_up(workers: Workers = None) -> int:
-    """Start the pool now (a server at start-up), so the first request pays no start-up."""
+def warm_up(workers: Workers = None, params: Params | None = None) -> int:
+    """Start the pool now (a server at start-up), so the first request pays no start-up.
+
+    With ``params``, return only once every worker has started and simulated a few
+    replications of them (benchmarks: no start-up inside the timing).
+    """
     n = resolve_workers(workers)
     if n > 1:
-        get_pool(n)
+        pool = get_pool(n)
+        if params is not None:
+            for fut in [pool.submit(run_chunk, params, 8, 0, 8 * i) for i in range(2 * n)]:
+                fut.result()
     return n
 
 
