@@ -30,7 +30,8 @@ from straitsim.analysis.sensitivity import sensitivity
 from straitsim.analysis.validation import run_validation
 from straitsim.cli import app
 from straitsim.cli.options import Progress
-from straitsim.errors import UserError
+from straitsim.errors import DomainError, UserError
+from straitsim.limits import check_number
 from straitsim.runners import execute, local
 from straitsim.runners.local import simulate
 from straitsim.store.sweep import sweep
@@ -309,3 +310,11 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_an_error_raised_in_a_worker_arrives_whole():
+    """A worker's UserError keeps its key, expected and found (the web API answers with them)."""
+    pool = execute.get_pool(2)
+    with pytest.raises(DomainError) as err:
+        pool.submit(check_number, float("nan"), "some_key", 0.0, 1.0).result(timeout=120)
+    assert err.value.key == "some_key" and err.value.found is not None

@@ -43,6 +43,22 @@ class UserError(Exception):
             head += " (" + "; ".join(tail) + ")"
         return " ".join(head.split())
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with every field, so an error raised in a worker process arrives whole."""
+        fields = (self.detail, self.file, self.key, self.expected, self.found)
+        return (_rebuild, (type(self), *fields))
+
+
+def _rebuild(
+    cls: type[UserError],
+    detail: str,
+    file: str | None,
+    key: str | None,
+    expected: str | None,
+    found: str | None,
+) -> UserError:
+    return cls(detail, file=file, key=key, expected=expected, found=found)
+
 
 class DomainError(UserError):
     """A number outside its domain: NaN, infinite, out of range or of the wrong type.
