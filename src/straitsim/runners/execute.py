@@ -65,8 +65,8 @@ MIN_CHUNK = 64  # replications per chunk, at least (when the caller does not cho
 # (docs/performance.md: a 1,000-replication call runs at about 60% of the rate of a 2,000 one).
 SPLIT_MIN_LANES = 1_000
 # Below this many profile-replications per call, work stays in process: the pool's start-up
-# (cold: about a second per worker) or smaller chunks (warm) cost more than they save.
-PARALLEL_MIN_LANES = 10_000
+# (cold: 0.3 s quiet, 2.6 s loaded, docs/performance.md) or smaller chunks (warm) cost more.
+PARALLEL_MIN_LANES = 5_000
 PARALLEL_MIN_LANES_WARM = 2_000
 MAX_WORKERS = 1024
 WATCHDOG_S = 1.0
