@@ -23,7 +23,7 @@ MAIN = [
 ]
 # Steps docs/model.md explains (section 8, "Steps in P(PRC success)"): knob -> the profiles
 # (indices into PROFILES) where a step above MAX_STEP is explained.
-EXPLAINED: dict[str, set[int]] = {"us_entry_delay_days": {0}}
+EXPLAINED: dict[str, set[int]] = {"us_entry_delay_days": {0}, "settle_days": {2}}
 
 
 def _ends(prm) -> tuple[float, float] | None:

@@ -6,6 +6,7 @@ Never downloads a browser: pytest-playwright launches /usr/bin/chromium through
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -47,6 +48,9 @@ def live_server():
 
     from straitsim.web.app import create_app
 
+    # The page links to the docs served at /manual/: point the server at this checkout's
+    # docs, so the links exist whether straitsim is installed from the checkout or not.
+    os.environ.setdefault("STRAITSIM_DOCS", str(Path(__file__).resolve().parents[2] / "docs"))
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")

@@ -5,8 +5,8 @@ GitHub-style anchors (``model.md#59-outcome``). The server offers, in this order
 
 1. the built documentation site (``mkdocs build``: ``model.html#59-outcome``) from the
    folder named by ``STRAITSIM_DOCS_SITE``, else from ``site/`` of the source checkout;
-2. else the Markdown pages themselves from ``docs/`` of the source checkout (the browser
-   shows them as text);
+2. else the Markdown pages themselves from the folder named by ``STRAITSIM_DOCS``, else
+   from ``docs/`` of the source checkout (the browser shows them as text);
 3. else nothing (an installed package ships no docs): the labels stay plain text.
 
 Everything is local: the links work offline.
@@ -30,9 +30,10 @@ def manual_dir(checkout: Path = CHECKOUT) -> tuple[Path, str] | None:
     for site in sites:
         if (site / "index.html").is_file() and (site / "model.html").is_file():
             return site, "site"
-    docs = checkout / "docs"
-    if (docs / "model.md").is_file():
-        return docs, "markdown"
+    docs_env = os.environ.get("STRAITSIM_DOCS")
+    for docs in ([Path(docs_env)] if docs_env else []) + [checkout / "docs"]:
+        if (docs / "model.md").is_file():
+            return docs, "markdown"
     return None
 
 
