@@ -77,6 +77,7 @@ def test_the_server_serves_the_site_else_the_markdown(tmp_path, monkeypatch, sit
     from straitsim.web.manual import mount_manual
 
     monkeypatch.delenv("STRAITSIM_DOCS_SITE", raising=False)
+    monkeypatch.delenv("STRAITSIM_DOCS", raising=False)
     app = FastAPI()
     assert mount_manual(app, _checkout(tmp_path, site, docs)) == kind
     client = TestClient(app)
@@ -103,6 +104,7 @@ def test_a_site_named_by_the_environment_wins(tmp_path, monkeypatch):
     (tmp_path / "repo").mkdir()
     elsewhere = _checkout(tmp_path / "built", site=True, docs=False)
     checkout = _checkout(tmp_path / "repo", site=False, docs=True)
+    monkeypatch.delenv("STRAITSIM_DOCS", raising=False)
     monkeypatch.setenv("STRAITSIM_DOCS_SITE", str(elsewhere / "site"))
     assert manual_dir(checkout) == (elsewhere / "site", "site")
     monkeypatch.setenv("STRAITSIM_DOCS_SITE", str(tmp_path / "missing"))

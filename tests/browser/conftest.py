@@ -50,11 +50,15 @@ def live_server():
 
     # The page links to the docs served at /manual/: point the server at this checkout's
     # docs, so the links exist whether straitsim is installed from the checkout or not.
+    saved = os.environ.get("STRAITSIM_DOCS")
     os.environ.setdefault("STRAITSIM_DOCS", str(Path(__file__).resolve().parents[2] / "docs"))
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    )
+    try:
+        app = create_app()  # reads STRAITSIM_DOCS once, when it mounts /manual/
+    finally:
+        if saved is None:  # leave the environment as the session found it
+            os.environ.pop("STRAITSIM_DOCS", None)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
