@@ -259,9 +259,16 @@ def get_pool(n: int) -> ProcessPoolExecutor:
             )
             _pool_size = n
             # start every worker now, from this thread (their parent-death signal is tied
-            # to it), and in parallel with whatever the caller does next
-            for _ in range(n):
-                _pool.submit(os.getpid)
+            # to it), and in parallel with whatever the caller does next. Workers are born
+            # with Ctrl-C ignored (a spawned Python keeps an inherited SIG_IGN), so one still
+            # importing when Ctrl-C reaches the process group prints no traceback.
+            old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                for _ in range(n):
+                    _pool.submit(os.getpid)
+            finally:
+                if main and old is not None:
+                    signal.signal(signal.SIGINT, old)
         return _pool
 
 
