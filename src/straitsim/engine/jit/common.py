@@ -1,0 +1,26 @@
+"""Shared helpers for the compiled steps: the ``njit`` decorator and value broadcasting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+# One decorator for every kernel: compiled once per machine and cached on disk; NumPy's error
+# model (division by zero gives inf/nan as in the reference, no exception), no fastmath (the
+# kernels must equal the NumPy reference within 1e-9).
+njit = numba.njit(cache=True, error_model="numpy", nogil=True)
+
+
+def pr(x: Any, P: int, R: int) -> np.ndarray:
+    """A value (scalar, (R,), (1, R) or (P, R)) as a C-contiguous float64 (P, R) array."""
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 1:
+        a = a[None, :]
+    return np.ascontiguousarray(np.broadcast_to(a, (P, R)))
+
+
+def c64(x: Any) -> np.ndarray:
+    """An array as C-contiguous float64 (no copy when it already is)."""
+    return np.ascontiguousarray(x, dtype=np.float64)
