@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
@@ -10,11 +11,17 @@ import numpy as np
 # One decorator for every kernel: compiled once per machine and cached on disk; NumPy's error
 # model (division by zero gives inf/nan as in the reference, no exception), no fastmath (the
 # kernels must equal the NumPy reference within 1e-9).
-njit = numba.njit(cache=True, error_model="numpy", nogil=True)
+_NJIT = numba.njit(cache=True, error_model="numpy", nogil=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def njit(f: F) -> F:
+    """Compile ``f`` with the options above (typed for mypy: the kernel keeps its signature)."""
+    return cast(F, _NJIT(f))
 
 
 def pr(x: Any, P: int, R: int) -> np.ndarray:
-    """A value (scalar, (R,), (1, R) or (P, R)) as a C-contiguous float64 (P, R) array."""
+    """Return a value (scalar, (R,), (1, R) or (P, R)) as a C-contiguous float64 (P, R) array."""
     a = np.asarray(x, dtype=np.float64)
     if a.ndim == 1:
         a = a[None, :]
@@ -22,5 +29,5 @@ def pr(x: Any, P: int, R: int) -> np.ndarray:
 
 
 def c64(x: Any) -> np.ndarray:
-    """An array as C-contiguous float64 (no copy when it already is)."""
+    """Return an array as C-contiguous float64 (no copy when it already is)."""
     return np.ascontiguousarray(x, dtype=np.float64)
