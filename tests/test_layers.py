@@ -36,6 +36,7 @@ OPTIONAL_HEAVY = {
     "duckdb",  # the results store's database and Parquet engines: loaded when a store opens
     "pyarrow",
     "xarray",  # optional: RunResult.traces_dataset
+    "numba",  # optional: the `numba` device (the fast extra)
 }
 # (file, module) pairs allowed besides: importlib-based lazy loading of the public names
 # (PEP 562) in the package's __init__, and `straitsim serve` loading the dashboard, which
@@ -44,10 +45,13 @@ LAZY_LOADERS = {
     ("straitsim/__init__.py", "importlib"),
     ("straitsim/cli/serve.py", "straitsim.web.app"),
     ("straitsim/cli/serve.py", "straitsim.web.models"),
+    ("straitsim/engine/campaign.py", "straitsim.engine.jit.registry"),
 }
 
 # What `import straitsim` must leave unloaded.
 NOT_AT_IMPORT = (
+    "numba",
+    "straitsim.engine.jit",
     "matplotlib",
     "pandas",
     "duckdb",

@@ -66,7 +66,11 @@ def run(
         int | None, typer.Option("--chunk-size", min=1, help="Replications per engine call.")
     ] = None,
     device: Annotated[
-        str, typer.Option("--device", help="cpu (NumPy) or gpu (CuPy: the gpu extra and a GPU).")
+        str,
+        typer.Option(
+            "--device",
+            help="cpu (NumPy), numba (compiled: the fast extra) or gpu (CuPy: the gpu extra).",
+        ),
     ] = "cpu",
     workers: WorkersOpt = "auto",
     quiet: QuietOpt = False,

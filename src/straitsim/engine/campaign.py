@@ -105,6 +105,17 @@ class Event:
 Hook = Callable[[Event], None]
 
 
+def jit_steps() -> tuple[tuple[str, Step], ...]:
+    """Return :data:`STEPS` with each step's compiled version where one exists.
+
+    The ``numba`` device (:mod:`straitsim.engine.jit`). Needs numba, imported here (not by
+    ``import straitsim``).
+    """
+    from straitsim.engine.jit.registry import JIT_STEPS  # optional: numba, the `fast` extra
+
+    return tuple((name, JIT_STEPS.get(name, step)) for name, step in STEPS)
+
+
 class Campaign:
     """The daily loop over :data:`STEPS` for one compiled scenario, with hooks."""
 
@@ -187,12 +198,14 @@ def simulate(
     rep_offset: int = 0,
     xp: Any = np,
     on_day: Callable[[int], None] | None = None,
+    compiled: bool = False,
 ) -> Trajectory:
     """Run every profile in ``p`` for replications ``rep_offset .. rep_offset + n_reps - 1``.
 
-    ``on_day(day)`` is called after each simulated day (progress reporting).
+    ``on_day(day)`` is called after each simulated day (progress reporting). ``compiled``
+    runs the compiled steps (:func:`jit_steps`, the ``numba`` device) where they exist.
     """
-    c = Campaign(p)
+    c = Campaign(p, jit_steps() if compiled else STEPS)
     if on_day is not None:
         c.after_day.append(lambda ev: on_day(ev.day))
     return c.run(n_reps, seed, rep_offset, xp)

@@ -152,9 +152,12 @@ def min_lanes(n: int) -> int:
     return PARALLEL_MIN_LANES_WARM if warm else PARALLEL_MIN_LANES
 
 
-def run_chunk(p: Params, size: int, seed: int, offset: int) -> Trajectory:
-    """Replications ``offset .. offset + size - 1`` of every profile (what a worker runs)."""
-    return campaign.simulate(p, size, seed, rep_offset=offset)
+def run_chunk(p: Params, size: int, seed: int, offset: int, compiled: bool = False) -> Trajectory:
+    """Replications ``offset .. offset + size - 1`` of every profile (what a worker runs).
+
+    ``compiled``: the compiled steps (the ``numba`` device), same numbers within 1e-9.
+    """
+    return campaign.simulate(p, size, seed, rep_offset=offset, compiled=compiled)
 
 
 # ---------------------------------------------------------------------------- running
@@ -164,10 +167,13 @@ def run_jobs(
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     xp: Any = np,
+    compiled: bool = False,
 ) -> list[Trajectory]:
     """Simulate every job; return one trajectory per job, in order.
 
     ``progress`` is called with the number of replications just finished (per chunk).
+    ``compiled`` runs the compiled steps (the ``numba`` device: NumPy arrays, ``xp`` NumPy),
+    in this process and in the workers alike.
     Chunks of all jobs share the workers, so many small jobs (sensitivity evaluations, one
     scenario each) spread over the cores as well as one large job does.
     """
@@ -180,13 +186,15 @@ def run_jobs(
         chunks(reps, chunk_size or default_chunk(reps, p.n_profiles, split)) for p, reps, _ in jobs
     ]
     if parallel and sum(len(c) for c in plans) > 1:
-        parts = _run_pool(jobs, plans, n, progress)
+        parts = _run_pool(jobs, plans, n, progress, compiled)
     else:
         parts = []
         for (p, _, seed), plan in zip(jobs, plans, strict=True):
             one = []
             for offset, size in plan:
-                one.append(campaign.simulate(p, size, seed, rep_offset=offset, xp=xp))
+                one.append(
+                    campaign.simulate(p, size, seed, rep_offset=offset, xp=xp, compiled=compiled)
+                )
                 if progress is not None:
                     progress(size)
             parts.append(one)
@@ -198,6 +206,7 @@ def _run_pool(
     plans: list[list[tuple[int, int]]],
     n: int,
     progress: Callable[[int], None] | None,
+    compiled: bool = False,
 ) -> list[list[Trajectory]]:
     tasks = [(j, k) for j, plan in enumerate(plans) for k in range(len(plan))]
     out: list[list[Any]] = [[None] * len(plan) for plan in plans]
@@ -210,7 +219,7 @@ def _run_pool(
             for j, k in it:
                 p, _, seed = jobs[j]
                 offset, size = plans[j][k]
-                pending[pool.submit(run_chunk, p, size, seed, offset)] = (j, k)
+                pending[pool.submit(run_chunk, p, size, seed, offset, compiled)] = (j, k)
                 if len(pending) >= window:
                     break
             if not pending:
