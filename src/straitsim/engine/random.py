@@ -19,6 +19,7 @@ with 64-bit unsigned integer arithmetic (CuPy) works unchanged.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,14 +42,30 @@ def _stream_key(seed: int, name: str) -> np.uint64:
     return np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
 
 
-class Streams:
-    """Random numbers for replications ``rep_offset .. rep_offset + n_reps - 1``."""
+# A compiled uniform generator (:func:`straitsim.engine.jit.rng.uniform`): same bits, faster.
+UniformKernel = Callable[[np.uint64, int, int, np.ndarray], np.ndarray]
 
-    def __init__(self, seed: int, rep_offset: int, n_reps: int, xp: Any = np) -> None:
+
+class Streams:
+    """Random numbers for replications ``rep_offset .. rep_offset + n_reps - 1``.
+
+    ``kernel`` (NumPy only) computes the uniforms with compiled code (the ``numba`` device):
+    the same integer arithmetic, the same bits.
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        rep_offset: int,
+        n_reps: int,
+        xp: Any = np,
+        kernel: UniformKernel | None = None,
+    ) -> None:
         if rep_offset < 0 or n_reps < 0 or rep_offset + n_reps > (1 << 32):
             raise ValueError("replication indices must lie in [0, 2**32)")
         self.seed = int(seed)
         self.xp = xp
+        self.kernel = kernel if xp is np else None
         self.n_reps = n_reps
         self._rep = xp.arange(rep_offset, rep_offset + n_reps, dtype=xp.uint64)
         with np.errstate(over="ignore"):
@@ -58,7 +75,7 @@ class Streams:
     def subset(self, rows: Any) -> Streams:
         """Return the same streams for a subset of this object's replications (batch rows)."""
         out = object.__new__(Streams)
-        out.seed, out.xp, out._keys = self.seed, self.xp, self._keys
+        out.seed, out.xp, out._keys, out.kernel = self.seed, self.xp, self._keys, self.kernel
         out._rep = self._rep[rows]
         out._rep_gamma = self._rep_gamma[rows]
         out.n_reps = int(out._rep.shape[0])
@@ -77,6 +94,9 @@ class Streams:
         xp = self.xp
         if not (0 <= day < MAX_DAYS and 0 < k <= MAX_SLOTS):
             raise ValueError("day or slot count out of range")
+        if self.kernel is not None:
+            rg = self._rep_gamma[:, 0]
+            return self.kernel(self.key(name), day * MAX_SLOTS, k, rg)
         slots = xp.arange(k, dtype=xp.uint64)
         hi = ((np.uint64(day) * np.uint64(MAX_SLOTS) + slots) << np.uint64(32)) + np.uint64(1)
         with np.errstate(over="ignore"):

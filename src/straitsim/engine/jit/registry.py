@@ -9,4 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from straitsim.engine.jit.air import air_war
+from straitsim.engine.jit.missiles import missile_strikes
+from straitsim.engine.jit.rng import uniform
+
+__all__ = ["JIT_STEPS", "uniform"]
+
 JIT_STEPS: dict[str, Callable[..., Any]] = {}
+JIT_STEPS["missile_strikes"] = missile_strikes
+JIT_STEPS["air_war"] = air_war

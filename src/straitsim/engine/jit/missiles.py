@@ -1,0 +1,299 @@
+"""Compiled missile strikes: :func:`straitsim.engine.missiles.missile_strikes`, row by row.
+
+Same model, same draws (the salvo luck comes from the same :class:`Streams`); per-base sums
+add units in unit order (the reference adds them in slot order: equal within rounding).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.missiles import CIVIL
+from straitsim.engine.params import Params
+from straitsim.engine.random import Streams
+from straitsim.engine.state import State
+
+_EPS = 1e-12
+_CONST: dict[int, tuple[Params, dict[str, np.ndarray]]] = {}
+
+
+def constants(p: Params) -> dict[str, np.ndarray]:
+    """Per-scenario arrays of the kernel (computed once per compiled scenario)."""
+    hit = _CONST.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    if len(_CONST) > 32:
+        _CONST.clear()
+    reach = np.flatnonzero(p.base_strikeable & p.land_in_range.any(axis=0))
+    out = {
+        "unit_base": np.ascontiguousarray(p.derived.ub.unit_base, dtype=np.int64),  # (P, U)
+        "host": np.ascontiguousarray(p.base_host, dtype=np.int64),
+        "is_twn": c64(p.base_host == p.i_twn),
+        "strikeable": c64(p.base_strikeable),
+        "civil": c64(p.base_kind == CIVIL),
+        "runways": c64(p.base_runways),
+        "shelters": c64(p.base_shelters),
+        "apron": c64(p.base_apron_km2),
+        "mainland": c64(p.derived.mainland),
+        "n0": c64(p.land_n0),
+        "in_range": c64(p.land_in_range),
+        "reach": np.ascontiguousarray(reach, dtype=np.int64),
+    }
+    _CONST[id(p)] = (p, out)
+    return out
+
+
+@njit
+def _safe_div(a: float, b: float, default: float) -> float:
+    return a / b if b > _EPS else default
+
+
+@njit
+def _kernel(
+    day0: bool,
+    day: float,
+    i_usa: int,
+    allied: bool,
+    n_ac: np.ndarray,
+    at_war: np.ndarray,
+    us_at_war: np.ndarray,
+    preempt: np.ndarray,
+    closed: np.ndarray,
+    land_inv: np.ndarray,
+    missiles_in: np.ndarray,
+    attacked_day: np.ndarray,
+    lost_ground: np.ndarray,
+    shock: np.ndarray,
+    luck: np.ndarray,
+    on_ground: np.ndarray,
+    us_present: np.ndarray,
+    unit_base: np.ndarray,
+    host: np.ndarray,
+    is_twn: np.ndarray,
+    strikeable: np.ndarray,
+    civil: np.ndarray,
+    runways: np.ndarray,
+    shelters: np.ndarray,
+    apron: np.ndarray,
+    mainland: np.ndarray,
+    n0: np.ndarray,
+    in_range: np.ndarray,
+    civil_find: np.ndarray,
+    rw_aim: np.ndarray,
+    opening: np.ndarray,
+    days_expend: np.ndarray,
+    suppress: np.ndarray,
+    cap: np.ndarray,
+    repair_days: np.ndarray,
+    min_salvo: np.ndarray,
+    reliability: np.ndarray,
+    defence: np.ndarray,
+    rw_share: np.ndarray,
+    lethal_area: np.ndarray,
+    p_kill: np.ndarray,
+    per_cut: np.ndarray,
+    o_n_ac: np.ndarray,
+    o_lost: np.ndarray,
+    o_closed: np.ndarray,
+    o_inv: np.ndarray,
+    o_min: np.ndarray,
+    o_att: np.ndarray,
+) -> bool:
+    P, R, U = n_ac.shape
+    B = runways.shape[0]
+    C = n0.shape[0]
+    A = at_war.shape[2]
+    any_fire = False
+    ac = np.empty(B)
+    find = np.empty(B)
+    weight = np.empty(B)
+    sent = np.empty(B)
+    defended = np.empty(B)
+    w_c = np.empty(B)
+    fire = np.empty(C)
+    struck = np.empty(A, dtype=np.bool_)
+    for p in range(P):
+        for r in range(R):
+            # aircraft on the ground at each base
+            ac[:] = 0.0
+            for u in range(U):
+                ac[unit_base[p, u]] += n_ac[p, r, u] * on_ground[u]
+            us_war = us_at_war[p, r]
+            pre = preempt[p, r] > 0.5
+            cf = civil_find[p, r]
+            for b in range(B):
+                hw = at_war[p, r, host[b]]
+                usp = us_present[p, b]
+                us_ops = usp and us_war
+                t = is_twn[b] > 0.0 or (allied and (us_ops or hw or (usp and pre)))
+                t = t and strikeable[b] > 0.0
+                find[b] = 1.0 - civil[b] * (1.0 - cf)
+                found = ac[b] * find[b]
+                w = found + rw_aim[p, r] * (runways[b] - closed[p, r, b])
+                weight[b] = w if t else 0.0
+                defended[b] = 1.0 if (hw or us_ops) else 0.0
+            # fire per class, capped by launchers, scaled by the launch capacity left
+            m = 0.0
+            for b in range(B):
+                m += missiles_in[p, r, b] * mainland[b]
+            left = math.exp(-suppress[p, r] * m)
+            tot_fire = 0.0
+            for c in range(C):
+                if day0:
+                    want = n0[c] * opening[p, r]
+                else:
+                    want = n0[c] * (1.0 - opening[p, r]) / days_expend[p, r]
+                fire[c] = min(want, land_inv[p, r, c])
+                tot_fire += fire[c]
+            scale = min(1.0, _safe_div(cap[p, r], tot_fire, 1.0)) * left
+            for c in range(C):
+                fire[c] = fire[c] * scale
+                if fire[c] > 0.0:
+                    any_fire = True
+            # split each class over the targets in range; drop allotments under a salvo
+            sent[:] = 0.0
+            ms = min_salvo[p, r]
+            for c in range(C):
+                tot = 0.0
+                for b in range(B):
+                    w_c[b] = weight[b] * in_range[c, b]
+                    tot += w_c[b]
+                f_c = fire[c] if tot > 0.0 else 0.0
+                o_inv[p, r, c] = land_inv[p, r, c] - f_c
+                k1 = _safe_div(f_c, tot, 0.0)
+                tot2 = 0.0
+                for b in range(B):
+                    if w_c[b] * k1 >= ms:
+                        tot2 += w_c[b]
+                if tot2 > 0.0:
+                    k2 = _safe_div(f_c, tot2, 0.0)
+                    for b in range(B):
+                        if w_c[b] * k1 >= ms:
+                            sent[b] += w_c[b] * k2
+                else:
+                    for b in range(B):
+                        sent[b] += w_c[b] * k1
+            # arrivals, airbase attack, runways
+            rel = reliability[p, r]
+            dfc = defence[p, r]
+            sh = shock[p, r]
+            rw = rw_share[p, r]
+            la = lethal_area[p, r]
+            pk = p_kill[p, r]
+            repair = math.exp(-1.0 / repair_days[p, r])
+            for a in range(A):
+                struck[a] = False
+            for b in range(B):
+                arrive = sent[b] * rel * (1.0 - dfc * defended[b]) * luck[r, b] * sh
+                o_min[p, r, b] = missiles_in[p, r, b] + arrive
+                n = ac[b] * find[b]
+                m_air = arrive * (1.0 - rw)
+                sheltered = min(n, shelters[b])
+                f_open = _safe_div(n - sheltered, n, 0.0)
+                m_open = m_air * f_open
+                m_shel = m_air - m_open
+                kill_open = 1.0 - math.exp(-m_open * la / apron[b])
+                kill_shel = 1.0 - math.exp(-m_shel * pk / max(shelters[b], 1.0))
+                share = f_open * kill_open + (1.0 - f_open) * kill_shel
+                # reuse `weight` for the share of the base's aircraft killed
+                weight[b] = share * find[b]
+                cl = min(runways[b], closed[p, r, b] + arrive * rw / per_cut[p, r])
+                o_closed[p, r, b] = cl * repair
+                if sent[b] > 0.0:
+                    struck[host[b]] = True
+                    if us_present[p, b]:
+                        struck[i_usa] = True
+            for u in range(U):
+                lost = n_ac[p, r, u] * (weight[unit_base[p, u]] * on_ground[u])
+                o_n_ac[p, r, u] = n_ac[p, r, u] - lost
+                o_lost[p, r, u] = lost_ground[p, r, u] + lost
+            for a in range(A):
+                old = attacked_day[p, r, a]
+                o_att[p, r, a] = day if (struck[a] and math.isinf(old)) else old
+    return any_fire
+
+
+def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
+    """Run :func:`straitsim.engine.missiles.missile_strikes` compiled (same result, 1e-9)."""
+    k = constants(p)
+    n_ac = c64(s["n_ac"])
+    P, R, U = n_ac.shape
+    B = k["runways"].shape[0]
+    on_ground = c64((p.unit_arrival <= day) & ~p.unit_carrier)
+    us_units = (p.unit_actor == p.i_usa) & (p.unit_arrival <= day) & ~p.unit_carrier
+    us_present = np.zeros((P, B), dtype=np.bool_)
+    for q in range(P):
+        np.logical_or.at(us_present[q], k["unit_base"][q], (p.unit_avail[q] * us_units) > 0)
+    luck = np.ones((R, B))
+    reach = k["reach"]
+    if reach.size:
+        luck[:, reach] = rng.lognormal("missiles", day, int(reach.size), v["salvo_sigma"])
+    cap = pr(v["prc_land_launchers"], P, R) * pr(v["prc_launcher_salvos_per_day"], P, R)
+    preempt = pr(s.get("prc_preempt", 0.0), P, R)
+    closed = c64(s["closed"])
+    out = {
+        "n_ac": np.empty_like(n_ac),
+        "lost_ground": np.empty_like(n_ac),
+        "closed": np.empty_like(closed),
+        "land_inv": np.empty((P, R, k["n0"].shape[0])),
+        "missiles_in": np.empty((P, R, B)),
+        "attacked_day": np.empty(s["attacked_day"].shape),
+    }
+    any_fire = _kernel(
+        day == 0,
+        float(day),
+        int(p.i_usa),
+        bool(v.get("strike_allied_bases", 1.0)),
+        n_ac,
+        np.ascontiguousarray(s["at_war"], dtype=np.bool_),
+        np.ascontiguousarray(np.broadcast_to(s["us_at_war"], (P, R)), dtype=np.bool_),
+        preempt,
+        closed,
+        c64(s["land_inv"]),
+        c64(s["missiles_in"]),
+        c64(s["attacked_day"]),
+        c64(s["lost_ground"]),
+        pr(s.get("shock_prc", 1.0), P, R),
+        luck,
+        on_ground,
+        us_present,
+        k["unit_base"],
+        k["host"],
+        k["is_twn"],
+        k["strikeable"],
+        k["civil"],
+        k["runways"],
+        k["shelters"],
+        k["apron"],
+        k["mainland"],
+        k["n0"],
+        k["in_range"],
+        pr(v["civil_find_share"], P, R),
+        pr(v["runway_aim_weight"], P, R),
+        pr(v["prc_opening_salvo_share"], P, R),
+        pr(v["prc_missile_days_to_expend"], P, R),
+        pr(v["launcher_suppression_per_missile"], P, R),
+        cap,
+        pr(v["dur_runway_repair_days"], P, R),
+        pr(v["min_salvo_per_base"], P, R),
+        pr(v["missile_reliability"], P, R),
+        pr(v["base_missile_defence"], P, R),
+        pr(v["runway_target_share"], P, R),
+        pr(v["lethal_area_km2"], P, R),
+        pr(v["p_kill_shelter"], P, R),
+        pr(v["missiles_per_runway_cut"], P, R),
+        out["n_ac"],
+        out["lost_ground"],
+        out["closed"],
+        out["land_inv"],
+        out["missiles_in"],
+        out["attacked_day"],
+    )
+    if not any_fire:  # as the reference: only the runway repairs
+        repair = np.exp(-1.0 / pr(v["dur_runway_repair_days"], P, R))
+        return {"closed": s["closed"] * repair[..., None]}
+    return out

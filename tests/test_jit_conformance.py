@@ -1,0 +1,150 @@
+"""The compiled engine (``device="numba"``) computes the NumPy reference's model.
+
+Each compiled step (:data:`straitsim.engine.jit.registry.JIT_STEPS`) is run beside its NumPy
+step on the same mid-campaign states (captured with the campaign's ``before_step`` hook) of
+several cases that exercise different branches (roles, late US entry, strikes on the mainland,
+civilian airports, winter weather); every returned array must agree within 1e-9 (relative or
+absolute). Then whole campaigns on both devices must give the same outcome category for every
+replication and every float output within 1e-9. The compiled uniforms must equal the NumPy
+ones bit for bit.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from straitsim.analysis.run import load_scenario  # noqa: E402
+from straitsim.engine.backend import array_module  # noqa: E402
+from straitsim.engine.campaign import STEPS, Campaign, Event  # noqa: E402
+from straitsim.engine.jit.registry import JIT_STEPS, uniform  # noqa: E402
+from straitsim.engine.random import Streams  # noqa: E402
+from straitsim.errors import UserError  # noqa: E402
+from straitsim.runners.local import simulate  # noqa: E402
+from straitsim.scenario.compile import compile_params  # noqa: E402
+from straitsim.scenario.schema import Scenario  # noqa: E402
+
+TOL = 1e-9
+SEED = 11
+# roles varied as profiles of one batch; parameters and the season as scenarios of their own
+PROFILES = [{}, {"JPN": "neutral"}, {"USA": "none"}]
+SETS = {
+    "base": [],
+    "late-us": ["us_entry_delay_days=14"],
+    "mainland": ["us_strikes_mainland=1"],
+    "civil": ["civil_airports_access=1"],
+}
+
+
+def _scenario(case: str) -> Scenario:
+    if case == "winter":
+        return load_scenario("csis-2026", None, []).model_copy(update={"launch_month": 1})
+    return load_scenario("csis-2026", None, SETS[case])
+
+
+CASES = [*SETS, "winter"]
+
+
+def _close(a: Any, b: Any) -> bool:
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape:
+        x, y = np.broadcast_arrays(x, y)
+    return bool(np.allclose(x, y, rtol=TOL, atol=TOL, equal_nan=True))
+
+
+def test_every_compiled_step_has_a_numpy_step() -> None:
+    names = dict(STEPS)
+    assert JIT_STEPS, "no compiled step registered"
+    assert set(JIT_STEPS) <= set(names)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_compiled_steps_equal_numpy_steps(case: str) -> None:
+    p = compile_params(_scenario(case), PROFILES, 14)
+    reference = dict(STEPS)
+    n_reps = 48
+    checked: dict[str, int] = {}
+    bad: list[str] = []
+
+    def compare(ev: Event) -> None:
+        if ev.step not in JIT_STEPS:
+            return
+        state = dict(ev.state)
+        want = reference[ev.step](state, p, ev.v, ev.day, Streams(SEED, 0, n_reps).subset(ev.rows))
+        got = JIT_STEPS[ev.step](state, p, ev.v, ev.day, Streams(SEED, 0, n_reps).subset(ev.rows))
+        if set(want) != set(got):
+            bad.append(f"{ev.step} day {ev.day}: keys {sorted(want)} != {sorted(got)}")
+            return
+        for k in want:
+            if not _close(want[k], got[k]):
+                bad.append(f"{ev.step} day {ev.day}: {k} differs")
+        checked[ev.step] = checked.get(ev.step, 0) + 1
+
+    c = Campaign(p)
+    c.before_step.append(compare)
+    c.run(n_reps, SEED)
+    assert not bad, "\n".join(bad[:20])
+    assert set(checked) == set(JIT_STEPS)  # every compiled step was compared, on several days
+    assert min(checked.values()) >= 3
+
+
+def _float_outputs(t: Any) -> dict[str, np.ndarray]:
+    out = {"decided_day": t.decided_day, "spent": t.spent}
+    out.update({f"trace:{k}": a for k, a in t.traces.items()})
+    for country, metrics in t.losses.items():
+        out.update({f"loss:{country}:{m}": a for m, a in metrics.items()})
+    out.update(
+        {
+            f"extra:{k}": a
+            for k, a in t.extra.items()
+            if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+        }
+    )
+    return out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_whole_campaign_same_on_both_devices(case: str) -> None:
+    sc = _scenario(case)
+    ref = simulate(sc, 96, SEED, PROFILES, workers=1)
+    fast = simulate(sc, 96, SEED, PROFILES, workers=1, device="numba")
+    np.testing.assert_array_equal(ref.outcome, fast.outcome)
+    a, b = _float_outputs(ref), _float_outputs(fast)
+    assert set(a) == set(b)
+    differ = [k for k in a if not _close(a[k], b[k])]
+    assert not differ, differ
+
+
+def test_compiled_device_is_chunk_invariant() -> None:
+    sc = _scenario("base")
+    whole = simulate(sc, 96, SEED, device="numba", workers=1)
+    parts = simulate(sc, 96, SEED, device="numba", workers=1, chunk_size=40)
+    np.testing.assert_array_equal(whole.outcome, parts.outcome)
+    for k, a in _float_outputs(whole).items():
+        np.testing.assert_array_equal(a, _float_outputs(parts)[k], err_msg=k)
+
+
+@pytest.mark.parametrize(("day", "k"), [(0, 1), (3, 7), (35, 64), (4095, 4096)])
+def test_compiled_uniforms_equal_numpy_bit_for_bit(day: int, k: int) -> None:
+    a = Streams(5, 1000, 300)
+    b = Streams(5, 1000, 300, kernel=uniform)
+    assert a.uniform("air", day, k).tobytes() == b.uniform("air", day, k).tobytes()
+    rows = np.arange(0, 300, 7)
+    x, y = a.subset(rows).normal("missiles", day, k), b.subset(rows).normal("missiles", day, k)
+    assert x.tobytes() == y.tobytes()
+
+
+def test_unknown_device_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="cpu, numba or gpu"):
+        simulate(_scenario("base"), 8, 0, device="tpu")
+
+
+def test_missing_numba_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba now raises ImportError
+    with pytest.raises(UserError, match=r"straitsim\[fast\]"):
+        array_module("numba")
