@@ -9,7 +9,8 @@ benchmark, so the ratio holds even on a loaded machine where absolute figures dr
 
 ``--scale 0.1`` shrinks every replication count tenfold for a quick look (the targets are
 judged at scale 1); ``--only roles,web`` picks benchmarks; ``--break-even`` measures where a
-warm pool starts to pay; ``--json FILE`` also writes the figures as JSON.
+warm pool starts to pay; ``--json FILE`` also writes the figures as JSON; ``--device numba``
+runs the engine benchmark on the compiled engine (default ``cpu``, the NumPy reference).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 YARDSTICK = HERE.parent.parent / "shared" / "bench" / "numpy_ceiling.py"
+DEVICE = ["cpu"]  # the engine benchmark's device (--device)
 
 
 @dataclass
@@ -49,7 +51,8 @@ def engine(scale: float) -> Callable[[int], Any]:
     from straitsim.runners.local import simulate
 
     sc, reps = ss.load_scenario("csis-2026"), _reps(10_000, scale, 500)
-    return lambda seed: simulate(sc, reps, seed)
+    device = DEVICE[0]
+    return lambda seed: simulate(sc, reps, seed, device=device)
 
 
 def roles(scale: float) -> Callable[[int], Any]:
@@ -236,14 +239,18 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated: " + ",".join(KEYS))
     ap.add_argument("--break-even", action="store_true", help="in process vs pool, by reps")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument(
+        "--device", default="cpu", help="the engine benchmark's device: cpu (NumPy) or numba"
+    )
     args = ap.parse_args()
+    DEVICE[0] = args.device
     if args.quick:
         args.scale, args.repeat = 0.1, 1
     ceiling = load_yardstick()
     chosen = [b for k, b in zip(KEYS, BENCHES, strict=True) if not args.only or k in args.only]
     n = args.workers
     print(
-        f"scale {args.scale:g}, median of {args.repeat}, 1 vs {n} workers, "
+        f"scale {args.scale:g}, median of {args.repeat}, 1 vs {n} workers, device {args.device}, "
         f"{available_cores()} cores, load {os.getloadavg()[0]:.1f}\n"
         "rate: profile-replications/s; x: rate / yardstick rate (plain NumPy, one core), by\n"
         "wall time (the issue's figure: moves with the machine's load) and by CPU time of this\n"
@@ -288,6 +295,7 @@ def main() -> None:
     doc: dict[str, Any] = {
         "scale": args.scale,
         "repeat": args.repeat,
+        "device": args.device,
         "load": os.getloadavg(),
         "results": results,
     }
