@@ -49,7 +49,7 @@ from straitsim.engine.missiles import missile_strikes
 from straitsim.engine.navy import counter_navy
 from straitsim.engine.outcome import outcome
 from straitsim.engine.params import Params, Values, check_fixed
-from straitsim.engine.random import Streams, UniformKernel
+from straitsim.engine.random import DrawKernels, Streams
 from straitsim.engine.state import PERSISTENT, UNDECIDED, State, initial_state, sample_values
 from straitsim.engine.submarines import submarine_war
 from straitsim.engine.trajectory import TraceRecorder, Trajectory, build_trajectory, check_finite
@@ -116,11 +116,11 @@ def jit_steps() -> tuple[tuple[str, Step], ...]:
     return tuple((name, JIT_STEPS.get(name, step)) for name, step in STEPS)
 
 
-def jit_uniform() -> UniformKernel:
-    """Return the compiled uniform generator (same bits as the NumPy one). Needs numba."""
-    from straitsim.engine.jit.registry import uniform  # optional: numba, the `fast` extra
+def jit_draws() -> DrawKernels:
+    """Return the compiled random draws (the same uniforms as the NumPy ones). Needs numba."""
+    from straitsim.engine.jit.registry import KERNELS  # optional: numba, the `fast` extra
 
-    return uniform
+    return KERNELS
 
 
 class Campaign:
@@ -130,11 +130,11 @@ class Campaign:
         self,
         p: Params,
         steps: Sequence[tuple[str, Step]] = STEPS,
-        uniform: UniformKernel | None = None,
+        draws: DrawKernels | None = None,
     ) -> None:
         self.p = p
         self.steps = list(steps)
-        self.uniform = uniform  # compiled uniforms (same bits), or None: NumPy
+        self.draws = draws  # compiled random draws (the same uniforms), or None: NumPy
         self.before_step: list[Hook] = []
         self.after_step: list[Hook] = []
         self.on_decision: list[Hook] = []
@@ -148,7 +148,7 @@ class Campaign:
         """
         p = self.p
         check_fixed(p)
-        rng = Streams(seed, rep_offset, n_reps, xp, self.uniform)
+        rng = Streams(seed, rep_offset, n_reps, xp, self.draws)
         v_all = sample_values(p, rng)
         v = v_all
         s = initial_state(p, n_reps, xp)
@@ -218,7 +218,7 @@ def simulate(
     ``on_day(day)`` is called after each simulated day (progress reporting). ``compiled``
     runs the compiled steps (:func:`jit_steps`, the ``numba`` device) where they exist.
     """
-    c = Campaign(p, jit_steps(), jit_uniform()) if compiled else Campaign(p)
+    c = Campaign(p, jit_steps(), jit_draws()) if compiled else Campaign(p)
     if on_day is not None:
         c.after_day.append(lambda ev: on_day(ev.day))
     return c.run(n_reps, seed, rep_offset, xp)

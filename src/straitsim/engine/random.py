@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,15 +42,26 @@ def _stream_key(seed: int, name: str) -> np.uint64:
     return np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
 
 
-# A compiled uniform generator (:func:`straitsim.engine.jit.rng.uniform`): same bits, faster.
-UniformKernel = Callable[[np.uint64, int, int, np.ndarray], np.ndarray]
+# A compiled generator: (stream key, day x MAX_SLOTS, k, (R,) rep x GAMMA) -> (R, k) draws.
+DrawKernel = Callable[[np.uint64, int, int, np.ndarray], np.ndarray]
+
+
+class DrawKernels(NamedTuple):
+    """Compiled draws (:data:`straitsim.engine.jit.rng.KERNELS`).
+
+    The same uniforms bit for bit, and normals by the same Box-Muller formula (equal within
+    a few units in the last place: the C library's logarithm and sines).
+    """
+
+    uniform: DrawKernel
+    normal: DrawKernel
 
 
 class Streams:
     """Random numbers for replications ``rep_offset .. rep_offset + n_reps - 1``.
 
-    ``kernel`` (NumPy only) computes the uniforms with compiled code (the ``numba`` device):
-    the same integer arithmetic, the same bits.
+    ``kernel`` (NumPy only) computes the draws with compiled code (the ``numba`` device):
+    the same integer arithmetic, the same uniforms.
     """
 
     def __init__(
@@ -59,7 +70,7 @@ class Streams:
         rep_offset: int,
         n_reps: int,
         xp: Any = np,
-        kernel: UniformKernel | None = None,
+        kernel: DrawKernels | None = None,
     ) -> None:
         if rep_offset < 0 or n_reps < 0 or rep_offset + n_reps > (1 << 32):
             raise ValueError("replication indices must lie in [0, 2**32)")
@@ -95,8 +106,7 @@ class Streams:
         if not (0 <= day < MAX_DAYS and 0 < k <= MAX_SLOTS):
             raise ValueError("day or slot count out of range")
         if self.kernel is not None:
-            rg = self._rep_gamma[:, 0]
-            return self.kernel(self.key(name), day * MAX_SLOTS, k, rg)
+            return self.kernel.uniform(self.key(name), day * MAX_SLOTS, k, self._rep_gamma[:, 0])
         slots = xp.arange(k, dtype=xp.uint64)
         hi = ((np.uint64(day) * np.uint64(MAX_SLOTS) + slots) << np.uint64(32)) + np.uint64(1)
         with np.errstate(over="ignore"):
@@ -111,6 +121,10 @@ class Streams:
     def normal(self, name: str, day: int, k: int = 1) -> Any:
         """Draw standard normals, shape ``(n_reps, k)``: Box-Muller, two per pair of uniforms."""
         xp = self.xp
+        if self.kernel is not None:
+            if not (0 <= day < MAX_DAYS and 0 < k <= MAX_SLOTS):
+                raise ValueError("day or slot count out of range")
+            return self.kernel.normal(self.key(name), day * MAX_SLOTS, k, self._rep_gamma[:, 0])
         m = (k + 1) // 2
         u = self.uniform(name, day, 2 * m)
         r = xp.sqrt(-2.0 * xp.log(u[:, :m]))

@@ -191,14 +191,18 @@ def _kernel(
                 arrive = sent[b] * rel * (1.0 - dfc * defended[b]) * luck[r, b] * sh
                 o_min[p, r, b] = missiles_in[p, r, b] + arrive
                 n = ac[b] * find[b]
-                m_air = arrive * (1.0 - rw)
-                sheltered = min(n, shelters[b])
-                f_open = _safe_div(n - sheltered, n, 0.0)
-                m_open = m_air * f_open
-                m_shel = m_air - m_open
-                kill_open = 1.0 - math.exp(-m_open * la / apron[b])
-                kill_shel = 1.0 - math.exp(-m_shel * pk / max(shelters[b], 1.0))
-                share = f_open * kill_open + (1.0 - f_open) * kill_shel
+                # the kill share: exactly 0 without missiles, and unused without aircraft
+                # found (apron > 0: a finite share), so those skip the exponentials
+                share = 0.0
+                if (arrive != 0.0 and n != 0.0) or not apron[b] > 0.0:
+                    m_air = arrive * (1.0 - rw)
+                    sheltered = min(n, shelters[b])
+                    f_open = _safe_div(n - sheltered, n, 0.0)
+                    m_open = m_air * f_open
+                    m_shel = m_air - m_open
+                    kill_open = 1.0 - math.exp(-m_open * la / apron[b])
+                    kill_shel = 1.0 - math.exp(-m_shel * pk / max(shelters[b], 1.0))
+                    share = f_open * kill_open + (1.0 - f_open) * kill_shel
                 # reuse `weight` for the share of the base's aircraft killed
                 weight[b] = share * find[b]
                 cl = min(runways[b], closed[p, r, b] + arrive * rw / per_cut[p, r])

@@ -11,9 +11,9 @@ from typing import Any
 
 from straitsim.engine.jit.air import air_war
 from straitsim.engine.jit.missiles import missile_strikes
-from straitsim.engine.jit.rng import uniform
+from straitsim.engine.jit.rng import KERNELS
 
-__all__ = ["JIT_STEPS", "uniform"]
+__all__ = ["JIT_STEPS", "KERNELS"]
 
 JIT_STEPS: dict[str, Callable[..., Any]] = {}
 JIT_STEPS["missile_strikes"] = missile_strikes
