@@ -40,7 +40,12 @@ def constants(p: Params) -> dict[str, np.ndarray]:
         "apron": c64(p.base_apron_km2),
         "mainland": c64(p.derived.mainland),
         "n0": c64(p.land_n0),
-        "in_range": c64(p.land_in_range),
+        # bases in range of each class (weight x 1.0; the others weigh 0 and add nothing), as
+        # index lists: class c's are rb[rs[c]:rs[c + 1]]
+        "rb": np.ascontiguousarray(
+            np.flatnonzero(p.land_in_range.ravel()) % p.land_in_range.shape[1]
+        ),
+        "rs": np.concatenate([[0], np.cumsum(p.land_in_range.sum(axis=1))]).astype(np.int64),
         "reach": np.ascontiguousarray(reach, dtype=np.int64),
     }
     _CONST[id(p)] = (p, out)
@@ -81,7 +86,8 @@ def _kernel(
     apron: np.ndarray,
     mainland: np.ndarray,
     n0: np.ndarray,
-    in_range: np.ndarray,
+    rb: np.ndarray,
+    rs: np.ndarray,
     civil_find: np.ndarray,
     rw_aim: np.ndarray,
     opening: np.ndarray,
@@ -113,7 +119,6 @@ def _kernel(
     weight = np.empty(B)
     sent = np.empty(B)
     defended = np.empty(B)
-    w_c = np.empty(B)
     fire = np.empty(C)
     struck = np.empty(A, dtype=np.bool_)
     for p in range(P):
@@ -158,25 +163,29 @@ def _kernel(
             sent[:] = 0.0
             ms = min_salvo[p, r]
             for c in range(C):
+                # only the bases in range (the others have zero weight: they add nothing)
                 tot = 0.0
-                for b in range(B):
-                    w_c[b] = weight[b] * in_range[c, b]
-                    tot += w_c[b]
+                for i in range(rs[c], rs[c + 1]):
+                    tot += weight[rb[i]]
                 f_c = fire[c] if tot > 0.0 else 0.0
                 o_inv[p, r, c] = land_inv[p, r, c] - f_c
+                if f_c == 0.0:  # nothing sent: every allotment is zero
+                    continue
                 k1 = _safe_div(f_c, tot, 0.0)
                 tot2 = 0.0
-                for b in range(B):
-                    if w_c[b] * k1 >= ms:
-                        tot2 += w_c[b]
+                for i in range(rs[c], rs[c + 1]):
+                    w = weight[rb[i]]
+                    if w * k1 >= ms:
+                        tot2 += w
                 if tot2 > 0.0:
                     k2 = _safe_div(f_c, tot2, 0.0)
-                    for b in range(B):
-                        if w_c[b] * k1 >= ms:
-                            sent[b] += w_c[b] * k2
+                    for i in range(rs[c], rs[c + 1]):
+                        w = weight[rb[i]]
+                        if w * k1 >= ms:
+                            sent[rb[i]] += w * k2
                 else:
-                    for b in range(B):
-                        sent[b] += w_c[b] * k1
+                    for i in range(rs[c], rs[c + 1]):
+                        sent[rb[i]] += weight[rb[i]] * k1
             # arrivals, airbase attack, runways
             rel = reliability[p, r]
             dfc = defence[p, r]
@@ -200,9 +209,12 @@ def _kernel(
                     f_open = _safe_div(n - sheltered, n, 0.0)
                     m_open = m_air * f_open
                     m_shel = m_air - m_open
-                    kill_open = 1.0 - math.exp(-m_open * la / apron[b])
-                    kill_shel = 1.0 - math.exp(-m_shel * pk / max(shelters[b], 1.0))
-                    share = f_open * kill_open + (1.0 - f_open) * kill_shel
+                    # each term only where its weight is not zero (the other is finite)
+                    if f_open != 0.0:
+                        share = f_open * (1.0 - math.exp(-m_open * la / apron[b]))
+                    if f_open != 1.0:
+                        kill_shel = 1.0 - math.exp(-m_shel * pk / max(shelters[b], 1.0))
+                        share = share + (1.0 - f_open) * kill_shel
                 # reuse `weight` for the share of the base's aircraft killed
                 weight[b] = share * find[b]
                 cl = min(runways[b], closed[p, r, b] + arrive * rw / per_cut[p, r])
@@ -275,7 +287,8 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["apron"],
         k["mainland"],
         k["n0"],
-        k["in_range"],
+        k["rb"],
+        k["rs"],
         pr(v["civil_find_share"], P, R),
         pr(v["runway_aim_weight"], P, R),
         pr(v["prc_opening_salvo_share"], P, R),
