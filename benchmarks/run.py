@@ -154,7 +154,8 @@ def timed(
 
     with execute.workers(n_workers):
         # the workers start and run the engine before timing (their start is --break-even's)
-        execute.warm_up(n_workers, compile_params(load_scenario("csis-2026"), None, 5))
+        p = compile_params(load_scenario("csis-2026"), None, 5)
+        execute.warm_up(n_workers, p, compiled=DEVICE[0] == "numba")
         warm(next(SEEDS))
         times, cpus, lanes = [], [], 0
         for _ in range(repeat):

@@ -286,17 +286,19 @@ def lanes_simulated() -> int:
     return _lanes[0]
 
 
-def warm_up(workers: Workers = None, params: Params | None = None) -> int:
+def warm_up(workers: Workers = None, params: Params | None = None, compiled: bool = False) -> int:
     """Start the pool now (a server at start-up), so the first request pays no start-up.
 
     With ``params``, return only once every worker has started and simulated a few
-    replications of them (benchmarks: no start-up inside the timing).
+    replications of them (benchmarks: no start-up inside the timing); ``compiled``: with the
+    compiled steps, so the workers have loaded them too.
     """
     n = resolve_workers(workers)
     if n > 1:
         pool = get_pool(n)
         if params is not None:
-            for fut in [pool.submit(run_chunk, params, 8, 0, 8 * i) for i in range(2 * n)]:
+            futs = [pool.submit(run_chunk, params, 8, 0, 8 * i, compiled) for i in range(2 * n)]
+            for fut in futs:
                 fut.result()
     return n
 
