@@ -50,7 +50,7 @@ class DrawKernels(NamedTuple):
     """Compiled draws (:data:`straitsim.engine.jit.rng.KERNELS`).
 
     The same uniforms bit for bit, and normals by the same Box-Muller formula (equal within
-    a few units in the last place: the C library's logarithm and sines).
+    about 1e-15: the C library's logarithm, sines of the exact angle).
     """
 
     uniform: DrawKernel
