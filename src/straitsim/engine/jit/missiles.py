@@ -173,16 +173,15 @@ def _kernel(
                     continue
                 k1 = _safe_div(f_c, tot, 0.0)
                 tot2 = 0.0
+                # branch-free (adding an exact 0.0 where an allotment is dropped)
                 for i in range(rs[c], rs[c + 1]):
                     w = weight[rb[i]]
-                    if w * k1 >= ms:
-                        tot2 += w
+                    tot2 += w if w * k1 >= ms else 0.0
                 if tot2 > 0.0:
                     k2 = _safe_div(f_c, tot2, 0.0)
                     for i in range(rs[c], rs[c + 1]):
                         w = weight[rb[i]]
-                        if w * k1 >= ms:
-                            sent[rb[i]] += w * k2
+                        sent[rb[i]] += w * k2 if w * k1 >= ms else 0.0
                 else:
                     for i in range(rs[c], rs[c + 1]):
                         sent[rb[i]] += weight[rb[i]] * k1
