@@ -193,21 +193,22 @@ def decide(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> St
         "outcome": np.empty((P, R), dtype=np.int8),
         "decided_day": np.empty((P, R)),
     }
-    _kernel(
+    kernel: Any = _kernel  # called with the state fields and values unpacked, in order
+    kernel(
         float(day),
         bool(day >= start + 1 or last),
         bool(last),
         k["amph"],
         k["n0"],
         c64(s["ships"]),
-        *(pr(s[f], P, R) for f in _STATE),
+        *[pr(s[f], P, R) for f in _STATE],
         np.ascontiguousarray(s["verdict"], dtype=np.int8),
         pr(s["verdict_day"], P, R),
         c64(s["settle_ref"]),
         pr(s["settle_n"], P, R),
         np.ascontiguousarray(s["outcome"], dtype=np.int8),
         pr(s["decided_day"], P, R),
-        *(pr(v[name], P, R) for name in _VALUES),
+        *[pr(v[name], P, R) for name in _VALUES],
         *out.values(),
     )
     return out
