@@ -230,8 +230,8 @@ def _freeze(old: State, s: State, xp: Any) -> State:
     if not bool(frozen.any()):
         return s
     for k in PERSISTENT + FROZEN_DAILY:
-        if k not in old or k not in s or isinstance(s[k], float):
-            continue
+        if k not in old or k not in s or isinstance(s[k], float) or s[k] is old[k]:
+            continue  # (the same array: unchanged today)
         a = s[k]
         f = frozen.reshape(frozen.shape + (1,) * (a.ndim - 2))
         s[k] = xp.where(f, old[k], a)

@@ -22,9 +22,15 @@ def njit(f: F) -> F:
 
 def pr(x: Any, P: int, R: int) -> np.ndarray:
     """Return a value (scalar, (R,), (1, R) or (P, R)) as a C-contiguous float64 (P, R) array."""
+    if isinstance(x, float | int):
+        return np.full((P, R), float(x))
     a = np.asarray(x, dtype=np.float64)
+    if a.shape == (P, R) and a.flags.c_contiguous:
+        return a
     if a.ndim == 1:
         a = a[None, :]
+    if P == 1 and a.shape == (1, R):
+        return np.ascontiguousarray(a)
     return np.ascontiguousarray(np.broadcast_to(a, (P, R)))
 
 
