@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.jit.common import c64, njit, pr, square_step
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -44,27 +43,6 @@ def constants(p: Params) -> dict[str, np.ndarray]:
 @njit
 def _safe_div(a: float, b: float, default: float) -> float:
     return a / b if b > _EPS else default
-
-
-@njit
-def _square_step(x: float, y: float, a: float, b: float) -> tuple[float, float]:
-    """:func:`straitsim.engine.laws.square_step` for one pair, ``dt`` = 1."""
-    a = max(a, _EPS)
-    b = max(b, _EPS)
-    r = min(math.sqrt(a * b) * 1.0, 50.0)
-    ch, sh = math.cosh(r), math.sinh(r)
-    x1 = x * ch - y * math.sqrt(b / a) * sh
-    y1 = y * ch - x * math.sqrt(a / b) * sh
-    inv = a * x * x - b * y * y
-    x_wins = y1 <= 0
-    y_wins = x1 <= 0
-    x_end = math.sqrt(max(inv, 0.0) / a) if x_wins else x1
-    y_end = math.sqrt(max(-inv, 0.0) / b) if y_wins else y1
-    if y_wins:
-        x_end = 0.0
-    if x_wins:
-        y_end = 0.0
-    return min(max(x_end, 0.0), x), min(max(y_end, 0.0), y)
 
 
 @njit
@@ -141,7 +119,7 @@ def _kernel(
             qy = _safe_div(QY, Y, 1.0)
             a = k_air[p, r] * qx / qy * noise[r, 0]
             b = k_air[p, r] * qy / qx * noise[r, 1]
-            x1, y1 = _square_step(X, Y, a, b)
+            x1, y1 = square_step(X, Y, a, b)
             lx = _safe_div(X - x1, X, 0.0)
             ly = _safe_div(Y - y1, Y, 0.0)
             h6 = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -37,3 +38,33 @@ def pr(x: Any, P: int, R: int) -> np.ndarray:
 def c64(x: Any) -> np.ndarray:
     """Return an array as C-contiguous float64 (no copy when it already is)."""
     return np.ascontiguousarray(x, dtype=np.float64)
+
+
+_EPS = 1e-12
+
+
+@njit
+def safe_div(a: float, b: float, default: float) -> float:
+    """:func:`straitsim.engine.common.safe_div` for one pair: ``a / b`` where ``b > 1e-12``."""
+    return a / b if b > _EPS else default
+
+
+@njit
+def square_step(x: float, y: float, a: float, b: float) -> tuple[float, float]:
+    """:func:`straitsim.engine.laws.square_step` for one pair of forces, ``dt`` = 1."""
+    a = max(a, _EPS)
+    b = max(b, _EPS)
+    r = min(math.sqrt(a * b) * 1.0, 50.0)
+    ch, sh = math.cosh(r), math.sinh(r)
+    x1 = x * ch - y * math.sqrt(b / a) * sh
+    y1 = y * ch - x * math.sqrt(a / b) * sh
+    inv = a * x * x - b * y * y
+    x_wins = y1 <= 0
+    y_wins = x1 <= 0
+    x_end = math.sqrt(max(inv, 0.0) / a) if x_wins else x1
+    y_end = math.sqrt(max(-inv, 0.0) / b) if y_wins else y1
+    if y_wins:
+        x_end = 0.0
+    if x_wins:
+        y_end = 0.0
+    return min(max(x_end, 0.0), x), min(max(y_end, 0.0), y)
