@@ -11,6 +11,7 @@ from typing import Any
 
 from straitsim.engine.jit.air import air_war
 from straitsim.engine.jit.ground import ground_war
+from straitsim.engine.jit.landing import landing
 from straitsim.engine.jit.missiles import missile_strikes
 from straitsim.engine.jit.outcome import decide
 from straitsim.engine.jit.rng import KERNELS
@@ -20,5 +21,6 @@ __all__ = ["JIT_STEPS", "KERNELS"]
 JIT_STEPS: dict[str, Callable[..., Any]] = {}
 JIT_STEPS["missile_strikes"] = missile_strikes
 JIT_STEPS["air_war"] = air_war
+JIT_STEPS["landing"] = landing
 JIT_STEPS["ground_war"] = ground_war
 JIT_STEPS["outcome"] = decide
