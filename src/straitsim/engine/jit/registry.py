@@ -12,15 +12,21 @@ from typing import Any
 from straitsim.engine.jit.air import air_war
 from straitsim.engine.jit.ground import ground_war
 from straitsim.engine.jit.landing import landing
+from straitsim.engine.jit.maritime import maritime_strike
 from straitsim.engine.jit.missiles import missile_strikes
+from straitsim.engine.jit.navy import counter_navy
 from straitsim.engine.jit.outcome import decide
 from straitsim.engine.jit.rng import KERNELS
+from straitsim.engine.jit.submarines import submarine_war
 
 __all__ = ["JIT_STEPS", "KERNELS"]
 
 JIT_STEPS: dict[str, Callable[..., Any]] = {}
 JIT_STEPS["missile_strikes"] = missile_strikes
 JIT_STEPS["air_war"] = air_war
+JIT_STEPS["maritime_strike"] = maritime_strike
+JIT_STEPS["submarine_war"] = submarine_war
+JIT_STEPS["counter_navy"] = counter_navy
 JIT_STEPS["landing"] = landing
 JIT_STEPS["ground_war"] = ground_war
 JIT_STEPS["outcome"] = decide
