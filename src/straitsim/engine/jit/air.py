@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, square_step
+from straitsim.engine.jit.common import c64, njit, pr, prs, square_step
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -180,11 +180,11 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         k["quality"],
         k["ascm"],
         k["runways"],
-        pr(v["fighter_strike_share"], P, R),
-        pr(v["us_bomber_negation"], P, R),
-        pr(v["prc_engaged_share"], P, R),
-        pr(v["coalition_air_enabler"], P, R),
-        pr(v["k_air"], P, R),
+        prs(v["fighter_strike_share"], P, R),
+        prs(v["us_bomber_negation"], P, R),
+        prs(v["prc_engaged_share"], P, R),
+        prs(v["coalition_air_enabler"], P, R),
+        prs(v["k_air"], P, R),
         out["n_ac"],
         out["lost_air"],
         out["today_air_sup"],

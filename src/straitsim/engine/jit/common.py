@@ -35,6 +35,26 @@ def pr(x: Any, P: int, R: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(a, (P, R)))
 
 
+_SHARED: dict[tuple[Any, ...], tuple[Any, np.ndarray]] = {}
+
+
+def prs(x: Any, P: int, R: int) -> np.ndarray:
+    """:func:`pr` for a kernel's read-only inputs: the same (P, R) array for the same value.
+
+    Parameter values stay the same from day to day, so a scalar's array (and a sampled
+    value's) is made once and shared; a kernel must never write into it.
+    """
+    key: tuple[Any, ...] = (float(x), P, R) if isinstance(x, float | int) else (id(x), P, R)
+    hit = _SHARED.get(key)
+    if hit is not None and (hit[0] is x or isinstance(x, float | int)):
+        return hit[1]
+    if len(_SHARED) > 512:
+        _SHARED.clear()
+    a = pr(x, P, R)
+    _SHARED[key] = (x, a)
+    return a
+
+
 def c64(x: Any) -> np.ndarray:
     """Return an array as C-contiguous float64 (no copy when it already is)."""
     return np.ascontiguousarray(x, dtype=np.float64)

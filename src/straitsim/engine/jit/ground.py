@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, safe_div, square_step
+from straitsim.engine.jit.common import c64, njit, pr, prs, safe_div, square_step
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -202,7 +202,7 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
         pr(s.get("today_landed", 0.0), P, R),
         killed,
         *[pr(s[k], P, R) for k in _STATE],
-        *[pr(v[k], P, R) for k in _VALUES],
+        *[prs(v[k], P, R) for k in _VALUES],
         *out.values(),
     )
     return out

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.landing import lift_capacity
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -177,7 +177,7 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         pr(s.get("sea_state_factor", 1.0), P, R),
         pr(s.get("shock_prc", 1.0), P, R),
         *[pr(s[n], P, R) for n in _STATE],
-        *[pr(v[n], P, R) for n in _VALUES],
+        *[prs(v[n], P, R) for n in _VALUES],
         *out.values(),
     )
     if day == v["invasion_start_day"]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.missiles import CIVIL
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -247,7 +247,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     reach = k["reach"]
     if reach.size:
         luck[:, reach] = rng.lognormal("missiles", day, int(reach.size), v["salvo_sigma"])
-    cap = pr(v["prc_land_launchers"], P, R) * pr(v["prc_launcher_salvos_per_day"], P, R)
+    cap = prs(v["prc_land_launchers"], P, R) * prs(v["prc_launcher_salvos_per_day"], P, R)
     preempt = pr(s.get("prc_preempt", 0.0), P, R)
     closed = c64(s["closed"])
     out = {
@@ -288,20 +288,20 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["n0"],
         k["rb"],
         k["rs"],
-        pr(v["civil_find_share"], P, R),
-        pr(v["runway_aim_weight"], P, R),
-        pr(v["prc_opening_salvo_share"], P, R),
-        pr(v["prc_missile_days_to_expend"], P, R),
-        pr(v["launcher_suppression_per_missile"], P, R),
+        prs(v["civil_find_share"], P, R),
+        prs(v["runway_aim_weight"], P, R),
+        prs(v["prc_opening_salvo_share"], P, R),
+        prs(v["prc_missile_days_to_expend"], P, R),
+        prs(v["launcher_suppression_per_missile"], P, R),
         cap,
-        pr(v["dur_runway_repair_days"], P, R),
-        pr(v["min_salvo_per_base"], P, R),
-        pr(v["missile_reliability"], P, R),
-        pr(v["base_missile_defence"], P, R),
-        pr(v["runway_target_share"], P, R),
-        pr(v["lethal_area_km2"], P, R),
-        pr(v["p_kill_shelter"], P, R),
-        pr(v["missiles_per_runway_cut"], P, R),
+        prs(v["dur_runway_repair_days"], P, R),
+        prs(v["min_salvo_per_base"], P, R),
+        prs(v["missile_reliability"], P, R),
+        prs(v["base_missile_defence"], P, R),
+        prs(v["runway_target_share"], P, R),
+        prs(v["lethal_area_km2"], P, R),
+        prs(v["p_kill_shelter"], P, R),
+        prs(v["missiles_per_runway_cut"], P, R),
         out["n_ac"],
         out["lost_ground"],
         out["closed"],
@@ -310,6 +310,6 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         out["attacked_day"],
     )
     if not any_fire:  # as the reference: only the runway repairs
-        repair = np.exp(-1.0 / pr(v["dur_runway_repair_days"], P, R))
+        repair = np.exp(-1.0 / prs(v["dur_runway_repair_days"], P, R))
         return {"closed": s["closed"] * repair[..., None]}
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.outcome import AGAINST, DEFEAT, STALEMATE, TOWARD, VICTORY
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -208,7 +208,7 @@ def decide(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> St
         pr(s["settle_n"], P, R),
         np.ascontiguousarray(s["outcome"], dtype=np.int8),
         pr(s["decided_day"], P, R),
-        *[pr(v[name], P, R) for name in _VALUES],
+        *[prs(v[name], P, R) for name in _VALUES],
         *out.values(),
     )
     return out
