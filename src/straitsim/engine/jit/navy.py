@@ -40,9 +40,10 @@ def constants(p: Params) -> dict[str, Any]:
         "eng": c64(p.group_eng[sg]),
         "htk": c64(p.group_htk[sg]),
         "full": c64(p.group_int[sg]),
-        "prc_sub": c64(mx.prc_sub),
-        "mainland": c64(mx.mainland),
-        "carrier_unit": c64(p.unit_carrier),
+        # index lists of the few nonzero entries of the masks (the others add exact zeros)
+        "prc_sub": np.flatnonzero(mx.prc_sub).astype(np.int64),
+        "mainland": np.flatnonzero(mx.mainland).astype(np.int64),
+        "carrier_unit": np.flatnonzero(p.unit_carrier).astype(np.int64),
     }
     _CONST[id(p)] = (p, out)
     return out
@@ -63,8 +64,6 @@ def _kernel(
     missiles_in: np.ndarray,
     h6: np.ndarray,
     air_sup: np.ndarray,
-    n_ac: np.ndarray,
-    lost_ground: np.ndarray,
     noise: np.ndarray,
     sg: np.ndarray,
     owner: np.ndarray,
@@ -77,7 +76,6 @@ def _kernel(
     full: np.ndarray,
     prc_sub: np.ndarray,
     mainland: np.ndarray,
-    wing: np.ndarray,
     asbm_n0: float,
     n_actors: int,
     days_expend: np.ndarray,
@@ -97,13 +95,10 @@ def _kernel(
     o_inter: np.ndarray,
     o_asbm: np.ndarray,
     o_ascm: np.ndarray,
-    o_n_ac: np.ndarray,
-    o_lost: np.ndarray,
+    o_car: np.ndarray,
 ) -> bool:
     P, R, G = ships_all.shape
     S = sg.shape[0]
-    U = n_ac.shape[2]
-    B = mainland.shape[0]
     asbm = np.empty((P, R))
     air = np.empty((P, R))
     ascm = np.empty((P, R))
@@ -116,14 +111,14 @@ def _kernel(
                 expo += ships_all[p, r, sg[i]] * here[i] * effort[p, r, owner[i]]
             target = expo > 0
             m = 0.0
-            for b in range(B):
-                m += missiles_in[p, r, b] * mainland[b]
+            for b in mainland:
+                m += missiles_in[p, r, b]
             share = math.exp(-suppress[p, r] * m)
             a_b = min(asbm_inv[p, r], asbm_n0 / days_expend[p, r]) * share
             a_l = min(h6[p, r] * (1.0 - air_sup[p, r]), ascm_inv[p, r])
             subs = 0.0
-            for g in range(G):
-                subs += ships_all[p, r, g] * prc_sub[g]
+            for g in prc_sub:
+                subs += ships_all[p, r, g]
             asbm[p, r] = a_b if target else 0.0
             air[p, r] = a_l if target else 0.0
             ascm[p, r] = a_l + subs * sub_ascm[p, r] if target else 0.0
@@ -137,9 +132,7 @@ def _kernel(
     for p in range(P):
         for r in range(R):
             rate = reload_rate[p, r]
-            if not fired:
-                for g in range(G):
-                    o_inter[p, r, g] = inter_all[p, r, g]
+            if not fired:  # (the outputs hold copies of the inputs: write the surface groups)
                 for i in range(S):
                     x = inter_all[p, r, sg[i]]
                     o_inter[p, r, sg[i]] = x + (full[i] - x) * rate
@@ -181,9 +174,6 @@ def _kernel(
             term = 1.0 - p_term[p, r]
             sunk_usa = 0.0
             here_usa = 0.0
-            for g in range(G):
-                o_ships[p, r, g] = ships_all[p, r, g]
-                o_inter[p, r, g] = inter_all[p, r, g]
             for i in range(S):
                 a = owner[i]
                 g = sg[i]
@@ -204,13 +194,30 @@ def _kernel(
                 sunk_usa += sunk * usa_car[i]
                 here_usa += present * usa_car[i]
             car_frac = _safe_div(sunk_usa, here_usa)
+            o_car[p, r] = car_frac
             o_asbm[p, r] = asbm_inv[p, r] - asbm[p, r]
             o_ascm[p, r] = ascm_inv[p, r] - air[p, r]
-            for u in range(U):
-                lost = n_ac[p, r, u] * car_frac * wing[u]
+    return fired
+
+
+@njit
+def _wings(
+    n_ac: np.ndarray,
+    lost_ground: np.ndarray,
+    car_frac: np.ndarray,
+    wing: np.ndarray,
+    o_n_ac: np.ndarray,
+    o_lost: np.ndarray,
+) -> None:
+    """Carrier air wings go down with their carriers (a share ``car_frac`` of each wing)."""
+    P, R, U = n_ac.shape
+    for p in range(P):
+        for r in range(R):
+            f = car_frac[p, r]
+            for u in wing:  # (the outputs hold copies of the inputs: other units lose nothing)
+                lost = n_ac[p, r, u] * f
                 o_n_ac[p, r, u] = n_ac[p, r, u] - lost
                 o_lost[p, r, u] = lost_ground[p, r, u] + lost
-    return fired
 
 
 def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
@@ -220,16 +227,16 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     P, R, G = ships.shape
     n_ac = c64(s["n_ac"])
     here = c64(p.group_arrival[k["sg"]] <= day)
-    wing = k["carrier_unit"] * (p.unit_arrival <= day)
+    cu = k["carrier_unit"]
+    wing = np.ascontiguousarray(cu[p.unit_arrival[cu] <= day])  # wings on deck today
     noise = c64(rng.lognormal("navy", day, 1, v["salvo_sigma"])[:, 0])
     out = {
-        "ships": np.empty_like(ships),
-        "interceptors": np.empty((P, R, G)),
+        "ships": ships.copy(),
+        "interceptors": np.array(np.broadcast_to(s["interceptors"], (P, R, G)), dtype=np.float64),
         "asbm_inv": np.empty((P, R)),
         "ascm_inv": np.empty((P, R)),
-        "n_ac": np.empty_like(n_ac),
-        "lost_ground": np.empty_like(n_ac),
     }
+    car_frac = np.zeros((P, R))
     fired = _kernel(
         ships,
         c64(np.broadcast_to(s["interceptors"], (P, R, G))),
@@ -239,8 +246,6 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         c64(s["missiles_in"]),
         pr(s["today_h6_missiles"], P, R),
         pr(s["today_air_sup"], P, R),
-        n_ac,
-        c64(s["lost_ground"]),
         noise,
         k["sg"],
         k["owner"],
@@ -253,7 +258,6 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         k["full"],
         k["prc_sub"],
         k["mainland"],
-        c64(wing),
         float(p.asbm_n0),
         len(p.actors),
         pr(v["prc_asbm_days_to_expend"], P, R),
@@ -273,9 +277,16 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         out["interceptors"],
         out["asbm_inv"],
         out["ascm_inv"],
-        out["n_ac"],
-        out["lost_ground"],
+        car_frac,
     )
     if not fired:
         return {"interceptors": out["interceptors"]}
+    if car_frac.any() and wing.size:
+        lost = c64(s["lost_ground"])
+        out["n_ac"] = n_ac.copy()
+        out["lost_ground"] = lost.copy()
+        _wings(n_ac, lost, car_frac, wing, out["n_ac"], out["lost_ground"])
+    else:  # no carrier lost: the wings as they are (the same values the reference computes)
+        out["n_ac"] = s["n_ac"]
+        out["lost_ground"] = s["lost_ground"]
     return out
