@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from straitsim.engine.jit.air import air_war
+from straitsim.engine.jit.escalation import escalation
 from straitsim.engine.jit.ground import ground_war
 from straitsim.engine.jit.landing import landing
 from straitsim.engine.jit.maritime import maritime_strike
@@ -22,6 +23,7 @@ from straitsim.engine.jit.submarines import submarine_war
 __all__ = ["JIT_STEPS", "KERNELS"]
 
 JIT_STEPS: dict[str, Callable[..., Any]] = {}
+JIT_STEPS["escalation"] = escalation
 JIT_STEPS["missile_strikes"] = missile_strikes
 JIT_STEPS["air_war"] = air_war
 JIT_STEPS["maritime_strike"] = maritime_strike
