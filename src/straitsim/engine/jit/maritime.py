@@ -51,6 +51,8 @@ def constants(p: Params) -> dict[str, Any]:
         load_w.append(np.asarray(p.unit_load[units, w], dtype=np.float64))
     au, ast = _flat(units_w)
     am, _ = _flat(stocks_w)
+    # the stocks each weapon's carriers draw on (the other stocks get nothing of it)
+    sm, sst = _flat([np.unique(x) for x in stocks_w])
     pg, pm, prate = mx.ship_pairs
     out = {
         "l_act": np.ascontiguousarray(p.launcher_actor, dtype=np.int64),
@@ -69,6 +71,9 @@ def constants(p: Params) -> dict[str, Any]:
         "au": au,
         "ast": ast,
         "am": am,
+        "sm": sm,
+        "sst": sst,
+        "uu": np.unique(au).astype(np.int64),  # aircraft units that carry any of them
         "al": c64(np.concatenate([*load_w, np.zeros(0)])),
         "amph": c64(mx.prc_amphib),
         "esc": c64(mx.prc_escort),
@@ -155,6 +160,9 @@ def _kernel(
     au: np.ndarray,
     ast: np.ndarray,
     am: np.ndarray,
+    sm: np.ndarray,
+    sst: np.ndarray,
+    uu: np.ndarray,
     al: np.ndarray,
     amph_m: np.ndarray,
     esc_m: np.ndarray,
@@ -233,7 +241,7 @@ def _kernel(
                 left[m] = stock[p, r, m] - launched[m]
             # aircraft, weapons in catalogue order
             tg = targeting[p, r]
-            for u in range(U):
+            for u in uu:
                 rem[u] = sorties[p, r, u] * tg
             for w in range(W):
                 a0 = ast[w]
@@ -241,11 +249,12 @@ def _kernel(
                 mult = anti_ship_w[w] * t
                 if a1 == a0 or not mult > 0:
                     continue
-                for m in range(M):
-                    want[m] = 0.0
+                for j in range(sst[w], sst[w + 1]):
+                    want[sm[j]] = 0.0
                 for i in range(a0, a1):
                     want[am[i]] += rem[au[i]] * al[i]
-                for m in range(M):
+                for j in range(sst[w], sst[w + 1]):
+                    m = sm[j]
                     wm = want[m] * mult
                     got = min(wm, left[m])
                     frac[m] = _safe_div(got, wm)
@@ -256,19 +265,20 @@ def _kernel(
             for w in range(W):
                 to_main[w] = 0.0
             if strike_main:
-                for u in range(U):
+                for u in uu:
                     rem[u] = sorties[p, r, u] * (1.0 - tg) + rem[u]  # idle strike sorties
                 for w in range(W):
                     a0 = ast[w]
                     a1 = ast[w + 1]
                     if land_w[w] == 0 or a1 == a0:
                         continue
-                    for m in range(M):
-                        want[m] = 0.0
+                    for j in range(sst[w], sst[w + 1]):
+                        want[sm[j]] = 0.0
                     for i in range(a0, a1):
                         want[am[i]] += rem[au[i]] * al[i]
                     tot = 0.0
-                    for m in range(M):
+                    for j in range(sst[w], sst[w + 1]):
+                        m = sm[j]
                         got = min(want[m] * mainland_share, left[m])
                         left[m] = left[m] - got
                         launched[m] = launched[m] + got
@@ -435,6 +445,9 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["au"],
         k["ast"],
         k["am"],
+        k["sm"],
+        k["sst"],
+        k["uu"],
         k["al"],
         k["amph"],
         k["esc"],
