@@ -65,14 +65,12 @@ def cos_sin_turns(u: float) -> tuple[float, float]:
             + x2 * (_C3 + x2 * (_C4 + x2 * (_C5 + x2 * (_C6 + x2 * (_C7 + x2 * (_C8 + x2 * _C9))))))
         )
     )
+    # quarter turns k: (c, s), (-s, c), (-c, -s), (s, -c), chosen without branches
     k = int(q) & 3
-    if k == 0:
-        return c, s
-    if k == 1:
-        return -s, c
-    if k == 2:
-        return -c, -s
-    return s, -c
+    swap = (k & 1) == 1
+    a = s if swap else c
+    b = c if swap else s
+    return a * (1.0 - 2.0 * (((k + 1) >> 1) & 1)), b * (1.0 - 2.0 * (k >> 1))
 
 
 @njit
