@@ -28,9 +28,10 @@ def constants(p: Params) -> dict[str, Any]:
         _CONST.clear()
     mx = p.derived
     out = {
-        "amph": c64(mx.prc_amphib),
-        "esc": c64(mx.prc_escort),
-        "sub": c64(mx.allied_sub),
+        # the groups of each kind (the masks' nonzero entries; the other groups add exact zeros)
+        "amph": np.flatnonzero(mx.prc_amphib).astype(np.int64),
+        "esc": np.flatnonzero(mx.prc_escort).astype(np.int64),
+        "sub": np.flatnonzero(mx.allied_sub).astype(np.int64),
         "actor": np.ascontiguousarray(p.group_actor, dtype=np.int64),
         "amph0": float((p.group_n0 * mx.prc_amphib).sum()),
     }
@@ -80,18 +81,19 @@ def _sizes(
     o_exp: np.ndarray,
 ) -> bool:
     """Compute the two sides, ``x`` (PRC ships exposed), ``y`` (allied boats on station)."""
-    P, R, G = ships.shape
+    P, R, _ = ships.shape
     fight = False
     for p in range(P):
         for r in range(R):
             y = 0.0
             na = 0.0
             ne = 0.0
-            for g in range(G):
-                n = ships[p, r, g]
-                y += n * sub_m[g] * here[g] * effort[p, r, actor[g]] * on_station[p, r]
-                na += n * amph_m[g]
-                ne += n * esc_m[g]
+            for g in sub_m:
+                y += ships[p, r, g] * here[g] * effort[p, r, actor[g]] * on_station[p, r]
+            for g in amph_m:
+                na += ships[p, r, g]
+            for g in esc_m:
+                ne += ships[p, r, g]
             ex = 1.0
             if amph0 > 0:
                 ex = 1.0 if na > fws[p, r] * amph0 else 0.0
@@ -129,7 +131,7 @@ def _kernel(
     o_ships: np.ndarray,
     o_sunk: np.ndarray,
 ) -> None:
-    P, R, G = ships.shape
+    P, R, _ = ships.shape
     for p in range(P):
         for r in range(R):
             x = xs[p, r]
@@ -146,15 +148,19 @@ def _kernel(
                 d_amph = min(dx, n_amph)
             d_esc = min(dx - d_amph, n_esc)
             ex = exs[p, r]
-            for g in range(G):
+            # (the outputs hold copies of the inputs: write the groups that change)
+            for g in amph_m:
                 n = ships[p, r, g]
-                amph = n * amph_m[g]
-                esc = n * esc_m[g] * ex
-                subs = n * sub_m[g] * here[g] * effort[p, r, actor[g]] * on_station[p, r]
-                sunk = d_amph * _safe_div(amph, n_amph) + d_esc * _safe_div(esc, n_esc)
-                lost = dy * _safe_div(subs, y)
-                o_ships[p, r, g] = n - sunk - lost
-                o_sunk[p, r, g] = sunk_before[p, r, g] + sunk * amph_m[g]
+                sunk = d_amph * _safe_div(n, n_amph)
+                o_ships[p, r, g] = n - sunk
+                o_sunk[p, r, g] = sunk_before[p, r, g] + sunk
+            for g in esc_m:
+                n = ships[p, r, g]
+                o_ships[p, r, g] = n - d_esc * _safe_div(n * ex, n_esc)
+            for g in sub_m:
+                n = ships[p, r, g]
+                subs = n * here[g] * effort[p, r, actor[g]] * on_station[p, r]
+                o_ships[p, r, g] = n - dy * _safe_div(subs, y)
 
 
 def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
@@ -190,7 +196,7 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     noise = c64(rng.lognormal("submarines", day, 1, v["salvo_sigma"])[:, 0])
     before = s.get("today_amph_sunk", 0.0)
     sunk_before = c64(np.broadcast_to(before, (P, R, G)))
-    out = {"ships": np.empty_like(ships), "today_amph_sunk": np.empty((P, R, G))}
+    out = {"ships": ships.copy(), "today_amph_sunk": sunk_before.copy()}
     _kernel(
         ships,
         here,
