@@ -9,6 +9,7 @@ import typer
 
 from straitsim.cli.app import app, console, user_errors
 from straitsim.cli.options import WorkersOpt
+from straitsim.engine.backend import array_module
 from straitsim.errors import UserError
 from straitsim.runners.execute import resolve_workers, warm_up
 
@@ -40,6 +41,14 @@ def serve(
             help="Model requests admitted at once (one computes, the rest wait; 429 beyond).",
         ),
     ] = 4,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device",
+            help="Engine of /api/run: cpu (NumPy, the reference) or numba (compiled steps, the "
+            "same numbers, the fast choice; the fast extra).",
+        ),
+    ] = "cpu",
     workers: WorkersOpt = "auto",
 ) -> None:
     """Serve the dashboard (offline page + JSON API; OpenAPI schema at /openapi.json)."""
@@ -58,8 +67,10 @@ def serve(
         console.print(
             f"[yellow]warning:[/] serving on {host}: anyone who can reach it can run the model"
         )
+    array_module(device)  # a clear error now, before serving, if the device is unusable
     web_app = create_app(
-        Limits(max_reps=max_reps, max_lattice_work=max_lattice_work, max_active=max_active)
+        Limits(max_reps=max_reps, max_lattice_work=max_lattice_work, max_active=max_active),
+        device=device,
     )
     n = resolve_workers(workers, "--workers")
     os.environ["STRAITSIM_WORKERS"] = str(n)  # the default in every request's thread

@@ -14,10 +14,14 @@ Routes
 ``POST /api/roles``         Shapley attribution over the allies (``analysis.roles``)
 ``POST /api/deterrence``    perceived PRC success vs P(ally fights) (``analysis.deterrence``)
 ``POST /api/worlds``        bands across sampled worlds; ``POST /api/discover``: PRIM boxes
+``GET /api/jobs/{id}``      a background job (``?async=1`` on a model route): progress, ETA
+``GET /api/jobs/{id}/result``  its answer (the synchronous route's, byte for byte)
+``POST /api/jobs/{id}/cancel``  cancel it (web/jobs.py)
 ``GET /openapi.json``       the schema (no ``/docs`` page: Swagger UI would need a CDN)
 
 The server evaluates one model request at a time (a lock), caches recent answers, and
-never reads paths or code from clients: scenarios are built-in names.
+never reads paths or code from clients: scenarios are built-in names. Long requests can run
+as bounded background jobs with progress and cancel (``?async=1``, web/jobs.py).
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the request models from the route
@@ -31,19 +35,22 @@ from collections import OrderedDict
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from straitsim.analysis.deterrence import describe_quantity, deter, map_rungs
 from straitsim.analysis.metrics import describe_metric
+from straitsim.analysis.outlook import parse_paths
+from straitsim.analysis.outlook_paths import parse_years
 from straitsim.analysis.roles import analyse_roles
 from straitsim.analysis.roles import ladders as lattice_ladders
 from straitsim.analysis.run import run as run_scenario
-from straitsim.errors import DomainError, UserError
+from straitsim.errors import UserError
 from straitsim.meta import __version__
 from straitsim.report.bases import LOSS_COLOURS, STATUS, base_status
 from straitsim.scenario.compile import profile_roles
@@ -51,13 +58,16 @@ from straitsim.scenario.describe import describe
 from straitsim.scenario.load import list_scenarios, load_scenario
 from straitsim.scenario.schema import Scenario
 from straitsim.web.guards import (
+    AS_JOB,
     BodyGuard,
     Busy,
     Cancelled,
+    as_job,
     cancelled,
     checkpoint,
     validation_error,
 )
+from straitsim.web.jobs import JobLimits, JobStore, user_error_doc
 from straitsim.web.manual import mount_manual
 from straitsim.web.models import Limits, build_models, ladders
 from straitsim.web.outlook import outlook_router
@@ -75,7 +85,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Input that does not match the schema, or a number outside its domain "
         "(NaN, infinity, out of range: one line in `detail`)"
     },
-    429: {"description": "Too many model requests at once; retry after `Retry-After` seconds"},
+    429: {
+        "description": "Too many model requests (or background jobs) at once; retry after "
+        "`Retry-After` seconds"
+    },
+}
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such job: an unknown id, or a job that has expired"},
+    409: {"description": "The job has not finished, or was cancelled (`detail` says which)"},
+}
+JOB_ROUTE: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "With `?async=1`: the job's state (`id`, `state`, `progress`, `eta_s`); "
+        "`Location` is `/api/jobs/{id}`"
+    }
 }
 
 
@@ -105,8 +128,11 @@ class Evaluator:
     thread's CPU time) in milliseconds for a fresh computation, ``cache`` for a cached one.
     """
 
-    def __init__(self, cache_size: int = 32, max_active: int = 4) -> None:
+    def __init__(
+        self, cache_size: int = 32, max_active: int = 4, jobs: JobStore | None = None
+    ) -> None:
         self.lock = threading.Lock()
+        self.jobs = jobs or JobStore()
         self.cache: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self.cache_size = cache_size
         # model requests admitted at once (one computing, the rest waiting for the lock)
@@ -119,6 +145,15 @@ class Evaluator:
         whose client has gone is not computed, and a computation stops between chunks.
         """
         key = kind + json.dumps(body.model_dump(mode="json"), sort_keys=True)
+        if AS_JOB.get():  # ?async=1: a background job computes it (web/jobs.py)
+            if hasattr(body, "checked"):
+                body.checked()  # refuse too much work now, as the synchronous route does
+            job = self.jobs.submit(kind, work_units(kind, body), lambda: self._answer(key, fn))
+            return JSONResponse(
+                job.doc(self.jobs.queued_ahead(job)),
+                status_code=202,
+                headers={"Location": f"/api/jobs/{job.id}"},
+            )
         if not self.slots.acquire(blocking=False):
             raise Busy(retry_after_s=2)
         try:
@@ -157,6 +192,20 @@ class Evaluator:
             return Response(
                 content, media_type="application/json", headers={"Server-Timing": timing}
             )
+
+
+def work_units(kind: str, body: Any) -> int:
+    """Return the units the model's progress callback will count for a request.
+
+    Replications for a run and for the lattices (one batch of all profiles), worlds for
+    worlds and discovery, years x path combinations x worlds for the outlook.
+    """
+    if kind in ("worlds", "discover"):
+        return int(body.worlds)
+    if kind == "outlook":
+        combos = math.prod(len(v) for v in parse_paths(list(body.paths)).values())
+        return len(parse_years(body.years)) * combos * max(1, int(body.worlds))
+    return int(getattr(body, "reps", 1))
 
 
 def check_finite(doc: Any, path: str = "") -> None:
@@ -206,9 +255,16 @@ def scenario_info(name: str) -> dict[str, Any]:
     }
 
 
-def create_app(limits: Limits | None = None) -> FastAPI:
-    """Build the app (``limits`` bounds the work per request; tests pass small ones)."""
+def create_app(
+    limits: Limits | None = None, job_limits: JobLimits | None = None, device: str = "cpu"
+) -> FastAPI:
+    """Build the app (``limits`` and ``job_limits`` bound the work; tests pass small ones).
+
+    ``device`` runs ``/api/run`` on ``cpu`` (NumPy, the reference) or ``numba`` (compiled
+    steps, the same numbers, faster); the analyses run on ``cpu``.
+    """
     lim = limits or Limits()
+    jobs = JobStore(job_limits)
     m = build_models(lim)
     RunRequest, BasesRequest, RolesRequest, DeterrenceRequest = (
         m.RunRequest,
@@ -216,7 +272,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         m.RolesRequest,
         m.DeterrenceRequest,
     )
-    evaluate = Evaluator(max_active=lim.max_active)
+    evaluate = Evaluator(max_active=lim.max_active, jobs=jobs)
     app = FastAPI(
         title="straitsim dashboard API",
         version=__version__,
@@ -233,15 +289,13 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": str(exc), "key": exc.key, "expected": exc.expected, "found": exc.found},
-            status_code=422 if isinstance(exc, DomainError) else 400,
-        )
+        status, doc = user_error_doc(exc)
+        return JSONResponse(doc, status_code=status)
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy) -> JSONResponse:
         return JSONResponse(
-            {"detail": "too many model requests at once; retry later"},
+            {"detail": exc.detail},
             status_code=429,
             headers={"Retry-After": str(exc.retry_after_s)},
         )
@@ -271,16 +325,28 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                 "max_grid": lim.max_grid,
                 "max_body_bytes": lim.max_body_bytes,
                 "max_active": lim.max_active,
+                "max_jobs": jobs.limits.max_jobs,
+                "job_ttl_s": jobs.limits.ttl_s,
             },
         }
 
-    @app.post("/api/run", responses=ERRORS, response_model=dict[str, Any])
+    long_route = dict(
+        responses={**ERRORS, **JOB_ROUTE},
+        response_model=dict[str, Any],
+        dependencies=[Depends(as_job)],
+    )
+
+    @app.post("/api/run", **long_route)  # type: ignore[arg-type]
     def run(body: RunRequest) -> Response:  # type: ignore[valid-type]
         """Run a scenario: the same JSON document as `straitsim run --json`."""
+        # as a job, smaller chunks for a smoother progress bar (the numbers do not change)
+        chunk = max(200, math.ceil(body.reps / 20)) if AS_JOB.get() else None
 
         def job() -> dict[str, Any]:
             sc = load(body)
-            res = run_scenario(sc, body.reps, body.seed, progress=checkpoint)
+            res = run_scenario(
+                sc, body.reps, body.seed, chunk_size=chunk, progress=checkpoint, device=device
+            )
             res.overrides = [f"{k}={v:g}" for k, v in body.set.items()]
             return res.summary()
 
@@ -301,7 +367,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         return evaluate("bases", body, job)
 
-    @app.post("/api/roles", responses=ERRORS, response_model=dict[str, Any])
+    @app.post("/api/roles", **long_route)  # type: ignore[arg-type]
     def roles(body: RolesRequest) -> Response:  # type: ignore[valid-type]
         """Shapley values of the allies' roles and the value of each step up each ladder."""
 
@@ -326,7 +392,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
 
         return evaluate("roles", body, job)
 
-    @app.post("/api/deterrence", responses=ERRORS, response_model=dict[str, Any])
+    @app.post("/api/deterrence", **long_route)  # type: ignore[arg-type]
     def deterrence(body: DeterrenceRequest) -> Response:  # type: ignore[valid-type]
         """Beijing's perceived value of a quantity as P(ally fights) varies, one ally at a time."""
 
@@ -373,10 +439,68 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/topojson", StaticFiles(directory=STATIC_DIR / "topojson"), name="topojson")
     mount_manual(app)  # /manual/: the docs the page's labels link to (web/manual.py)
-    app.include_router(worlds_router(evaluate))  # /api/worlds, /api/discover
-    app.include_router(outlook_router(evaluate))  # /api/outlook
+    background = dict(dependencies=[Depends(as_job)], responses=JOB_ROUTE)
+    app.include_router(worlds_router(evaluate), **background)  # type: ignore[arg-type]
+    app.include_router(outlook_router(evaluate), **background)  # type: ignore[arg-type]
+    add_job_routes(app, jobs)
     _ = ladders()  # resolve the built-in ladders once, at start-up
     return app
+
+
+def add_job_routes(app: FastAPI, jobs: JobStore) -> None:
+    """Add ``GET /api/jobs/{id}``, ``GET /api/jobs/{id}/result``, ``POST .../cancel``."""
+    JobId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+    def find(job_id: str) -> Any:
+        job = jobs.get(job_id)
+        if job is None:
+            lim = jobs.limits
+            return None, JSONResponse(
+                {
+                    "detail": f"no job {job_id}: unknown, or expired (a finished job is kept "
+                    f"{lim.ttl_s:g} s, the last {lim.max_kept} at most); submit it again"
+                },
+                status_code=404,
+            )
+        return job, None
+
+    @app.get("/api/jobs/{job_id}", responses=JOB_ERRORS, response_model=dict[str, Any])
+    def job_state(job_id: JobId) -> Response:
+        """Report a background job: state, share done (0 to 1), units done, ETA."""
+        job, missing = find(job_id)
+        return missing or JSONResponse(job.doc(jobs.queued_ahead(job)))
+
+    @app.get("/api/jobs/{job_id}/result", responses=JOB_ERRORS, response_model=dict[str, Any])
+    def job_result(job_id: JobId) -> Response:
+        """Return a finished job's answer: the synchronous route's, byte for byte."""
+        job, missing = find(job_id)
+        if missing:
+            return missing
+        if job.state in ("done", "failed"):
+            return Response(
+                job.content,
+                status_code=job.status_code,
+                media_type="application/json",
+                headers=job.headers,
+            )
+        if job.state == "cancelled":
+            return JSONResponse({"detail": f"job {job_id} was cancelled"}, status_code=409)
+        return JSONResponse(
+            {
+                "detail": f"job {job_id} has not finished ({job.state}, "
+                f"{100 * job.share():.0f}% done); poll GET /api/jobs/{job_id}"
+            },
+            status_code=409,
+        )
+
+    @app.post("/api/jobs/{job_id}/cancel", responses=JOB_ERRORS, response_model=dict[str, Any])
+    def job_cancel(job_id: JobId) -> Response:
+        """Cancel a queued or running job; it stops at the model's next chunk."""
+        job, missing = find(job_id)
+        if missing:
+            return missing
+        jobs.cancel(job)
+        return JSONResponse(job.doc())
 
 
 def _check_work(n_profiles: int, reps: int, lim: Limits) -> None:

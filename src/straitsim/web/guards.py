@@ -7,6 +7,8 @@
   replications it stops the computation of a client that has gone.
 - :class:`Busy` (429 with ``Retry-After``) is raised when more model requests are admitted
   than the server allows at once (running plus waiting).
+- :func:`as_job` (a route dependency) reads ``?async=1``: the model request then runs as a
+  background job (web/jobs.py), whose progress :func:`checkpoint` counts.
 - :func:`validation_error` answers a request the schema rejects with 422 and a JSON body
   that stays valid JSON even when the client sent ``NaN`` or ``Infinity``.
 """
@@ -18,9 +20,9 @@ import contextvars
 import math
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -37,6 +39,14 @@ CANCEL: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
 )
 
 
+# The progress counter of the background job being computed (web/jobs.py), if any, and
+# whether the request being served asked to run as a job (``?async=1``).
+PROGRESS: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.ContextVar(
+    "straitsim_progress", default=None
+)
+AS_JOB: contextvars.ContextVar[bool] = contextvars.ContextVar("straitsim_as_job", default=False)
+
+
 class Cancelled(Exception):
     """The client went away: stop computing its answer."""
 
@@ -44,9 +54,12 @@ class Cancelled(Exception):
 class Busy(Exception):
     """More model requests than the server admits at once (answered 429)."""
 
-    def __init__(self, retry_after_s: int) -> None:
+    def __init__(
+        self, retry_after_s: int, detail: str = "too many model requests at once; retry later"
+    ) -> None:
         super().__init__("server busy")
         self.retry_after_s = retry_after_s
+        self.detail = detail
 
 
 def cancelled() -> bool:
@@ -55,10 +68,30 @@ def cancelled() -> bool:
     return ev is not None and ev.is_set()
 
 
-def checkpoint(_done: int = 0) -> None:
-    """Progress callback for the model: raise :class:`Cancelled` once the client has gone."""
+def checkpoint(done: int = 0) -> None:
+    """Progress callback for the model: raise :class:`Cancelled` once the client has gone.
+
+    In a background job it also counts ``done`` units of work towards the job's progress.
+    """
     if cancelled():
         raise Cancelled
+    count = PROGRESS.get()
+    if count is not None:
+        count(done)
+
+
+async def as_job(
+    run_as_job: Annotated[
+        bool,
+        Query(
+            alias="async",
+            description="Run as a background job: answer 202 with the job "
+            "(poll `GET /api/jobs/{id}`, then fetch `GET /api/jobs/{id}/result`).",
+        ),
+    ] = False,
+) -> None:
+    """Route dependency: note whether the request asked to run as a background job."""
+    AS_JOB.set(run_as_job)
 
 
 async def _reply(send: Send, status: int, text: str) -> None:

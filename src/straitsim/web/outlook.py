@@ -20,6 +20,7 @@ from straitsim.analysis.outlook import OUTPUTS, RULES, outlook, parse_paths
 from straitsim.analysis.outlook_paths import parse_years
 from straitsim.errors import UserError
 from straitsim.scenario.load import builtin_scenarios
+from straitsim.web.guards import checkpoint
 from straitsim.web.models import FORBIDDEN_SET_ROOTS, MAX_SEED, MAX_SET_VALUE, SET_KEY_PATTERN
 
 MAX_OUTLOOK_WORK = 24_000  # years x combinations x worlds x replications per request
@@ -100,7 +101,7 @@ def outlook_router(evaluate: Callable[[str, Any, Callable[[], Any]], Response]) 
         """Return the balance by year under spending paths (`straitsim outlook --json`)."""
 
         def job() -> dict[str, Any]:
-            return outlook(body.scenario, **body.checked()).summary()
+            return outlook(body.scenario, progress=checkpoint, **body.checked()).summary()
 
         return evaluate("outlook", body, job)
 
