@@ -26,13 +26,13 @@ def pr(x: Any, P: int, R: int) -> np.ndarray:
     if isinstance(x, float | int):
         return np.full((P, R), float(x))
     a = np.asarray(x, dtype=np.float64)
-    if a.shape == (P, R) and a.flags.c_contiguous:
+    if a.shape == (P, R) and a.flags.c_contiguous and a.flags.writeable:
         return a
     if a.ndim == 1:
         a = a[None, :]
     if P == 1 and a.shape == (1, R):
-        return np.ascontiguousarray(a)
-    return np.ascontiguousarray(np.broadcast_to(a, (P, R)))
+        return c64(a)
+    return c64(np.broadcast_to(a, (P, R)))
 
 
 _SHARED: dict[tuple[Any, ...], tuple[Any, np.ndarray]] = {}
@@ -56,8 +56,13 @@ def prs(x: Any, P: int, R: int) -> np.ndarray:
 
 
 def c64(x: Any) -> np.ndarray:
-    """Return an array as C-contiguous float64 (no copy when it already is)."""
-    return np.ascontiguousarray(x, dtype=np.float64)
+    """Return an array as writable C-contiguous float64 (no copy when it already is).
+
+    Writable always: numba types read-only arrays apart, so a read-only input (a broadcast
+    view in the state) would compile every kernel it reaches a second time.
+    """
+    a = np.ascontiguousarray(x, dtype=np.float64)
+    return a if a.flags.writeable else a.copy()
 
 
 _EPS = 1e-12
