@@ -63,6 +63,71 @@ async function api(path, body, signal) {
   return doc;
 }
 
+// Long requests run as background jobs (docs/dashboard.md, "Long requests"): the page shows
+// a progress bar with the share done and an ETA, and a cancel button; short requests use the
+// synchronous route. `work` estimates replications x profiles (or worlds) of a request.
+const LONG_WORK = 4000;
+const POLL_MS = 250;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function progressWidget(statusId) {
+  const box = document.createElement("span");
+  box.className = "job";
+  const bar = document.createElement("progress");
+  bar.max = 1;
+  bar.value = 0;
+  const text = document.createElement("span");
+  text.className = "small job-text";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "job-cancel";
+  button.textContent = "Cancel";
+  box.append(bar, " ", text, " ", button);
+  $(statusId).after(box);
+  return {
+    button,
+    remove: () => box.remove(),
+    show(doc) {
+      bar.value = doc.progress;
+      if (doc.state === "queued") text.textContent = `queued (${doc.queued_ahead} ahead)`;
+      else if (doc.state === "cancelling") text.textContent = "cancelling…";
+      else {
+        const eta = doc.eta_s === null ? "" : `, about ${Math.ceil(doc.eta_s)} s left`;
+        text.textContent = `${(100 * doc.progress).toFixed(0)}% done${eta}`;
+      }
+    },
+  };
+}
+
+async function longApi(path, body, work, statusId, signal) {
+  // a request of `work` below LONG_WORK: the synchronous route; else a job with a progress bar
+  if (!(work >= LONG_WORK)) return api(path, body, signal);
+  const job = await api(`${path}?async=1`, body, signal);
+  const widget = progressWidget(statusId);
+  let cancelled = false;
+  const cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    widget.button.disabled = true;
+    fetch(`api/jobs/${job.id}/cancel`, { method: "POST" }).catch(() => {});
+  };
+  widget.button.addEventListener("click", cancel);
+  if (signal) signal.addEventListener("abort", cancel);
+  try {
+    for (;;) {
+      const doc = await api(`api/jobs/${job.id}`, undefined, signal);
+      widget.show(doc);
+      if (doc.state === "done" || doc.state === "failed") {
+        return await api(`api/jobs/${job.id}/result`, undefined, signal);  // a failure throws its message
+      }
+      if (doc.state === "cancelled") throw new Error("cancelled");
+      await sleep(POLL_MS);
+    }
+  } finally {
+    widget.remove();
+  }
+}
+
 function scenarioMeta() {
   return state.meta.scenarios.find((s) => s.name === $("scenario").value);
 }
@@ -173,7 +238,7 @@ async function run(reps, phase) {
     : `running ${count(body.reps)} replications…`);
   const t0 = performance.now();
   try {
-    const doc = await api("api/run", body, ctrl.signal);
+    const doc = await longApi("api/run", body, body.reps, "status", ctrl.signal);
     const secs = (performance.now() - t0) / 1000;
     const timing = state.timing;
     const model = /model;dur=([0-9.]+)/.exec(timing);
@@ -601,7 +666,7 @@ async function shapley() {
   setStatus("shapley-status", "evaluating the role lattice…");
   const t0 = performance.now();
   try {
-    const doc = await api("api/roles", body);
+    const doc = await longApi("api/roles", body, body.reps * 2 ** allies.length, "shapley-status");
     const names = Object.keys(doc.shapley);
     const sh = names.map((a) => doc.shapley[a]);
     const data = [{
@@ -634,7 +699,7 @@ async function deterrence() {
   setStatus("deter-status", "evaluating the lattice…");
   const t0 = performance.now();
   try {
-    const doc = await api("api/deterrence", body);
+    const doc = await longApi("api/deterrence", body, body.reps * 4 ** allies.length, "deter-status");
     const data = [];
     const colours = ["#1a5276", "#a93226", "#239b56"];
     body.allies.forEach((a, i) => {

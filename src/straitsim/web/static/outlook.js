@@ -1,5 +1,5 @@
 // straitsim dashboard: the outlook, 2026-2035, under spending paths (after dashboard.js, whose
-// $, api, request, setStatus, pct and PLOT_CONFIG it uses).
+// $, longApi, request, setStatus, pct and PLOT_CONFIG it uses).
 "use strict";
 
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -53,7 +53,12 @@ async function runOutlook() {
   $("outlook-run").disabled = true;
   setStatus("outlook-status", "running each year…");
   try {
-    showOutlook(await api("api/outlook", outlookBody()));
+    const body = outlookBody();
+    // work: replications x years x paths (a job with a progress bar when long)
+    const span = /^(\d{4}):(\d{4})$/.exec(body.years);
+    const years = span ? Number(span[2]) - Number(span[1]) + 1 : body.years.split(",").length;
+    const work = body.reps * years * Math.max(1, body.paths.length);
+    showOutlook(await longApi("api/outlook", body, work, "outlook-status"));
     setStatus("outlook-status", "done");
   } catch (e) {
     setStatus("outlook-status", "failed: " + e.message);

@@ -1,5 +1,5 @@
 // straitsim dashboard: bands across sampled worlds and scenario discovery (after dashboard.js,
-// whose $, api, request, pct, fmt and PLOT_CONFIG it uses).
+// whose $, longApi, request, pct, fmt and PLOT_CONFIG it uses).
 "use strict";
 
 // headline number -> [worlds output, formatter]
@@ -46,7 +46,8 @@ async function runWorlds() {
   $("worlds-run").disabled = true;
   setStatus("worlds-status", "sampling and running worlds…");
   try {
-    const doc = await api("api/worlds", worldsBody());
+    const body = worldsBody();
+    const doc = await longApi("api/worlds", body, body.worlds * body.reps, "worlds-status");
     showBands(doc);
     setStatus("worlds-status", "done");
   } catch (e) {
@@ -63,7 +64,7 @@ async function runDiscover() {
   setStatus("worlds-status", "searching for the conditions of the outcome…");
   try {
     const body = { ...worldsBody(), outcome: $("discover-outcome").value };
-    const doc = await api("api/discover", body);
+    const doc = await longApi("api/discover", body, body.worlds * body.reps, "worlds-status");
     const box = doc.box;
     let html = `<p class="small">${doc.outcome} in ${doc.worlds_with_outcome} of ${doc.worlds} worlds. `;
     if (!box) {
