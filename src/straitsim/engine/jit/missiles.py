@@ -29,6 +29,8 @@ def constants(p: Params) -> dict[str, np.ndarray]:
     if len(_CONST) > 32:
         _CONST.clear()
     reach = np.flatnonzero(p.base_strikeable & p.land_in_range.any(axis=0))
+    slot = np.full(len(p.base_host), -1, dtype=np.int64)
+    slot[reach] = np.arange(reach.size)
     out = {
         "unit_base": np.ascontiguousarray(p.derived.ub.unit_base, dtype=np.int64),  # (P, U)
         "host": np.ascontiguousarray(p.base_host, dtype=np.int64),
@@ -46,7 +48,8 @@ def constants(p: Params) -> dict[str, np.ndarray]:
             np.flatnonzero(p.land_in_range.ravel()) % p.land_in_range.shape[1]
         ),
         "rs": np.concatenate([[0], np.cumsum(p.land_in_range.sum(axis=1))]).astype(np.int64),
-        "reach": np.ascontiguousarray(reach, dtype=np.int64),
+        # base -> its column of the salvo-luck normals (-1: never struck, no draw)
+        "slot": slot,
     }
     _CONST[id(p)] = (p, out)
     return out
@@ -73,7 +76,9 @@ def _kernel(
     attacked_day: np.ndarray,
     lost_ground: np.ndarray,
     shock: np.ndarray,
-    luck: np.ndarray,
+    z: np.ndarray,
+    slot: np.ndarray,
+    sigma: np.ndarray,
     on_ground: np.ndarray,
     us_present: np.ndarray,
     unit_base: np.ndarray,
@@ -195,8 +200,14 @@ def _kernel(
             repair = math.exp(-1.0 / repair_days[p, r])
             for a in range(A):
                 struck[a] = False
+            sg = sigma[p, r]
             for b in range(B):
-                arrive = sent[b] * rel * (1.0 - dfc * defended[b]) * luck[r, b] * sh
+                # mean-one lognormal salvo luck, as Streams.lognormal (only where missiles go:
+                # elsewhere it multiplies zero)
+                luck = 1.0
+                if slot[b] >= 0 and sent[b] != 0.0:
+                    luck = math.exp(sg * z[r, slot[b]] - 0.5 * sg * sg)
+                arrive = sent[b] * rel * (1.0 - dfc * defended[b]) * luck * sh
                 o_min[p, r, b] = missiles_in[p, r, b] + arrive
                 n = ac[b] * find[b]
                 # the kill share: exactly 0 without missiles, and unused without aircraft
@@ -243,10 +254,8 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     us_present = np.zeros((P, B), dtype=np.bool_)
     for q in range(P):
         np.logical_or.at(us_present[q], k["unit_base"][q], (p.unit_avail[q] * us_units) > 0)
-    luck = np.ones((R, B))
-    reach = k["reach"]
-    if reach.size:
-        luck[:, reach] = rng.lognormal("missiles", day, int(reach.size), v["salvo_sigma"])
+    n_luck = int((k["slot"] >= 0).sum())
+    z = rng.normal("missiles", day, n_luck) if n_luck else np.zeros((R, 1))
     cap = prs(v["prc_land_launchers"], P, R) * prs(v["prc_launcher_salvos_per_day"], P, R)
     preempt = pr(s.get("prc_preempt", 0.0), P, R)
     closed = c64(s["closed"])
@@ -273,7 +282,9 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         c64(s["attacked_day"]),
         c64(s["lost_ground"]),
         pr(s.get("shock_prc", 1.0), P, R),
-        luck,
+        c64(z),
+        k["slot"],
+        prs(v["salvo_sigma"], P, R),
         on_ground,
         us_present,
         k["unit_base"],
