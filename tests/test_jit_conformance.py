@@ -5,8 +5,9 @@ step on the same mid-campaign states (captured with the campaign's ``before_step
 several cases that exercise different branches (roles, late US entry, strikes on the mainland,
 civilian airports, winter weather); every returned array must agree within 1e-9 (relative or
 absolute). Then whole campaigns on both devices must give the same outcome category for every
-replication and every float output within 1e-9. The compiled uniforms must equal the NumPy
-ones bit for bit.
+replication and every float output within 1e-9; on the compiled device the numbers must not
+depend on chunk size or worker processes. The compiled uniforms must equal the NumPy ones bit
+for bit (the normals within 1e-13).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from straitsim.engine.campaign import STEPS, Campaign, Event  # noqa: E402
 from straitsim.engine.jit.registry import JIT_STEPS, KERNELS  # noqa: E402
 from straitsim.engine.random import Streams  # noqa: E402
 from straitsim.errors import UserError  # noqa: E402
+from straitsim.runners import execute  # noqa: E402
 from straitsim.runners.local import simulate  # noqa: E402
 from straitsim.scenario.compile import compile_params  # noqa: E402
 from straitsim.scenario.schema import Scenario  # noqa: E402
@@ -127,6 +129,18 @@ def test_compiled_device_is_chunk_invariant() -> None:
     np.testing.assert_array_equal(whole.outcome, parts.outcome)
     for k, a in _float_outputs(whole).items():
         np.testing.assert_array_equal(a, _float_outputs(parts)[k], err_msg=k)
+
+
+def test_compiled_device_same_on_worker_processes() -> None:
+    # enough profile-replications for the pool (PARALLEL_MIN_LANES): chunks in two workers
+    sc = _scenario("base")
+    lanes = execute.PARALLEL_MIN_LANES
+    reps = -(-lanes // len(PROFILES))
+    here = simulate(sc, reps, SEED, PROFILES, device="numba", workers=1, chunk_size=reps // 2)
+    pool = simulate(sc, reps, SEED, PROFILES, device="numba", workers=2, chunk_size=reps // 2)
+    np.testing.assert_array_equal(here.outcome, pool.outcome)
+    for k, a in _float_outputs(here).items():
+        np.testing.assert_array_equal(a, _float_outputs(pool)[k], err_msg=k)
 
 
 @pytest.mark.parametrize(("day", "k"), [(0, 1), (3, 7), (35, 64), (4095, 4096)])
