@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from straitsim.analysis.run import run as run_scenario
 from straitsim.cli.app import app, console, user_errors
 from straitsim.cli.options import WorkersOpt
 from straitsim.engine.backend import array_module
@@ -75,6 +76,8 @@ def serve(
     n = resolve_workers(workers, "--workers")
     os.environ["STRAITSIM_WORKERS"] = str(n)  # the default in every request's thread
     warm_up(n)  # the worker processes start now, not on the first request
+    if device != "cpu":  # load (or compile) the engine now, not on the first request
+        run_scenario("csis-2026", 64, 0, device=device, workers=1)
     console.print(f"straitsim dashboard on http://{host}:{port}/  (Ctrl-C stops it)")
     try:
         uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -300,8 +300,14 @@ def create_app(
             headers={"Retry-After": str(exc.retry_after_s)},
         )
 
+    @functools.lru_cache(maxsize=32)
+    def load_cached(name: str, roles: tuple[Any, ...], sets: tuple[Any, ...]) -> Scenario:
+        return load_scenario(name, dict(roles), dict(sets))
+
     def load(body: Any) -> Scenario:
-        return load_scenario(body.scenario, body.role_map(), body.set_map())
+        # validated scenarios are read, never changed: the recent ones are kept (no reload)
+        roles, sets = body.role_map(), body.set_map()
+        return load_cached(body.scenario, tuple(sorted(roles.items())), tuple(sorted(sets.items())))
 
     @app.get("/api/scenarios", responses=ERRORS)
     def scenarios() -> dict[str, Any]:
