@@ -25,9 +25,10 @@ Hooks (lists of callables on the :class:`Campaign`, each receiving an :class:`Ev
 ``before_step`` and ``after_step`` around every step, ``on_decision`` when replications are
 decided, ``after_day`` once the day's state is final (the trace recorder, then the runners'
 progress and any other watcher). Arrays carry a leading (profile, replication) batch. Once
-at least half the replications in the batch are decided in every profile (and the batch
-holds at least :data:`COMPACT_MIN_REPS`), those are set aside and the loop computes only the
-rest (every operation is row-wise, so this changes nothing but the time taken);
+at least a quarter of the replications in the batch are decided in every profile
+(:data:`COMPACT_ALIVE`; and the batch holds at least :data:`COMPACT_MIN_REPS`), those are set
+aside and the loop computes only the rest (every operation is row-wise, so this changes
+nothing but the time taken);
 :attr:`Event.rows` says which replications of the batch the state's rows are. The loop ends
 once every replication is decided.
 """
@@ -54,8 +55,9 @@ from straitsim.engine.state import PERSISTENT, UNDECIDED, State, initial_state, 
 from straitsim.engine.submarines import submarine_war
 from straitsim.engine.trajectory import TraceRecorder, Trajectory, build_trajectory, check_finite
 
-# Set aside decided replications once the batch has at least this many and half are decided.
+# Set aside decided replications once the batch has at least this many ...
 COMPACT_MIN_REPS = 32
+COMPACT_ALIVE = 0.75  # ... once at most this share of its replications is still undecided
 
 Step = Callable[[State, Params, Values, int, Streams], State]
 
@@ -181,7 +183,7 @@ class Campaign:
             if not alive.any():
                 done_day[rows] = day
                 break
-            if alive.size >= COMPACT_MIN_REPS and alive.sum() <= alive.size // 2:
+            if alive.size >= COMPACT_MIN_REPS and alive.sum() <= alive.size * COMPACT_ALIVE:
                 gone = np.flatnonzero(~alive)
                 _keep_final(final, s, rows[gone], gone, n_reps, xp)
                 done_day[rows[gone]] = day
