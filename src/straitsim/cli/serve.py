@@ -13,6 +13,8 @@ from straitsim.cli.options import WorkersOpt
 from straitsim.engine.backend import array_module
 from straitsim.errors import UserError
 from straitsim.runners.execute import resolve_workers, warm_up
+from straitsim.scenario.compile import compile_params
+from straitsim.scenario.load import load_scenario
 
 
 @app.command()
@@ -75,9 +77,11 @@ def serve(
     )
     n = resolve_workers(workers, "--workers")
     os.environ["STRAITSIM_WORKERS"] = str(n)  # the default in every request's thread
-    warm_up(n)  # the worker processes start now, not on the first request
-    if device != "cpu":  # load (or compile) the engine now, not on the first request
+    if device == "numba":  # load (or compile) the steps here and in every worker now
         run_scenario("csis-2026", 64, 0, device=device, workers=1)
+        warm_up(n, compile_params(load_scenario("csis-2026")), compiled=True)
+    else:
+        warm_up(n)  # the worker processes start now, not on the first request
     console.print(f"straitsim dashboard on http://{host}:{port}/  (Ctrl-C stops it)")
     try:
         uvicorn.run(web_app, host=host, port=port, log_level="warning")
