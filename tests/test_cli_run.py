@@ -155,4 +155,5 @@ def test_error_lines_keep_brackets_and_devices_are_checked(tmp_path: Path):
         text=True,
         timeout=120,
     )
-    assert q.returncode == 2 and "expected cpu or gpu" in q.stderr and "Traceback" not in q.stderr
+    assert q.returncode == 2 and "expected cpu, numba or gpu" in q.stderr
+    assert "Traceback" not in q.stderr
