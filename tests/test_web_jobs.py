@@ -6,6 +6,8 @@ to let it go), so every step of the progress is observed whatever the machine's 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -221,3 +223,29 @@ def test_schema_errors_stay_synchronous_and_openapi_documents_jobs():
     assert "post" in spec["paths"]["/api/jobs/{job_id}/cancel"]
     assert "409" in spec["paths"]["/api/jobs/{job_id}/result"]["get"]["responses"]
     assert "404" in spec["paths"]["/api/jobs/{job_id}"]["get"]["responses"]
+
+
+def test_serve_refuses_an_unknown_device_in_one_line():
+    r = subprocess.run(
+        [sys.executable, "-m", "straitsim", "serve", "--device", "tpu", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "unknown device" in out and "expected cpu, numba or gpu" in out
+    assert "Traceback" not in out
+
+
+def test_the_numba_device_gives_the_reference_outcomes():
+    pytest.importorskip("numba")
+    body = {"scenario": "csis-2026", "reps": 60, "seed": 4}
+    cpu = TestClient(create_app(LIMITS)).post("/api/run", json=body).json()
+    fast = TestClient(create_app(LIMITS, device="numba")).post("/api/run", json=body).json()
+    # the same model and random numbers: every replication's outcome is the same
+    assert fast["outcome"] == cpu["outcome"]
+    assert fast["defence_prevails"] == cpu["defence_prevails"]
+    assert fast["losses"]["CHN"]["battalions_landed"]["median"] == pytest.approx(
+        cpu["losses"]["CHN"]["battalions_landed"]["median"], rel=1e-9
+    )

@@ -67,7 +67,7 @@ from straitsim.web.guards import (
     checkpoint,
     validation_error,
 )
-from straitsim.web.jobs import JobLimits, JobStore, user_error_doc
+from straitsim.web.jobs import Job, JobLimits, JobStore, user_error_doc
 from straitsim.web.manual import mount_manual
 from straitsim.web.models import Limits, build_models, ladders
 from straitsim.web.outlook import outlook_router
@@ -457,31 +457,33 @@ def add_job_routes(app: FastAPI, jobs: JobStore) -> None:
     """Add ``GET /api/jobs/{id}``, ``GET /api/jobs/{id}/result``, ``POST .../cancel``."""
     JobId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 
-    def find(job_id: str) -> Any:
+    def find(job_id: str) -> Job | JSONResponse:
         job = jobs.get(job_id)
-        if job is None:
-            lim = jobs.limits
-            return None, JSONResponse(
-                {
-                    "detail": f"no job {job_id}: unknown, or expired (a finished job is kept "
-                    f"{lim.ttl_s:g} s, the last {lim.max_kept} at most); submit it again"
-                },
-                status_code=404,
-            )
-        return job, None
+        if job is not None:
+            return job
+        lim = jobs.limits
+        return JSONResponse(
+            {
+                "detail": f"no job {job_id}: unknown, or expired (a finished job is kept "
+                f"{lim.ttl_s:g} s, the last {lim.max_kept} at most); submit it again"
+            },
+            status_code=404,
+        )
 
     @app.get("/api/jobs/{job_id}", responses=JOB_ERRORS, response_model=dict[str, Any])
     def job_state(job_id: JobId) -> Response:
         """Report a background job: state, share done (0 to 1), units done, ETA."""
-        job, missing = find(job_id)
-        return missing or JSONResponse(job.doc(jobs.queued_ahead(job)))
+        job = find(job_id)
+        if isinstance(job, Response):
+            return job
+        return JSONResponse(job.doc(jobs.queued_ahead(job)))
 
     @app.get("/api/jobs/{job_id}/result", responses=JOB_ERRORS, response_model=dict[str, Any])
     def job_result(job_id: JobId) -> Response:
         """Return a finished job's answer: the synchronous route's, byte for byte."""
-        job, missing = find(job_id)
-        if missing:
-            return missing
+        job = find(job_id)
+        if isinstance(job, Response):
+            return job
         if job.state in ("done", "failed"):
             return Response(
                 job.content,
@@ -502,9 +504,9 @@ def add_job_routes(app: FastAPI, jobs: JobStore) -> None:
     @app.post("/api/jobs/{job_id}/cancel", responses=JOB_ERRORS, response_model=dict[str, Any])
     def job_cancel(job_id: JobId) -> Response:
         """Cancel a queued or running job; it stops at the model's next chunk."""
-        job, missing = find(job_id)
-        if missing:
-            return missing
+        job = find(job_id)
+        if isinstance(job, Response):
+            return job
         jobs.cancel(job)
         return JSONResponse(job.doc())
 
