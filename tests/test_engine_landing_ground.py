@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import straitsim as ss
-from straitsim.engine.ground import ground_war, reserve_mobilised
+from straitsim.engine.ground import combat_power, ground_war, reserve_mobilised
 from straitsim.engine.objectives import port_objective, will_to_resist
 from straitsim.engine.outcome import AGAINST, DEFEAT, STALEMATE, TOWARD, VICTORY, judge
 from straitsim.engine.random import Streams
@@ -90,6 +90,24 @@ def test_will_to_resist_closed_form():
     np.testing.assert_allclose(w, [[1.0 - 0.1 - 0.5 * 0.2 + 0.2, 1.0 - 0.5]])
     v0 = {**v, "roc_will_to_resist": 0.1}
     assert float(will_to_resist(s, v0, np.array([[0.9, 0.9]]), np).min()) == 0.0
+
+
+def test_campaign_shocks_scale_ground_combat_power():
+    # supply 60 t for 2 battalions needing 50 t/day each: supply ratio 0.6; air superiority 0.25
+    v = {"t_supply_per_bn_day": 50.0, "cas_multiplier": 1.0, "roc_defence_multiplier": 1.5}
+    s = {
+        "bn_ashore": np.array([[2.0, 2.0]]),
+        "supply_t": np.array([[60.0, 60.0]]),
+        "today_air_sup": np.array([[0.25, 0.25]]),
+        "roc_will": np.array([[0.8, 0.8]]),
+    }
+    e_prc, e_roc = combat_power(s, v, np)  # no shocks drawn: both 1
+    np.testing.assert_allclose(e_prc, [[0.6 * 1.75, 0.6 * 1.75]])
+    np.testing.assert_allclose(e_roc, [[0.8 * 1.5 * 1.25, 0.8 * 1.5 * 1.25]])
+    shocks = {"shock_prc": np.array([[1.2, 0.5]]), "shock_coalition": np.array([[0.9, 2.0]])}
+    e_prc, e_roc = combat_power({**s, **shocks}, v, np)
+    np.testing.assert_allclose(e_prc, [[1.05 * 1.2, 1.05 * 0.5]])
+    np.testing.assert_allclose(e_roc, [[1.5 * 0.9, 1.5 * 2.0]])
 
 
 def test_reserve_mobilisation_closed_form():

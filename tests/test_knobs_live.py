@@ -62,16 +62,19 @@ DEAD: dict[str, str] = {
     "beach_loss_share": "losses on the beach are small beside losses at sea (2.2)",
     **dict.fromkeys(
         ("territory_per_battalion", "beachhead_max_share", "territory_rate"),
-        "territory moves verdicts the force ratio has already decided (<= 2.2)",
+        "territory moves verdicts the force ratio has already decided (<= 1.8; <= 1.4 with "
+        "a 14-day US delay)",
     ),
     **dict.fromkeys(
         ("k_ground", "cas_multiplier", "roc_local_share", "roc_mobilisation_days"),
-        "ground combat decides few verdicts once the lodgement is cut off or outnumbers the "
-        "defence (<= 2.4)",
+        "ground attrition (one or two percent a day) is slow beside the landing, so the "
+        "verdict's count ashore against the defenders is set by what lands (<= 2.5; <= 2.0 "
+        "with a 14-day US delay, campaign shocks acting ashore)",
     ),
     **dict.fromkeys(
         ("will_loss_weight", "capitulation_will"),
-        "Taiwan's will rarely reaches capitulation before the verdict (<= 2.9)",
+        "Taiwan's will rarely reaches capitulation before the verdict (<= 2.0, also with a "
+        "14-day US delay)",
     ),
 }
 DEAD_RUNGS: dict[tuple[str, str, str], str] = {

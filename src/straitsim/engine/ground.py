@@ -36,15 +36,18 @@ def reserve_mobilised(v: dict[str, Any], day: int, xp: Any) -> Any:
 def combat_power(s: State, v: dict[str, Any], xp: Any) -> tuple[Any, Any]:
     """Per-battalion effectiveness of the PRC lodgement and of ROC forces.
 
-    PRC: supply ratio x (1 + cas_multiplier x (1 - air superiority)).
+    PRC: supply ratio x (1 + cas_multiplier x (1 - air superiority)) x ``shock_prc``.
     ROC: will to resist (state ``roc_will``) x roc_defence_multiplier
-    x (1 + cas_multiplier x air superiority).
+    x (1 + cas_multiplier x air superiority) x ``shock_coalition``. The campaign shocks
+    (:mod:`~straitsim.engine.weather`, one draw per replication and side) scale ground combat
+    as they scale the air war and the PRC's lift and missiles.
     """
     need = s["bn_ashore"] * v["t_supply_per_bn_day"]
     supply_ratio = xp.minimum(safe_div(s["supply_t"], need, xp, 1.0), 1.0)
     air = s["today_air_sup"]
-    e_prc = supply_ratio * (1.0 + v["cas_multiplier"] * (1.0 - air))
+    e_prc = supply_ratio * (1.0 + v["cas_multiplier"] * (1.0 - air)) * s.get("shock_prc", 1.0)
     e_roc = s["roc_will"] * v["roc_defence_multiplier"] * (1.0 + v["cas_multiplier"] * air)
+    e_roc = e_roc * s.get("shock_coalition", 1.0)
     return e_prc, e_roc
 
 

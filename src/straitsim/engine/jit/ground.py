@@ -63,6 +63,8 @@ def _kernel(
     noise: np.ndarray,
     us_war: np.ndarray,
     landed: np.ndarray,
+    shock_prc: np.ndarray,
+    shock_coalition: np.ndarray,
     killed: np.ndarray,
     bn_ashore: np.ndarray,
     roc_active: np.ndarray,
@@ -127,8 +129,8 @@ def _kernel(
             need = P0 * supply_per_bn[p, r]
             supply_ratio = min(safe_div(supply_t[p, r], need, 1.0), 1.0)
             air = air_sup[p, r]
-            e_prc = supply_ratio * (1.0 + cas[p, r] * (1.0 - air))
-            e_roc = will * defence[p, r] * (1.0 + cas[p, r] * air)
+            e_prc = supply_ratio * (1.0 + cas[p, r] * (1.0 - air)) * shock_prc[p, r]
+            e_roc = will * defence[p, r] * (1.0 + cas[p, r] * air) * shock_coalition[p, r]
             mob = 1.0 - math.exp(-day / max(reserve_days[p, r], 1e-9))
             pool = act + q * res * mob
             engaged = local[p, r] + (top[p, r] - local[p, r]) * (
@@ -200,6 +202,8 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
         noise,
         pr(us, P, R),
         pr(s.get("today_landed", 0.0), P, R),
+        pr(s.get("shock_prc", 1.0), P, R),
+        pr(s.get("shock_coalition", 1.0), P, R),
         killed,
         *[pr(s[k], P, R) for k in _STATE],
         *[prs(v[k], P, R) for k in _VALUES],
