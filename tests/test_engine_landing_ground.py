@@ -11,8 +11,16 @@ import pytest
 
 import straitsim as ss
 from straitsim.engine.ground import combat_power, ground_war, reserve_mobilised
-from straitsim.engine.objectives import port_objective, will_to_resist
-from straitsim.engine.outcome import AGAINST, DEFEAT, STALEMATE, TOWARD, VICTORY, judge
+from straitsim.engine.objectives import capital_objective, port_objective, will_to_resist
+from straitsim.engine.outcome import (
+    AGAINST,
+    DEFEAT,
+    STALEMATE,
+    TOWARD,
+    VICTORY,
+    judge,
+    outcome,
+)
 from straitsim.engine.random import Streams
 from straitsim.engine.state import UNDECIDED, initial_state, sample_values
 from straitsim.scenario.compile import compile_params
@@ -90,6 +98,51 @@ def test_will_to_resist_closed_form():
     np.testing.assert_allclose(w, [[1.0 - 0.1 - 0.5 * 0.2 + 0.2, 1.0 - 0.5]])
     v0 = {**v, "roc_will_to_resist": 0.1}
     assert float(will_to_resist(s, v0, np.array([[0.9, 0.9]]), np).min()) == 0.0
+
+
+CAPITAL = {"capital_approach_share": 0.3, "capital_assault_days": 10.0}
+
+
+def _capital_day(kappa, territory, attack, garrison, alive=True):
+    s = {"capital": np.full((1, 1), kappa), "territory": np.full((1, 1), territory)}
+    one = np.ones((1, 1))
+    out = capital_objective(s, CAPITAL, attack * one, garrison * one, alive * one > 0, np)
+    return float(out["capital"][0, 0])
+
+
+def test_capital_assault_progress_closed_form():
+    # at the approaches, fire 2x the garrison's: tanh(1) / 10 a day
+    assert _capital_day(0.0, 0.35, 20.0, 10.0) == pytest.approx(math.tanh(1.0) / 10)
+    # outfought by the garrison (ratio 0.5): progress falls by tanh(0.5) / 10, floored at 0
+    assert _capital_day(0.5, 0.35, 5.0, 10.0) == pytest.approx(0.5 - math.tanh(0.5) / 10)
+    assert _capital_day(0.01, 0.35, 5.0, 10.0) == 0.0
+    # short of the approaches: thrown back by 1/10 a day whatever the fire
+    assert _capital_day(0.5, 0.29, 100.0, 1.0) == pytest.approx(0.4)
+    # no garrison left: ratio capped at 10; the capital falls (1) and progress stays clipped
+    assert _capital_day(0.95, 0.4, 5.0, 0.0) == 1.0
+    assert _capital_day(0.95, 0.4, 5.0, 0.0, alive=False) == 0.0
+
+
+def test_capital_threat_enters_will_and_its_fall_is_a_victory():
+    v = {
+        "roc_will_to_resist": 1.0,
+        "will_loss_weight": 0.5,
+        "will_capital_weight": 0.5,
+        "will_ally_weight": 0.0,
+        "victory_territory_share": 0.5,
+    }
+    s = {"territory": np.array([[0.1, 0.1]]), "capital": np.array([[0.0, 0.8]])}
+    w = will_to_resist(s, v, np.zeros((1, 2)), np)
+    np.testing.assert_allclose(w, [[1.0 - 0.5 * 0.2, 1.0 - 0.5 * 0.8]])
+    # a campaign where only the capital decides: taken in one replication, not in the other
+    sc = ss.load_scenario(DATA / "verify.toml", sets={"invasion_start_day": 1})
+    p = compile_params(sc, [{}], days=5)
+    rng = Streams(0, 0, 2)
+    st = initial_state(p, 2)
+    st["capital"] = np.array([[0.5, 1.0]])
+    st["bn_ashore"] = np.full((1, 2), 10.0)  # a lodgement ashore, its state not settled
+    out = outcome(st, p, sample_values(p, rng), 2, rng, last=False)
+    assert out["verdict"][0].tolist() == [UNDECIDED, VICTORY]
 
 
 def test_campaign_shocks_scale_ground_combat_power():

@@ -1,4 +1,4 @@
-"""Objectives ashore: the port-and-airfield complex the lodgement fights for, and Taiwan's will.
+"""Objectives ashore: the port-and-airfield complex, the capital, and Taiwan's will.
 
 Called by :func:`straitsim.engine.ground.ground_war` after the day's combat, with its force
 ratio. Pure array code: ``state, values, force ratio -> state``.
@@ -38,16 +38,39 @@ def port_objective(s: State, v: dict[str, Any], ratio: Any, alive: Any, xp: Any)
     }
 
 
+def capital_objective(
+    s: State, v: dict[str, Any], attack: Any, garrison: Any, alive: Any, xp: Any
+) -> State:
+    """Assault on Taipei, the capital, by a lodgement standing at its approaches.
+
+    ``attack`` is the lodgement's fire ``a P`` and ``garrison`` the defence's ``b G`` with ``G``
+    the ROC strength not engaged against the lodgement (it holds the capital). While territory
+    is at least ``capital_approach_share`` progress ``kappa`` moves by
+    ``tanh(attack / garrison - 1) / capital_assault_days`` a day; below it the lodgement is
+    thrown back from the approaches (``-1 / capital_assault_days``). Clipped to [0, 1], 0 once
+    the lodgement is gone; the capital falls when ``kappa`` reaches 1 (judged in ``outcome``).
+    """
+    f = xp.minimum(
+        xp.where(garrison > 0, attack / xp.where(garrison > 0, garrison, 1.0), 10.0), 10.0
+    )
+    near = s["territory"] >= v["capital_approach_share"]
+    step = xp.where(near, xp.tanh(f - 1.0), -1.0) / v["capital_assault_days"]
+    kappa = xp.where(alive, xp.clip(s["capital"] + step, 0.0, 1.0), 0.0)
+    return {"capital": kappa}
+
+
 def will_to_resist(s: State, v: dict[str, Any], roc_lost_share: Any, xp: Any) -> Any:
     """Taiwan's will to resist today.
 
     ``W = roc_will_to_resist - will_loss_weight x (share of ROC ground strength lost)
-    - will_capital_weight x territory / victory_territory_share
-    + will_ally_weight x (US at war)``, floored at 0. At or below ``capitulation_will``
+    - will_capital_weight x threat + will_ally_weight x (US at war)``, floored at 0, with the
+    capital's threat ``max(min(territory / victory_territory_share, 1), capital)`` (``capital``
+    the assault's progress on Taipei). At or below ``capitulation_will``
     Taiwan capitulates (judged in ``outcome``).
     """
     us = s["us_at_war"].astype(float) if "us_at_war" in s else 0.0
     threat = xp.minimum(s["territory"] / v["victory_territory_share"], 1.0)
+    threat = xp.maximum(threat, s.get("capital", 0.0))
     w = (
         v["roc_will_to_resist"]
         - v["will_loss_weight"] * roc_lost_share

@@ -87,7 +87,8 @@ def outcome(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams, last
 
     A verdict is given (and ``decided_day`` set) on the first day from ``invasion_start_day + 1``
     on that (a) Taiwan capitulates (``roc_will`` at or below ``capitulation_will``) or the PRC
-    holds ``victory_territory_share`` of Taiwan (the capital falls): PRC victory; or (b) the
+    holds ``victory_territory_share`` of Taiwan or takes the capital (``capital`` reaches 1):
+    PRC victory; or (b) the
     lift is exhausted or withdrawn (the amphibious fleet below ``fleet_withdraw_share`` of its
     size and no working port) or every PRC battalion has landed and is gone; or (c) the deciding
     quantities (:func:`deciding`) have stayed within ``settle_tol`` of their values
@@ -107,8 +108,10 @@ def outcome(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams, last
     count = xp.where(moved, 0.0, s["settle_n"] + 1.0)
     ref = xp.where(moved[..., None], q, s["settle_ref"])
     if day >= start + 1 or last:
-        won = (s["roc_will"] <= v["capitulation_will"]) | (
-            s["territory"] >= v["victory_territory_share"]
+        won = (
+            (s["roc_will"] <= v["capitulation_will"])
+            | (s["territory"] >= v["victory_territory_share"])
+            | (s["capital"] >= 1.0)
         )
         sunk = fleet_sunk_share(s, p, v, xp)
         no_port = s["port_tpd"] <= 0.0

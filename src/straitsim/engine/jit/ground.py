@@ -23,6 +23,7 @@ _STATE = (
     "port_progress",
     "port",
     "port_tpd",
+    "capital",
 )
 _VALUES = (
     "roc_reserve_quality",
@@ -49,6 +50,8 @@ _VALUES = (
     "port_demolition_share",
     "port_repair_days",
     "port_strike_rate",
+    "capital_approach_share",
+    "capital_assault_days",
 )
 
 
@@ -75,6 +78,7 @@ def _kernel(
     port_progress: np.ndarray,
     port: np.ndarray,
     port_tpd: np.ndarray,
+    capital: np.ndarray,
     rrq: np.ndarray,
     will0: np.ndarray,
     w_loss: np.ndarray,
@@ -99,6 +103,8 @@ def _kernel(
     demolition: np.ndarray,
     repair_days: np.ndarray,
     strike_rate: np.ndarray,
+    approach: np.ndarray,
+    capital_days: np.ndarray,
     o_ashore: np.ndarray,
     o_will: np.ndarray,
     o_active: np.ndarray,
@@ -111,6 +117,7 @@ def _kernel(
     o_progress: np.ndarray,
     o_port: np.ndarray,
     o_tpd: np.ndarray,
+    o_capital: np.ndarray,
 ) -> None:
     P, R = bn_ashore.shape
     for p in range(P):
@@ -121,7 +128,7 @@ def _kernel(
             terr0 = territory[p, r]
             # Taiwan's will to resist (objectives.will_to_resist)
             lost = 1.0 - safe_div(act + q * res, roc_bn + q * roc_res_bn, 1.0)
-            threat = min(terr0 / vts[p, r], 1.0)
+            threat = max(min(terr0 / vts[p, r], 1.0), capital[p, r])
             w = will0[p, r] - w_loss[p, r] * lost - w_capital[p, r] * threat
             will = max(w + w_ally[p, r] * us_war[p, r], 0.0)
             # combat power (ground.combat_power)
@@ -175,6 +182,14 @@ def _kernel(
             o_progress[p, r] = prog
             o_port[p, r] = 1.0 if held else 0.0
             o_tpd[p, r] = cap if held else 0.0
+            # the capital (objectives.capital_objective), with this day's territory
+            garrison = b * max(pool - R0, 0.0)
+            f_c = min(a * P1 / garrison, 10.0) if garrison > 0 else 10.0
+            if o_terr[p, r] >= approach[p, r]:
+                c_step = math.tanh(f_c - 1.0) / capital_days[p, r]
+            else:
+                c_step = -1.0 / capital_days[p, r]
+            o_capital[p, r] = min(max(capital[p, r] + c_step, 0.0), 1.0) if alive else 0.0
 
 
 def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
@@ -189,7 +204,7 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     out: State = {k: np.empty((P, R)) for k in names}
     out["supply_t"] = np.empty((P, R))
     out["killed"] = np.empty_like(killed)
-    for k in ("today_force_ratio", "port_progress", "port", "port_tpd"):
+    for k in ("today_force_ratio", "port_progress", "port", "port_tpd", "capital"):
         out[k] = np.empty((P, R))
     kernel: Any = _kernel  # called with the state fields and values unpacked, in order
     kernel(

@@ -89,6 +89,7 @@ def _kernel(
     roc_will: np.ndarray,
     port_tpd: np.ndarray,
     territory: np.ndarray,
+    capital: np.ndarray,
     verdict: np.ndarray,
     verdict_day: np.ndarray,
     settle_ref: np.ndarray,
@@ -150,7 +151,11 @@ def _kernel(
             v_now = verdict[p, r]
             vday = verdict_day[p, r]
             if judge_now:
-                won = roc_will[p, r] <= cw[p, r] or territory[p, r] >= vts[p, r]
+                won = (
+                    roc_will[p, r] <= cw[p, r]
+                    or territory[p, r] >= vts[p, r]
+                    or capital[p, r] >= 1.0
+                )
                 no_port = port_tpd[p, r] <= 0.0
                 lift_out = (1.0 - sunk) < fws[p, r] and no_port
                 gone = bn_pool[p, r] < 0.5 and ashore < 0.5
@@ -223,4 +228,5 @@ _STATE = (
     "roc_will",
     "port_tpd",
     "territory",
+    "capital",
 )
