@@ -61,8 +61,8 @@ DEAD: dict[str, str] = {
     ),
     "beach_loss_share": "losses on the beach are small beside losses at sea (2.2)",
     **dict.fromkeys(
-        ("territory_per_battalion", "beachhead_max_share", "territory_rate"),
-        "territory moves verdicts the force ratio has already decided (<= 1.8; <= 1.4 with "
+        ("territory_per_battalion", "territory_rate"),
+        "territory moves verdicts the force ratio has already decided (<= 2.0; <= 1.4 with "
         "a 14-day US delay)",
     ),
     **dict.fromkeys(
