@@ -80,7 +80,7 @@ class Dist(Strict):
 
 
 # headline outputs a parameter's expected_sign may name
-SIGN_OUTPUTS = r"prc_success|battalions_landed|(aircraft_lost|ships_lost)\.[A-Z]{2,4}"
+SIGN_OUTPUTS = r"prc_success|prc_victory|battalions_landed|(aircraft_lost|ships_lost)\.[A-Z]{2,4}"
 
 
 class Param(Strict):
@@ -99,7 +99,8 @@ class Param(Strict):
     uncertainty: Literal["epistemic", "aleatory", "policy"] | None = None
     uncertainty_rationale: str | None = None
     # documented direction of the parameter's effect between the ends of its range: headline
-    # output (prc_success, battalions_landed, aircraft_lost.ACTOR, ships_lost.ACTOR) -> +1 if
+    # output (prc_success, prc_victory, battalions_landed, aircraft_lost.ACTOR,
+    # ships_lost.ACTOR) -> +1 if
     # it rises with the parameter, -1 if it falls (tests/test_knobs_live.py checks it)
     expected_sign: dict[str, Literal[-1, 1]] = Field(default_factory=dict)
     # The physical domain when the unit's default (scenario/domains.py) is not enough.
@@ -112,7 +113,7 @@ class Param(Strict):
         for k in v:
             if not re.fullmatch(SIGN_OUTPUTS, k):
                 raise ValueError(
-                    f"unknown output {k!r} (prc_success, battalions_landed, "
+                    f"unknown output {k!r} (prc_success, prc_victory, battalions_landed, "
                     "aircraft_lost.ACTOR or ships_lost.ACTOR)"
                 )
         return v
