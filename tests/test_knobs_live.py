@@ -46,10 +46,11 @@ CONTEXT: dict[str, dict[str, float]] = {
 # knobs no mechanism makes live yet (reported, not faked): name -> why. Non-strict xfail:
 # once a mechanism makes one live, its test passes and the entry should go.
 DEAD: dict[str, str] = {
-    "missiles_per_runway_cut": "runways reopen within about a day, so the cut rate hardly "
-    "changes sorties",
+    "missiles_per_runway_cut": "runways reopen within about a day, so from 2 to 6 missiles a "
+    "cut the share closed after the day's repair falls only from 28% to 23% at Kadena and "
+    "24% to 13% at Taiwan's main bases: a few percent of allied sorties (2.4)",
     "air_sigma": "daily air-combat luck is independent day to day and averages out over a "
-    "campaign; the campaign shocks carry the correlated part",
+    "campaign; the campaign shocks carry the correlated part (spread z 1.4)",
     "quality_per_generation": "weak: the PLA's J-20s share the fifth-generation edge (|z| about 3)",
     # landing, ground war and will (measured |z| at 300 replications in parentheses)
     **dict.fromkeys(
@@ -89,10 +90,11 @@ ACCOUNTING: dict[str, tuple[str, int, str]] = {
     ),
 }
 DEAD_RUNGS: dict[tuple[str, str, str], str] = {
-    ("AUS", "neutral", "access"): "US basing in northern Australia, about 4,500 km from the "
-    "fight, adds few sorties",
-    ("KOR", "neutral", "release"): "two released fighter squadrons move no headline output "
-    "beyond noise",
+    ("AUS", "neutral", "access"): "the rung moves one B-1B squadron from Guam to Tindal, about "
+    "4,500 km from the fight: fewer sorties but safer from missiles, a wash (1.5)",
+    ("KOR", "neutral", "release"): "the rung releases two of the four US F-16 squadrons at "
+    "Kunsan (CSIS base case); 48 fighters beside the allied air forces move no headline output "
+    "beyond noise (2.3)",
 }
 
 
