@@ -42,6 +42,11 @@ CONTEXT: dict[str, dict[str, float]] = {
     **dict.fromkeys(
         ("roro_tpd", "roro_loss_rate", "beach_loss_share"), {"us_entry_delay_days": 14}
     ),
+    # typhoons strike only for a launch in the typhoon season (August), and decide the
+    # landing where the US joins late
+    **dict.fromkeys(
+        ("typhoon_rate", "typhoon_days"), {"launch_month": 8, "us_entry_delay_days": 14}
+    ),
 }
 # knobs no mechanism makes live yet (reported, not faked): name -> why. Non-strict xfail:
 # once a mechanism makes one live, its test passes and the entry should go.

@@ -21,6 +21,14 @@ The state fields it writes, read by other modules:
 * ``air_weather_factor`` (P, R): multiplier on sorties today,
   ``1 - sea_bad (1 - bad_weather_sortie_factor)``.
 
+**Typhoon closures** are a rare event with a stated rate: on a day with no typhoon in the
+Strait, one arrives with probability ``typhoon_rate`` (zero unless the launch month is in the
+typhoon season, June to September; set by compile) and closes the Strait for
+``typhoon_days`` days, today included: no amphibious lift or offload (``sea_state_factor``
+0) and sorties at the bad-weather rate; the day counts as bad for the weather chain. One
+uniform a day from stream ``typhoon``. Field ``typhoon_left`` (P, R): closure days left
+after today; ``typhoon_onsets`` (P, R): typhoons so far.
+
 **Campaign shocks** are mean-one lognormal multipliers, one per replication and side, with
 log-sd ``campaign_shock_sigma``, the same on every day of the campaign: how well each side's
 forces perform overall (training, readiness, tactics that work or fail), correlated across
@@ -46,6 +54,31 @@ def transition(v: dict[str, Any], xp: Any) -> tuple[Any, Any, Any]:
     return pi, stay, q
 
 
+def typhoon(s: State, bad: Any, v: dict[str, Any], day: int, rng: Streams) -> State:
+    """Lay today's typhoon closure over the weather chain's bad days ``bad`` (P, R).
+
+    Returns ``sea_bad``, ``sea_state_factor``, ``air_weather_factor`` and the typhoon fields.
+    """
+    xp = rng.xp
+    shape = bad.shape
+    left = s.get("typhoon_left", xp.zeros(shape))
+    ut = rng.uniform("typhoon", day, 1)[:, 0][None, :]
+    onset = (left <= 0.0) & (ut < v["typhoon_rate"])
+    days = xp.maximum(xp.round(xp.asarray(v["typhoon_days"], dtype=xp.float64)), 1.0)
+    left = xp.where(onset, days, left)
+    storm = left > 0.0
+    bad = xp.where(storm, 1.0, bad)
+    return {
+        "sea_bad": bad,
+        "sea_state_factor": xp.where(
+            storm, 0.0, 1.0 - bad * (1.0 - v["bad_weather_offload_factor"])
+        ),
+        "air_weather_factor": 1.0 - bad * (1.0 - v["bad_weather_sortie_factor"]),
+        "typhoon_left": xp.maximum(left - 1.0, 0.0) * 1.0,
+        "typhoon_onsets": s.get("typhoon_onsets", xp.zeros(shape)) + onset,
+    }
+
+
 def weather(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
     """Advance the weather chain one day and draw (on day 0) the campaign shocks."""
     xp = rng.xp
@@ -57,11 +90,7 @@ def weather(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     else:
         bad = xp.where(s["sea_bad"] > 0.5, u < stay, u < q)
     bad = xp.broadcast_to(bad, shape) * 1.0
-    out: State = {
-        "sea_bad": bad,
-        "sea_state_factor": 1.0 - bad * (1.0 - v["bad_weather_offload_factor"]),
-        "air_weather_factor": 1.0 - bad * (1.0 - v["bad_weather_sortie_factor"]),
-    }
+    out: State = typhoon(s, bad, v, day, rng)
     if "shock_prc" not in s:
         z = rng.lognormal("shocks", 0, 2, v["campaign_shock_sigma"])
         out["shock_coalition"] = xp.broadcast_to(z[:, 0][None, :], shape) * 1.0

@@ -36,6 +36,8 @@ def sortie_rate(dist_km: float, radius_km: float, v: Mapping[str, float]) -> flo
 
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# launch months in the Strait's typhoon season (climate.toml): typhoon closures can strike
+TYPHOON_MONTHS = (6, 7, 8, 9)
 
 
 def launch_weather(sc: Scenario) -> tuple[float, float]:
@@ -100,6 +102,8 @@ def compile_params(
     v = {k: p.value for k, p in sc.params.items()}
     v["strike_allied_bases"] = float(sc.plan.strike_allied_bases)
     v["weather_bad_day_share"], v["weather_bad_spell_days"] = launch_weather(sc)
+    if "typhoon_rate" in v and sc.launch_month not in TYPHOON_MONTHS:
+        v["typhoon_rate"] = 0.0
     dists: dict[str, tuple[str, float, float, float]] = {
         k: (p.dist.kind, p.dist.low, p.dist.high, p.dist.mode if p.dist.mode is not None else 0.0)
         for k, p in sc.params.items()

@@ -14,7 +14,7 @@ from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
-from straitsim.engine.weather import transition
+from straitsim.engine.weather import transition, typhoon
 
 
 @njit
@@ -113,6 +113,7 @@ def escalation(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
         prs(v["defender_paralysis_days"], P, R),
         *out.values(),
     )
+    out.update(typhoon(s, out["sea_bad"], v, day, rng))  # the typhoon closure, as the reference
     if "shock_prc" not in s:  # day 0: the campaign shocks, as the reference draws them
         z = rng.lognormal("shocks", 0, 2, v["campaign_shock_sigma"])
         out["shock_coalition"] = np.broadcast_to(z[:, 0][None, :], (P, R)) * 1.0
