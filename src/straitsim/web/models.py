@@ -99,6 +99,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Input the schema allows but the model rejects (one line in `detail`)"},
+    422: {"description": "Input that does not match the schema"},
+}
+BuiltinScenario = Literal[tuple(builtin_scenarios())]  # type: ignore[valid-type]
+AllyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class BuiltinRequest(BaseModel):
+    """Base of a request on a built-in scenario with roles and ``--set`` overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: BuiltinScenario = Field(description="A built-in scenario name.")  # type: ignore[valid-type]
+    roles: dict[AllyCode, Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=dict, max_length=8, description="Rung per ally."
+    )
+    set: dict[
+        Annotated[str, Field(pattern=SET_KEY_PATTERN, max_length=120)],
+        Annotated[float, Field(ge=-MAX_SET_VALUE, le=MAX_SET_VALUE, allow_inf_nan=False)],
+    ] = Field(default_factory=dict, max_length=32, description="`--set` overrides.")
+
+    def refuse_forbidden_sets(self) -> None:
+        """Raise a :class:`UserError` for an override of a key the API may not change."""
+        for key in self.set:
+            if key.split(".")[0] in FORBIDDEN_SET_ROOTS:
+                raise UserError(
+                    "cannot be overridden from the API",
+                    key=f"set.{key}",
+                    expected="a parameter or a data value",
+                    found=repr(key),
+                )
+
+
 def _replace(schema: dict[str, Any], new: dict[str, Any]) -> None:
     keep = {k: schema[k] for k in ("title", "description") if k in schema}
     schema.clear()

@@ -14,37 +14,22 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from straitsim.analysis.outlook import OUTPUTS, RULES, outlook, parse_paths
 from straitsim.analysis.outlook_paths import parse_years
 from straitsim.errors import UserError
-from straitsim.scenario.load import builtin_scenarios
 from straitsim.web.guards import checkpoint
-from straitsim.web.models import FORBIDDEN_SET_ROOTS, MAX_SEED, MAX_SET_VALUE, SET_KEY_PATTERN
+from straitsim.web.models import MAX_SEED, ROUTE_ERRORS, AllyCode, BuiltinRequest
 
 MAX_OUTLOOK_WORK = 24_000  # years x combinations x worlds x replications per request
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Input the schema allows but the model rejects (one line in `detail`)"},
-    422: {"description": "Input that does not match the schema"},
-}
-Scenario = Literal[tuple(builtin_scenarios())]  # type: ignore[valid-type]
-Ally = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+ERRORS = ROUTE_ERRORS
+Ally = AllyCode
 
 
-class OutlookRequest(BaseModel):
+class OutlookRequest(BuiltinRequest):
     """An outlook of a built-in scenario: years, spending paths, roles and overrides."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    scenario: Scenario = Field(description="A built-in scenario name.")  # type: ignore[valid-type]
-    roles: dict[Ally, Annotated[str, Field(max_length=32)]] = Field(
-        default_factory=dict, max_length=8, description="Rung per ally."
-    )
-    set: dict[
-        Annotated[str, Field(pattern=SET_KEY_PATTERN, max_length=120)],
-        Annotated[float, Field(ge=-MAX_SET_VALUE, le=MAX_SET_VALUE, allow_inf_nan=False)],
-    ] = Field(default_factory=dict, max_length=32, description="`--set` overrides.")
     years: str = Field("2026:2035", pattern=r"^\d{4}(:\d{4}|(,\d{4})*)$", max_length=60)
     paths: list[Annotated[str, Field(pattern=r"^[A-Z]{3}=[A-Za-z0-9.@_-]{1,32}$")]] = Field(
         default_factory=list, max_length=8, description="ALLY=PATH spending paths."
@@ -77,14 +62,7 @@ class OutlookRequest(BaseModel):
                 expected=f"years x combinations x worlds x replications <= {MAX_OUTLOOK_WORK:,}",
                 found=f"{n_years} x {combos} x {max(1, self.worlds)} x {self.reps}",
             )
-        for key in self.set:
-            if key.split(".")[0] in FORBIDDEN_SET_ROOTS:
-                raise UserError(
-                    "cannot be overridden from the API",
-                    key=f"set.{key}",
-                    expected="a parameter or a data value",
-                    found=repr(key),
-                )
+        self.refuse_forbidden_sets()
         return dict(
             years=self.years, paths=list(self.paths), roles=dict(self.roles), sets=dict(self.set),
             reps=self.reps, worlds=self.worlds, seed=self.seed, threshold=self.threshold,

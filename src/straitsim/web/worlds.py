@@ -10,43 +10,28 @@ time, cached answers). The work of one request is bounded by :data:`MAX_WORLD_WO
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from straitsim.analysis.discovery import discover, parse_outcome
 from straitsim.analysis.worlds import run_worlds
 from straitsim.errors import UserError
-from straitsim.scenario.load import builtin_scenarios
 from straitsim.web.guards import checkpoint
-from straitsim.web.models import FORBIDDEN_SET_ROOTS, MAX_SEED, MAX_SET_VALUE, SET_KEY_PATTERN
+from straitsim.web.models import MAX_SEED, ROUTE_ERRORS, AllyCode, BuiltinRequest
 
 MAX_WORLDS = 400
 MAX_WORLD_WORK = 40_000  # worlds x replications per request (about 10 s on one core)
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Input the schema allows but the model rejects (one line in `detail`)"},
-    422: {"description": "Input that does not match the schema"},
-}
-Scenario = Literal[tuple(builtin_scenarios())]  # type: ignore[valid-type]
-Ally = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+ERRORS = ROUTE_ERRORS
+Ally = AllyCode
 
 
-class WorldsRequest(BaseModel):
+class WorldsRequest(BuiltinRequest):
     """Worlds over the epistemic parameters of a built-in scenario, with roles and overrides."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    scenario: Scenario = Field(description="A built-in scenario name.")  # type: ignore[valid-type]
-    roles: dict[Ally, Annotated[str, Field(max_length=32)]] = Field(
-        default_factory=dict, max_length=8, description="Rung per ally."
-    )
-    set: dict[
-        Annotated[str, Field(pattern=SET_KEY_PATTERN, max_length=120)],
-        Annotated[float, Field(ge=-MAX_SET_VALUE, le=MAX_SET_VALUE, allow_inf_nan=False)],
-    ] = Field(default_factory=dict, max_length=32, description="`--set` overrides.")
     worlds: int = Field(50, ge=2, le=MAX_WORLDS, description="Sampled worlds.")
     reps: int = Field(100, ge=2, le=MAX_WORLD_WORK // 2, description="Replications per world.")
     seed: int = Field(0, ge=0, le=MAX_SEED)
@@ -69,14 +54,7 @@ class WorldsRequest(BaseModel):
                 expected=f"worlds x replications <= {MAX_WORLD_WORK:,}",
                 found=f"{self.worlds} x {self.reps}",
             )
-        for key in self.set:
-            if key.split(".")[0] in FORBIDDEN_SET_ROOTS:
-                raise UserError(
-                    "cannot be overridden from the API",
-                    key=f"set.{key}",
-                    expected="a parameter or a data value",
-                    found=repr(key),
-                )
+        self.refuse_forbidden_sets()
         return dict(
             n=self.worlds,
             reps=self.reps,
