@@ -1,4 +1,5 @@
-"""Rare events with stated rates: typhoon closures of the Strait (engine/weather.py).
+"""Rare events with stated rates: typhoon closures of the Strait (engine/weather.py) and
+command-and-control failures that paralyse Taiwan (engine/escalation.py).
 
 Statistical tests state their tolerance in standard errors; known-answer tests use rates
 of 0 and 1, where the closure's days follow by arithmetic.
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 import straitsim as ss
+from straitsim.engine.escalation import c2_failure
 from straitsim.engine.random import Streams
 from straitsim.engine.weather import weather
 from straitsim.scenario.compile import compile_params
@@ -73,3 +75,41 @@ def test_typhoons_strike_only_in_the_typhoon_season():
         sc = ss.load_scenario("csis-2026", sets={"launch_month": month})
         rate = float(np.asarray(compile_params(sc).values["typhoon_rate"]).max())
         assert (rate > 0) == live, (month, rate)
+
+
+def _c2_run(rate: float, days: float, n_days: int, rng: Streams) -> list[dict]:
+    sc = ss.load_scenario("csis-2026")
+    p = compile_params(sc)
+    A = len(p.actors)
+    s = {"territory": np.zeros((1, rng.n_reps))}
+    v = {"c2_failure_rate": rate, "c2_failure_days": days}
+    out = []
+    for d in range(n_days):
+        left_before = s.get("c2_left", np.zeros((1, rng.n_reps)))
+        o = {"effort": np.ones((1, rng.n_reps, A))}
+        s = {**s, **c2_failure(s, o, p, v, d, rng)}
+        out.append({**s, "eligible": left_before <= 0.0, "i_twn": p.i_twn})
+    return out
+
+
+@pytest.mark.parametrize("days", [1, 2])
+def test_a_command_failure_strikes_at_its_stated_rate(days):
+    rate, reps, n_days = 0.02, 4000, 60
+    run = _c2_run(rate, days, n_days, Streams(6, 0, reps))
+    eligible = sum(float(r["eligible"].sum()) for r in run)
+    onsets = float(run[-1]["c2_failures"].sum())
+    se = np.sqrt(rate * (1 - rate) / eligible)
+    # tolerance: 4 binomial standard errors of the per-eligible-day rate
+    assert abs(onsets / eligible - rate) < 4 * se, (onsets / eligible, rate, se)
+
+
+def test_a_command_failure_zeroes_only_taiwans_effort_known_answer():
+    run = _c2_run(1.0, 2, 4, Streams(0, 0, 3))
+    for r in run:
+        e = r["effort"]
+        np.testing.assert_array_equal(e[..., r["i_twn"]], 0.0)
+        others = np.delete(e, r["i_twn"], axis=-1)
+        np.testing.assert_array_equal(others, 1.0)
+    np.testing.assert_array_equal(run[-1]["c2_failures"], 2.0)  # days 0 and 2
+    for r in _c2_run(0.0, 2, 4, Streams(0, 0, 3)):
+        np.testing.assert_array_equal(r["effort"], 1.0)

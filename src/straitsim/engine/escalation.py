@@ -26,6 +26,31 @@ def prc_preempts(v: dict[str, Any], rng: Streams) -> Any:
     return (u < v["prc_preemption_probability"]) * 1.0  # the probability: scalar or (1, R)
 
 
+def c2_failure(s: State, out: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
+    """Draw a rare command-and-control failure that paralyses Taiwan's forces for a day or two.
+
+    On a day with no failure in progress one begins with probability ``c2_failure_rate``
+    (one uniform a day, stream ``c2``) and lasts ``c2_failure_days`` days, today included:
+    Taiwan's effort is zero on those days (no sorties, missile fire or base defence, as under
+    ``defender_paralysis_days``). Returns ``effort`` and the fields ``c2_left`` (failure days
+    left after today) and ``c2_failures`` (failures so far), (P, R).
+    """
+    xp = rng.xp
+    shape = s["territory"].shape
+    left = s.get("c2_left", xp.zeros(shape))
+    u = rng.uniform("c2", day, 1)[:, 0][None, :]
+    onset = (left <= 0.0) & (u < v["c2_failure_rate"])
+    days = xp.maximum(xp.round(xp.asarray(v["c2_failure_days"], dtype=xp.float64)), 1.0)
+    left = xp.where(onset, days, left)
+    down = (left > 0.0)[..., None]
+    twn = xp.asarray([a == p.i_twn for a in range(len(p.actors))])
+    return {
+        "effort": xp.where(down & twn, 0.0, out["effort"]),
+        "c2_left": xp.maximum(left - 1.0, 0.0) * 1.0,
+        "c2_failures": s.get("c2_failures", xp.zeros(shape)) + onset,
+    }
+
+
 def escalation(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
     """Set the day's weather and shocks, at-war flags and effort per (profile, rep, actor).
 
@@ -59,6 +84,7 @@ def escalation(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
         effort = xp.where(twn, effort * awake, effort)
         at_war = at_war & ~(twn & (awake <= 0.0))
     out.update({"at_war": at_war, "effort": effort, "us_at_war": us_at_war})
+    out.update(c2_failure(s, out, p, v, day, rng))
     if day == 0:
         out["prc_preempt"] = xp.broadcast_to(prc_preempts(v, rng), s["territory"].shape) * 1.0
     return out

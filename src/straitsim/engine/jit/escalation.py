@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.escalation import ALWAYS, ATTACKED, US_ENTRY, prc_preempts
+from straitsim.engine.escalation import ALWAYS, ATTACKED, US_ENTRY, c2_failure, prc_preempts
 from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -114,6 +114,7 @@ def escalation(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
         *out.values(),
     )
     out.update(typhoon(s, out["sea_bad"], v, day, rng))  # the typhoon closure, as the reference
+    out.update(c2_failure(s, out, p, v, day, rng))  # a command failure, as the reference
     if "shock_prc" not in s:  # day 0: the campaign shocks, as the reference draws them
         z = rng.lognormal("shocks", 0, 2, v["campaign_shock_sigma"])
         out["shock_coalition"] = np.broadcast_to(z[:, 0][None, :], (P, R)) * 1.0
