@@ -147,6 +147,26 @@ def check_options(kwargs: dict[str, Any], fn: Callable[..., Any] | None = None) 
             check_store(value, _flag(fn, name))
 
 
+def emit(
+    doc: Any,
+    *,
+    out: Path | None,
+    json_: bool,
+    write: Callable[[Path], None],
+    show: Callable[[], None],
+    wrote: str,
+) -> None:
+    """Write ``out`` if given, then print the JSON document or the table and a note."""
+    if out is not None:
+        write(out)
+    if json_:
+        print_json(doc)
+        return
+    show()
+    if out is not None:
+        console.print(wrote)
+
+
 def print_json(doc: Any) -> None:
     """Write one JSON document to stdout; a NaN or infinity in it is an error, never printed."""
     try:

@@ -13,7 +13,7 @@ from rich.table import Table
 from straitsim.analysis.investments import DEFAULT_METRIC, InvestmentResult, invest, load_options
 from straitsim.analysis.metrics import METRICS
 from straitsim.cli import world_bands
-from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.app import app, console, emit, user_errors
 from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
@@ -87,14 +87,14 @@ def invest_command(
     with use_workers(workers), bar or nullcontext():
         res = invest(scenario, opts, **kw)
     doc = res.summary()
-    if out is not None:
-        write_outputs(res, doc, out)
-    if json_:
-        print_json(doc)
-        return
-    print_invest(res, doc)
-    if out is not None:
-        console.print(f"wrote {out}/invest.json, ranking.csv, ranking.png, spending.png")
+    emit(
+        doc,
+        out=out,
+        json_=json_,
+        write=lambda path: write_outputs(res, doc, path),
+        show=lambda: print_invest(res, doc),
+        wrote=f"wrote {out}/invest.json, ranking.csv, ranking.png, spending.png",
+    )
 
 
 def write_outputs(res: InvestmentResult, doc: dict[str, Any], out: Path) -> None:

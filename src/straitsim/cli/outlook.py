@@ -13,7 +13,7 @@ from rich.table import Table
 
 from straitsim.analysis.outlook import OUTPUTS, RULES, OutlookResult, outlook, parse_paths
 from straitsim.analysis.outlook_paths import parse_years
-from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.app import app, console, emit, user_errors
 from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.fsio import atomic_dir
@@ -104,14 +104,14 @@ def outlook_command(
     with use_workers(workers), bar or nullcontext():
         res = outlook(scenario, **kw)
     doc = res.summary()
-    if out is not None:
-        write_outputs(res, doc, out)
-    if json_:
-        print_json(doc)
-        return
-    print_outlook(res)
-    if out is not None:
-        console.print(f"wrote {out}/outlook.json, CSV tables, balance.png, contributions.png")
+    emit(
+        doc,
+        out=out,
+        json_=json_,
+        write=lambda path: write_outputs(res, doc, path),
+        show=lambda: print_outlook(res),
+        wrote=f"wrote {out}/outlook.json, CSV tables, balance.png, contributions.png",
+    )
 
 
 def write_outputs(res: OutlookResult, doc: dict[str, Any], out: Path) -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from straitsim.analysis.run import RunResult
 from straitsim.analysis.run import run as run_scenario
-from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.app import app, console, emit, print_json, user_errors
 from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.engine.backend import array_module
 from straitsim.engine.state import OUTCOMES
@@ -85,14 +85,14 @@ def run(
         )
     res.overrides = set_strings(set_ or [])
     doc = res.summary()
-    if out is not None:
-        write_outputs(res, doc, out)
-    if json_:
-        print_json(doc)
-        return
-    print_run(doc)
-    if out is not None:
-        console.print(f"wrote {out}/summary.json and {out}/replications.parquet")
+    emit(
+        doc,
+        out=out,
+        json_=json_,
+        write=lambda path: write_outputs(res, doc, path),
+        show=lambda: print_run(doc),
+        wrote=f"wrote {out}/summary.json and {out}/replications.parquet",
+    )
 
 
 def write_outputs(res: RunResult, doc: dict[str, Any], out: Path) -> None:
