@@ -400,7 +400,7 @@ def analyse_roles(
 
 def role_analysis(
     scenario: str | Scenario,
-    allies: Sequence[str] = ("JPN", "AUS", "PHL"),
+    allies: Sequence[str] | None = None,
     reps: int = 1000,
     seed: int = 0,
     metric: str = "defence_prevails",
@@ -415,21 +415,29 @@ def role_analysis(
 
     ``roles`` and ``sets`` override the scenario as in :func:`straitsim.run`; tables come from
     ``.lattice_frame()``, ``.shapley_frame()``, ``.steps_frame()``, the JSON document from
-    ``.to_dict()``, and plots from :mod:`straitsim.report.roles_plots`.
+    ``.to_dict()``, and plots from :mod:`straitsim.report.roles_plots`. ``allies=None``
+    means the allies the scenario marks ``analysed``.
     """
     sc = load_scenario(scenario, roles, sets)
+    if allies is None:
+        allies = analysed_allies(sc)
     return analyse_roles(sc, allies, reps, seed, metric, to, method, n_permutations, days)
 
 
+def analysed_allies(sc: Scenario) -> tuple[str, ...]:
+    """Return the allies the scenario's data marks ``analysed``, in the order of its actors."""
+    return tuple(code for code, actor in sc.actors.items() if actor.analysed)
+
+
 def roles_table(
-    scenario: str | Scenario, allies: Sequence[str] = ("JPN", "AUS", "PHL"), **kw: Any
+    scenario: str | Scenario, allies: Sequence[str] | None = None, **kw: Any
 ) -> pd.DataFrame:
     """Return the role lattice, one row per profile (keywords as :func:`role_analysis`)."""
     return role_analysis(scenario, allies, **kw).lattice_frame()
 
 
 def shapley_values(
-    scenario: str | Scenario, allies: Sequence[str] = ("JPN", "AUS", "PHL"), **kw: Any
+    scenario: str | Scenario, allies: Sequence[str] | None = None, **kw: Any
 ) -> pd.DataFrame:
     """Return the allies' Shapley values and standard errors (keywords: :func:`role_analysis`)."""
     return role_analysis(scenario, allies, **kw).shapley_frame()

@@ -35,7 +35,7 @@ Progress = Callable[[int], None] | None
 def shapley_worlds(
     scenario: Any,
     n: int,
-    allies: Sequence[str] = ("JPN", "AUS", "PHL"),
+    allies: Sequence[str] | None = None,
     reps: int = 200,
     seed: int = 0,
     sampling: str = "lhs",

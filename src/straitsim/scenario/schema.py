@@ -181,11 +181,15 @@ class RungSpec(Strict):
 
 
 class Actor(Strict):
-    """An actor (country) with its side and role ladder, lowest rung first."""
+    """An actor (country) with its side and role ladder, lowest rung first.
+
+    ``analysed`` marks the allies whose roles the role analyses vary when none are named.
+    """
 
     name: str
     side: Literal["prc", "coalition"]
     default: str | None = None
+    analysed: bool = False
     rungs: dict[str, RungSpec] = Field(default_factory=dict)
 
 
