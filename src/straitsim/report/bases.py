@@ -82,7 +82,7 @@ def base_status(sc: Scenario, roles: Mapping[str, str] | None = None) -> list[di
             "attacked",
             "us_entry",
         )
-    us_war = prof.get("USA", "full") != "none"
+    us_war = prof.get(p.actors[p.i_usa], "full") != "none"
     allied = sc.plan.strike_allied_bases
     out = []
     for b, bid in enumerate(p.base_ids):
