@@ -149,7 +149,6 @@ def check_options(kwargs: dict[str, Any], fn: Callable[..., Any] | None = None) 
 
 def emit(
     doc: Any,
-    *,
     out: Path | None,
     json_: bool,
     write: Callable[[Path], None],

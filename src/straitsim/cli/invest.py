@@ -87,13 +87,9 @@ def invest_command(
     with use_workers(workers), bar or nullcontext():
         res = invest(scenario, opts, **kw)
     doc = res.summary()
+    wrote = f"wrote {out}/invest.json, ranking.csv, ranking.png, spending.png"
     emit(
-        doc,
-        out=out,
-        json_=json_,
-        write=lambda path: write_outputs(res, doc, path),
-        show=lambda: print_invest(res, doc),
-        wrote=f"wrote {out}/invest.json, ranking.csv, ranking.png, spending.png",
+        doc, out, json_, lambda d: write_outputs(res, doc, d), lambda: print_invest(res, doc), wrote
     )
 
 

@@ -104,14 +104,8 @@ def outlook_command(
     with use_workers(workers), bar or nullcontext():
         res = outlook(scenario, **kw)
     doc = res.summary()
-    emit(
-        doc,
-        out=out,
-        json_=json_,
-        write=lambda path: write_outputs(res, doc, path),
-        show=lambda: print_outlook(res),
-        wrote=f"wrote {out}/outlook.json, CSV tables, balance.png, contributions.png",
-    )
+    wrote = f"wrote {out}/outlook.json, CSV tables, balance.png, contributions.png"
+    emit(doc, out, json_, lambda d: write_outputs(res, doc, d), lambda: print_outlook(res), wrote)
 
 
 def write_outputs(res: OutlookResult, doc: dict[str, Any], out: Path) -> None:

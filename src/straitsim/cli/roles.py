@@ -17,7 +17,7 @@ from straitsim.analysis.burden import DEFAULT_ALLIES, BurdenResult, burden
 from straitsim.analysis.metrics import METRICS
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
 from straitsim.cli import world_bands
-from straitsim.cli.app import app, console, print_json, user_errors
+from straitsim.cli.app import app, console, emit, user_errors
 from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
@@ -204,14 +204,7 @@ def _finish(
 ) -> None:
     """Record the overrides, write ``out`` if asked, then print JSON or the tables."""
     doc["overrides"] = set_strings(set_ or [])
-    if out is not None:
-        write(out)
-    if json_:
-        print_json(_clean(doc))
-        return
-    show()
-    if out is not None:
-        console.print(f"wrote {out}/{wrote}")
+    emit(_clean(doc), out, json_, write, show, f"wrote {out}/{wrote}")
 
 
 def print_roles(ra: RoleAnalysis, doc: dict[str, Any]) -> None:

@@ -85,14 +85,8 @@ def run(
         )
     res.overrides = set_strings(set_ or [])
     doc = res.summary()
-    emit(
-        doc,
-        out=out,
-        json_=json_,
-        write=lambda path: write_outputs(res, doc, path),
-        show=lambda: print_run(doc),
-        wrote=f"wrote {out}/summary.json and {out}/replications.parquet",
-    )
+    wrote = f"wrote {out}/summary.json and {out}/replications.parquet"
+    emit(doc, out, json_, lambda d: write_outputs(res, doc, d), lambda: print_run(doc), wrote)
 
 
 def write_outputs(res: RunResult, doc: dict[str, Any], out: Path) -> None:
