@@ -52,6 +52,8 @@ WV = {
     "bad_weather_offload_factor": 0.3,
     "bad_weather_sortie_factor": 0.7,
     "campaign_shock_sigma": 0.2,
+    "typhoon_rate": 0.0,  # the chain alone: typhoons have their own tests
+    "typhoon_days": 3,
 }
 
 

@@ -29,10 +29,10 @@ def _v(rate: float, days: float) -> dict[str, float]:
     }
 
 
-def _run(rate: float, days: float, n_days: int, rng: Streams) -> list[dict]:
+def _run(rate: float, days: float, span: int, rng: Streams) -> list[dict]:
     s = {"territory": np.zeros((1, rng.n_reps))}
     out = []
-    for d in range(n_days):
+    for d in range(span):
         left_before = s.get("typhoon_left", np.zeros((1, rng.n_reps)))
         s = {**s, **weather(s, None, _v(rate, days), d, rng)}  # type: ignore[arg-type]
         out.append({**s, "eligible": left_before <= 0.0})
@@ -77,14 +77,14 @@ def test_typhoons_strike_only_in_the_typhoon_season():
         assert (rate > 0) == live, (month, rate)
 
 
-def _c2_run(rate: float, days: float, n_days: int, rng: Streams) -> list[dict]:
+def _c2_run(rate: float, days: float, span: int, rng: Streams) -> list[dict]:
     sc = ss.load_scenario("csis-2026")
     p = compile_params(sc)
     A = len(p.actors)
     s = {"territory": np.zeros((1, rng.n_reps))}
     v = {"c2_failure_rate": rate, "c2_failure_days": days}
     out = []
-    for d in range(n_days):
+    for d in range(span):
         left_before = s.get("c2_left", np.zeros((1, rng.n_reps)))
         o = {"effort": np.ones((1, rng.n_reps, A))}
         s = {**s, **c2_failure(s, o, p, v, d, rng)}

@@ -23,6 +23,7 @@ class Domain(NamedTuple):
 _SHARE = "a share or probability of a whole"
 UNIT_DOMAINS: dict[str, Domain] = {
     "probability": Domain(0.0, 1.0, "a probability"),
+    "probability per day": Domain(0.0, 1.0, "a daily probability"),
     "share": Domain(0.0, 1.0, _SHARE),
     "share per day": Domain(0.0, 1.0, "a daily rate above one would remove more than the whole"),
     "share of territory": Domain(0.0, 1.0, _SHARE),

@@ -175,8 +175,9 @@ class StoreWriter(StoreBase):
         check_finite_rows(key, {"replications": reps_tbl, "losses": loss_tbl, "munitions": mun_tbl})
         k = [key.scenario_hash, key.seed, key.chunk_offset, key.chunk_size, key.code_version]
         con = self.con
-        con.execute("BEGIN TRANSACTION")
         try:
+            # inside the try: Ctrl-C can land on BEGIN too, and must still read as an interrupt
+            con.execute("BEGIN TRANSACTION")
             exists = con.execute(
                 "SELECT count(*) FROM chunks WHERE scenario_hash = ? AND seed = ? "
                 "AND chunk_offset = ? "
