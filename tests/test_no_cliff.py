@@ -1,11 +1,15 @@
 """No cliffs (issue 13): across every knob's range, in steps of a tenth of the range,
 P(PRC success) changes by at most 0.25 per step, unless docs/model.md explains the step.
 
-The main knobs run in the fast suite; every knob with a range runs under ``-m slow``. Each
+The main knobs run in the fast suite on the NumPy reference; every knob with a range runs
+under ``-m slow``, on the compiled engine where numba is installed (it computes the same
+model: tests/test_jit_conformance.py; about three times as fast on batches this small). Each
 sweep is one batch of role profiles per point with the same seed (common random numbers).
 """
 
 from __future__ import annotations
+
+import importlib.util
 
 import numpy as np
 import pytest
@@ -15,6 +19,7 @@ import straitsim as ss
 MAX_STEP = 0.25
 PROFILES = [{}, {"JPN": "neutral"}, {"USA": "none"}]
 REPS = 100
+FAST_DEVICE = "numba" if importlib.util.find_spec("numba") else "cpu"
 MAIN = [
     "us_entry_delay_days",
     "prc_preemption_probability",
@@ -31,14 +36,14 @@ def _ends(prm) -> tuple[float, float] | None:
     return prm.range if prm.range is not None and prm.unit != "bool" else None
 
 
-def sweep(name: str, reps: int = REPS) -> np.ndarray:
+def sweep(name: str, reps: int = REPS, device: str = "cpu") -> np.ndarray:
     """P(PRC success) per (point, profile) over 11 evenly spaced points of the range."""
     base = ss.load_scenario("csis-2026")
     lo, hi = _ends(base.params[name])
     out = []
     for x in np.linspace(lo, hi, 11):
         sc = ss.load_scenario("csis-2026", sets={name: float(x)})
-        t = ss.simulate(sc, reps=reps, seed=3, profiles=PROFILES)
+        t = ss.simulate(sc, reps=reps, seed=3, profiles=PROFILES, device=device)
         out.append((t.outcome >= 3).mean(axis=1))
     return np.array(out)
 
@@ -65,7 +70,7 @@ def _all_knobs() -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", _all_knobs())
 def test_every_knob_has_no_cliff(name):
-    _check(name, sweep(name, reps=50))
+    _check(name, sweep(name, reps=50, device=FAST_DEVICE))
 
 
 def test_explained_steps_are_in_the_model_document():
