@@ -156,3 +156,19 @@ def test_loader_names_stay_importable_from_scenario_load():
         assert owners, name
     assert load.read_toml is toml_io.read_toml and load.validate is checks.validate
     assert load.apply_sets is overrides.apply_sets
+
+
+def test_parts_come_from_the_data(csis, tmp_path: Path):
+    # the bundled actors: one aggressor, one defender, one principal ally
+    assert [csis.actor_playing(p) for p in ("aggressor", "defender", "principal")] == [
+        "CHN",
+        "TWN",
+        "USA",
+    ]
+    assert csis.ladder_allies() == ("JPN", "AUS", "PHL", "KOR")
+    assert csis.headline_allies() == ("JPN", "AUS")
+    # a second actor in a fixed part is refused, naming the part and the actors
+    f = tmp_path / "two.toml"
+    f.write_text('extends = "csis-2026"\nname = "two"\n\n[actors.JPN]\npart = "aggressor"\n')
+    with pytest.raises(UserError, match=r"2 actors play the part aggressor.*'CHN', 'JPN'"):
+        ss.load_scenario(f)

@@ -37,7 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # The economics data and their loader live in analysis/economics.py; re-exported here.
 __all__ = [
-    "DEFAULT_ALLIES",
     "ECONOMICS_PATH",
     "LOSS_COLUMNS",
     "BurdenResult",
@@ -51,7 +50,6 @@ __all__ = [
     "spending_table",
 ]
 
-DEFAULT_ALLIES = ("JPN", "AUS", "PHL", "KOR")
 LOSS_COLUMNS = {"aircraft": "aircraft_lost", "ships": "ships_lost", "personnel_killed": "killed"}
 
 
@@ -115,7 +113,7 @@ class BurdenResult:
 
 def burden(
     sc: Scenario,
-    allies: Sequence[str] = DEFAULT_ALLIES,
+    allies: Sequence[str] | None = None,
     reps: int = 1000,
     seed: int = 0,
     metric: str = "defence_prevails",
@@ -131,8 +129,9 @@ def burden(
     ----------
     sc : Scenario
         The resolved scenario.
-    allies : sequence of str
-        The players (actors with a role ladder; the USA may be one).
+    allies : sequence of str, optional
+        The players (actors with a role ladder; the USA may be one). Default: every ally
+        with a role ladder (:meth:`Scenario.ladder_allies`).
     reps, seed : int
         Replications and seed (common random numbers across the coalitions).
     metric : str
@@ -154,7 +153,7 @@ def burden(
         plays its role, and their shares; the US ask (% GDP) and every source key.
     """
     econ = load_economics()
-    codes = [a.strip().upper() for a in allies]
+    codes = [a.strip().upper() for a in (sc.ladder_allies() if allies is None else allies)]
     if year is None:
         year = latest_common_year(econ, codes)
     else:  # before any simulation: a year outside the spending data is an input error
@@ -227,7 +226,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 def burden_sharing(
     scenario: str | Scenario,
-    allies: Sequence[str] = DEFAULT_ALLIES,
+    allies: Sequence[str] | None = None,
     year: int | None = None,
     reps: int = 1000,
     seed: int = 0,
@@ -243,7 +242,7 @@ def burden_sharing(
 
 
 def burden_table(
-    scenario: str | Scenario, allies: Sequence[str] = DEFAULT_ALLIES, **kw: Any
+    scenario: str | Scenario, allies: Sequence[str] | None = None, **kw: Any
 ) -> pd.DataFrame:
     """Return the burden-sharing table, one row per ally (keywords as :func:`burden_sharing`)."""
     return burden_sharing(scenario, allies, **kw).table()

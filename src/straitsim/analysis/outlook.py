@@ -183,8 +183,8 @@ def outlook(
     econ = load_economics()
     wanted = parse_paths(paths)
     contrib = [a.upper() for a in allies]
-    burden_allies = list(dict.fromkeys([*wanted, *contrib])) or ["JPN", "AUS"]
     base = year_scenario(scenario, yrs[0], fp, roles, sets)
+    burden_allies = list(dict.fromkeys([*wanted, *contrib])) or list(base.headline_allies())
     for a in contrib:
         if a not in base.actors or not base.actors[a].rungs:
             raise UserError(

@@ -31,10 +31,10 @@ from straitsim.scenario.load import DATA_DIR, read_toml
 
 PATHS_PATH = DATA_DIR / "paths.toml"
 PACK_SOURCES = DATA_DIR / "packs" / "sources.toml"
+LADDERS_PATH = DATA_DIR / "packs" / "ladders.toml"
 FIRST_YEAR, LAST_YEAR = 2026, 2035
 # The year the options file's ``year_available`` counts from ("if funded now").
 FUNDED_NOW = 2026
-SIDES = ("CHN", "TWN", "USA", "JPN", "AUS", "PHL", "KOR")
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,9 @@ def _load(path: str) -> PathSet:
         for k in ("side", "key", "value", "source"):
             if k not in f:
                 raise _err(label, f"{where}.{k}", "a value", None, "missing field")
-        if f["side"] not in SIDES:
-            raise _err(label, f"{where}.side", "one of " + ", ".join(SIDES), f["side"])
+        sides = tuple(read_toml(LADDERS_PATH)["actors"])  # the bundled actors
+        if f["side"] not in sides:
+            raise _err(label, f"{where}.side", "one of " + ", ".join(sides), f["side"])
         if f["source"] not in known:
             raise _err(
                 label, f"{where}.source", "a key of [sources]", f["source"], "unknown source"

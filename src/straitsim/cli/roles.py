@@ -13,7 +13,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from straitsim.analysis.burden import DEFAULT_ALLIES, BurdenResult, burden
+from straitsim.analysis.burden import BurdenResult, burden
 from straitsim.analysis.metrics import METRICS
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
 from straitsim.cli import world_bands
@@ -51,7 +51,10 @@ OutOpt = Annotated[
 ]
 
 
-def _allies(text: str) -> list[str]:
+def _allies(text: str | None) -> list[str] | None:
+    """Return the allies named on the command line, or None (the data's default)."""
+    if text is None:
+        return None
     out = [a.strip().upper() for a in text.split(",") if a.strip()]
     if not out:
         raise UserError(
@@ -76,8 +79,14 @@ def _chunk(reps: int) -> int:
 def roles(
     scenario: ScenarioArg,
     allies: Annotated[
-        str, typer.Option("--allies", "-a", help="Comma-separated allies, e.g. JPN,AUS,PHL.")
-    ] = "JPN,AUS,PHL",
+        str | None,
+        typer.Option(
+            "--allies",
+            "-a",
+            help="Comma-separated allies, e.g. JPN,AUS,PHL (default: the allies the scenario "
+            "marks analysed).",
+        ),
+    ] = None,
     metric: MetricOpt = "defence_prevails",
     reps: RepsOpt = 1000,
     seed: SeedOpt = 0,
@@ -131,8 +140,14 @@ def roles(
 def burden_command(
     scenario: ScenarioArg,
     allies: Annotated[
-        str, typer.Option("--allies", "-a", help="Comma-separated allies (the USA may be one).")
-    ] = ",".join(DEFAULT_ALLIES),
+        str | None,
+        typer.Option(
+            "--allies",
+            "-a",
+            help="Comma-separated allies, the USA may be one (default: every ally with a role "
+            "ladder).",
+        ),
+    ] = None,
     year: Annotated[
         int | None, typer.Option("--year", "-y", help="Spending year (default: latest SIPRI year).")
     ] = None,
@@ -150,12 +165,11 @@ def burden_command(
     quiet: QuietOpt = False,
 ) -> None:
     """Burden sharing: each ally's Shapley share beside its defence spending, GDP and losses."""
+    sc = load_scenario(scenario, role or [], set_ or [])
     if n_worlds:  # contributions as bands across sampled worlds (straitsim worlds)
         opts = dict(metric=metric, to=to, days=days, workers=workers)
-        return world_bands.roles(
-            scenario, n_worlds, _allies(allies), reps, seed, json_, role, set_, **opts
-        )
-    sc = load_scenario(scenario, role or [], set_ or [])
+        names = _allies(allies) or list(sc.ladder_allies())
+        return world_bands.roles(scenario, n_worlds, names, reps, seed, json_, role, set_, **opts)
     res = _with_progress(
         reps,
         json_ or quiet,

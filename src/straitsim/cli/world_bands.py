@@ -65,7 +65,7 @@ def _done(doc: dict[str, Any], json_: bool, show: Callable[[], None]) -> None:
 def roles(
     scenario: str,
     n: int,
-    allies: list[str],
+    allies: list[str] | None,
     reps: int,
     seed: int,
     json_: bool,

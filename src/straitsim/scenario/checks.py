@@ -126,9 +126,15 @@ def check_references(sc: Scenario, origins: Origins, label: str) -> None:
 
     srcs = set(sc.sources)
     actors = set(sc.actors)
-    for code in ("CHN", "TWN", "USA"):
-        if code not in actors:
-            fail("actors", "missing actor", f"actor {code} defined", sorted(actors))
+    for part in ("aggressor", "defender", "principal"):
+        playing = sorted(c for c, a in sc.actors.items() if a.part == part)
+        if len(playing) != 1:
+            fail(
+                "actors",
+                f"{len(playing)} actors play the part {part}",
+                f'one actor with part = "{part}"',
+                playing or sorted(actors),
+            )
     for path, rec in iter_records(sc):
         if rec.source is not None and rec.source not in srcs:
             fail(path + ".source", "unknown source key", "a key of [sources]", rec.source)

@@ -111,6 +111,7 @@ def compile_params(
     }
     actors = tuple(sc.actors)
     aidx = {a: i for i, a in enumerate(actors)}
+    chn, twn, usa = (sc.actor_playing(x) for x in ("aggressor", "defender", "principal"))
     P, A = len(profs), len(actors)
 
     # ---- profiles x actors
@@ -136,8 +137,8 @@ def compile_params(
         # hosts without a ladder (the US itself, the PRC) allow US basing of their own bases
         for code, actor in sc.actors.items():
             if not actor.rungs:
-                us_basing_pa[p, aidx[code]] = code != "CHN"
-    us_basing_pa[:, aidx["USA"]] = True  # US territory
+                us_basing_pa[p, aidx[code]] = code != chn
+    us_basing_pa[:, aidx[usa]] = True  # the principal's own territory
 
     # ---- bases
     th = sc.theatre
@@ -165,7 +166,7 @@ def compile_params(
     strike_hosts = {aidx[h] for h in sc.plan.strike_hosts if h in aidx}
     base_strikeable = np.array(
         [
-            base_host[i] in strike_hosts and base_kind[i] in (0, 1) and base_host[i] != aidx["CHN"]
+            base_host[i] in strike_hosts and base_kind[i] in (0, 1) and base_host[i] != aidx[chn]
             for i in range(B)
         ]
     )
@@ -236,18 +237,18 @@ def compile_params(
         for k, (_, u, base, fallback, _) in enumerate(units):
             host = aidx[sc.bases[base].host]
             own = u.actor == sc.bases[base].host
-            ok = own or (u.actor == "USA" and us_basing_pa[p, host])
-            if u.actor not in ("USA",) and not own:
+            ok = own or (u.actor == usa and us_basing_pa[p, host])
+            if u.actor != usa and not own:
                 ok = us_basing_pa[p, host]  # allies abroad follow the same host permission
             b = bidx[base] if ok else bidx[fallback]
             unit_base[p, k] = b
             if u.release:
                 unit_avail[p, k] = bool(release_pa[p, aidx[u.release]])
             radius = sc.aircraft_types[u.type].combat_radius_km
-            d = v["prc_base_distance_km"] if u.actor == "CHN" else dist[b]
+            d = v["prc_base_distance_km"] if u.actor == chn else dist[b]
             rate = sortie_rate(float(d), radius, v)
             if sc.aircraft_types[u.type].role == "bomber":
-                cap = v["h6_sortie_rate"] if u.actor == "CHN" else v["bomber_sortie_rate_max"]
+                cap = v["h6_sortie_rate"] if u.actor == chn else v["bomber_sortie_rate_max"]
                 rate = min(rate, cap)
             unit_rate[p, k] = rate
 
@@ -258,9 +259,9 @@ def compile_params(
     if extra > 0:
         usa_ac = np.zeros(B)
         for _, u, base, _, n_based in units:
-            if u.actor == "USA" and u.arrival_day == 0 and not u.carrier:
+            if u.actor == usa and u.arrival_day == 0 and not u.carrier:
                 usa_ac[bidx[base]] += n_based
-        host_ok = np.isin(base_host, [aidx[c] for c in ("JPN", "USA") if c in aidx]) & (
+        host_ok = np.isin(base_host, [aidx[c] for c, a in sc.actors.items() if a.shelter_host]) & (
             base_kind == 0
         )
         wgt = usa_ac * host_ok
@@ -317,9 +318,9 @@ def compile_params(
     return Params(
         n_days=int(days if days is not None else sc.horizon_days),
         actors=actors,
-        i_chn=aidx["CHN"],
-        i_twn=aidx["TWN"],
-        i_usa=aidx["USA"],
+        i_chn=aidx[chn],
+        i_twn=aidx[twn],
+        i_usa=aidx[usa],
         profiles=tuple(profs),
         weight_pa=weight_pa,
         trigger_pa=trigger_pa,
@@ -376,9 +377,9 @@ def compile_params(
         group_lift_t=group_lift,
         group_asm=group_asm,
         group_stock=group_stock,
-        chn_battalions=gr["CHN"].battalions if "CHN" in gr else 0.0,
-        twn_battalions=gr["TWN"].battalions if "TWN" in gr else 0.0,
-        twn_reserve_battalions=gr["TWN"].reserve_battalions if "TWN" in gr else 0.0,
+        chn_battalions=gr[chn].battalions if chn in gr else 0.0,
+        twn_battalions=gr[twn].battalions if twn in gr else 0.0,
+        twn_reserve_battalions=gr[twn].reserve_battalions if twn in gr else 0.0,
         values=v,
         dists=dists,
         scenario=sc.name,

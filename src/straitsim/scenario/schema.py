@@ -183,13 +183,22 @@ class RungSpec(Strict):
 class Actor(Strict):
     """An actor (country) with its side and role ladder, lowest rung first.
 
-    ``analysed`` marks the allies whose roles the role analyses vary when none are named.
+    ``part`` is the actor's part in the war: the ``aggressor`` (whose invasion is modelled),
+    the ``defender`` (whose territory it is), the ``principal`` ally (whose bases and forces
+    the allies' rungs open or lend) or an ``ally``; each of the first three is played by
+    exactly one actor. ``analysed`` marks the allies whose roles the role analyses vary when
+    none are named; ``headline`` the allies the deterrence and outlook views show when none
+    are named; ``shelter_host`` the hosts whose air bases get the extra hardened shelters of
+    the ``extra_shelters`` knob.
     """
 
     name: str
     side: Literal["prc", "coalition"]
+    part: Literal["aggressor", "defender", "principal", "ally"] = "ally"
     default: str | None = None
     analysed: bool = False
+    headline: bool = False
+    shelter_host: bool = False
     rungs: dict[str, RungSpec] = Field(default_factory=dict)
 
 
@@ -325,3 +334,18 @@ class Scenario(Strict):
     launch_month: Annotated[int, Field(ge=1, le=12)] | None = None
     weather: dict[str, WeatherMonth] = Field(default_factory=dict)
     kind: str | None = None
+
+    def actor_playing(self, part: str) -> str:
+        """Return the code of the one actor playing ``part`` (aggressor, defender, principal)."""
+        codes = [code for code, actor in self.actors.items() if actor.part == part]
+        if len(codes) != 1:
+            raise ValueError(f"{len(codes)} actors play the part {part!r}: expected one")
+        return codes[0]
+
+    def ladder_allies(self) -> tuple[str, ...]:
+        """Return the allies with a role ladder (not the principal or the defender), in order."""
+        return tuple(c for c, a in self.actors.items() if a.part == "ally" and a.rungs)
+
+    def headline_allies(self) -> tuple[str, ...]:
+        """Return the allies the data marks ``headline``, in data order."""
+        return tuple(c for c, a in self.actors.items() if a.headline)

@@ -88,6 +88,17 @@ def ladders() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def data_allies(pick: str) -> tuple[str, ...]:
+    """Return the allies the built-in scenarios' data name by ``pick``, in order (union).
+
+    ``pick`` is a :class:`Scenario` method: ``ladder_allies`` or ``headline_allies``.
+    """
+    out: list[str] = []
+    for name in builtin_scenarios():
+        out += [c for c in getattr(resolve(name), pick)() if c not in out]
+    return tuple(out)
+
+
 def scenario_names() -> tuple[str, ...]:
     """Built-in scenario names."""
     return tuple(builtin_scenarios())
@@ -234,7 +245,7 @@ def build_models(limits: Limits) -> Models:
 
         reps: int = Field(300, ge=2, le=limits.max_reps, description="Replications per profile.")
         allies: list[Ally] = Field(  # type: ignore[valid-type]
-            default_factory=lambda: [a for a in ("JPN", "AUS", "PHL", "KOR") if a in lad],
+            default_factory=lambda: [a for a in data_allies("ladder_allies") if a in lad],
             min_length=1,
             max_length=limits.max_allies,
             description="Players: each moves from its lowest rung to its rung in `roles` "
@@ -248,7 +259,7 @@ def build_models(limits: Limits) -> Models:
 
         reps: int = Field(300, ge=2, le=limits.max_reps, description="Replications per profile.")
         allies: list[Ally] = Field(  # type: ignore[valid-type]
-            default_factory=lambda: [a for a in ("JPN", "AUS") if a in lad],
+            default_factory=lambda: [a for a in data_allies("headline_allies") if a in lad],
             min_length=1,
             max_length=3,
             description="Allies whose P(fights) the curves vary.",
