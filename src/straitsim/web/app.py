@@ -22,6 +22,9 @@ Routes
 The server evaluates one model request at a time (a lock), caches recent answers, and
 never reads paths or code from clients: scenarios are built-in names. Long requests can run
 as bounded background jobs with progress and cancel (``?async=1``, web/jobs.py).
+
+Length: the app factory registers every synchronous route in one place; the job routes,
+the outlook and worlds routers live in their own modules.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the request models from the route
@@ -35,10 +38,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -67,7 +69,8 @@ from straitsim.web.guards import (
     checkpoint,
     validation_error,
 )
-from straitsim.web.jobs import Job, JobLimits, JobStore, user_error_doc
+from straitsim.web.job_routes import add_job_routes
+from straitsim.web.jobs import JobLimits, JobStore, user_error_doc
 from straitsim.web.manual import mount_manual
 from straitsim.web.models import Limits, build_models, ladders
 from straitsim.web.outlook import outlook_router
@@ -89,10 +92,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Too many model requests (or background jobs) at once; retry after "
         "`Retry-After` seconds"
     },
-}
-JOB_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such job: an unknown id, or a job that has expired"},
-    409: {"description": "The job has not finished, or was cancelled (`detail` says which)"},
 }
 JOB_ROUTE: dict[int | str, dict[str, Any]] = {
     202: {
@@ -451,64 +450,6 @@ def create_app(
     add_job_routes(app, jobs)
     _ = ladders()  # resolve the built-in ladders once, at start-up
     return app
-
-
-def add_job_routes(app: FastAPI, jobs: JobStore) -> None:
-    """Add ``GET /api/jobs/{id}``, ``GET /api/jobs/{id}/result``, ``POST .../cancel``."""
-    JobId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
-
-    def find(job_id: str) -> Job | JSONResponse:
-        job = jobs.get(job_id)
-        if job is not None:
-            return job
-        lim = jobs.limits
-        return JSONResponse(
-            {
-                "detail": f"no job {job_id}: unknown, or expired (a finished job is kept "
-                f"{lim.ttl_s:g} s, the last {lim.max_kept} at most); submit it again"
-            },
-            status_code=404,
-        )
-
-    @app.get("/api/jobs/{job_id}", responses=JOB_ERRORS, response_model=dict[str, Any])
-    def job_state(job_id: JobId) -> Response:
-        """Report a background job: state, share done (0 to 1), units done, ETA."""
-        job = find(job_id)
-        if isinstance(job, Response):
-            return job
-        return JSONResponse(job.doc(jobs.queued_ahead(job)))
-
-    @app.get("/api/jobs/{job_id}/result", responses=JOB_ERRORS, response_model=dict[str, Any])
-    def job_result(job_id: JobId) -> Response:
-        """Return a finished job's answer: the synchronous route's, byte for byte."""
-        job = find(job_id)
-        if isinstance(job, Response):
-            return job
-        if job.state in ("done", "failed"):
-            return Response(
-                job.content,
-                status_code=job.status_code,
-                media_type="application/json",
-                headers=job.headers,
-            )
-        if job.state == "cancelled":
-            return JSONResponse({"detail": f"job {job_id} was cancelled"}, status_code=409)
-        return JSONResponse(
-            {
-                "detail": f"job {job_id} has not finished ({job.state}, "
-                f"{100 * job.share():.0f}% done); poll GET /api/jobs/{job_id}"
-            },
-            status_code=409,
-        )
-
-    @app.post("/api/jobs/{job_id}/cancel", responses=JOB_ERRORS, response_model=dict[str, Any])
-    def job_cancel(job_id: JobId) -> Response:
-        """Cancel a queued or running job; it stops at the model's next chunk."""
-        job = find(job_id)
-        if isinstance(job, Response):
-            return job
-        jobs.cancel(job)
-        return JSONResponse(job.doc())
 
 
 def _check_work(n_profiles: int, reps: int, lim: Limits) -> None:

@@ -4,6 +4,9 @@ Same model, same draws (the salvo luck from the same :class:`Streams`): launcher
 aircraft draw on their stocks in the reference's order, the salvo against the invasion fleet,
 and the strikes on mainland airbases when allowed. Sums add terms in element order (the
 reference adds some of them pairwise: equal within rounding).
+
+Length: one kernel mirrors one NumPy module (the fleet salvo and the mainland strikes share
+their stocks day by day), so splitting it would split the mirror.
 """
 
 from __future__ import annotations
