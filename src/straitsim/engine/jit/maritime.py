@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.maritime import _reload
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -391,7 +391,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     exposed = np.empty((P, R))
     tgt = np.empty((P, R))
     anywhere = _targets(
-        ships, k["amph"], k["esc"], pr(v["fleet_withdraw_share"], P, R), k["amph0"], exposed, tgt
+        ships, k["amph"], k["esc"], prs(v["fleet_withdraw_share"], P, R), k["amph0"], exposed, tgt
     )
     mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
     if not anywhere and mainland_share <= 0:
@@ -462,22 +462,22 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["mainland"],
         k["runways"],
         k["apron"],
-        pr(v["allied_targeting"], P, R),
-        pr(v["p_launch_failure"], P, R),
-        pr(v["ship_defence_scale"], P, R),
-        pr(v["interceptors_per_missile"], P, R),
-        pr(v["pk_interceptor"], P, R),
-        pr(v["p_terminal_defence_supersonic"], P, R),
-        pr(v["p_terminal_defence"], P, R),
-        pr(v["p_guidance_failure"], P, R),
-        pr(v["prc_magazine_reload_per_day"], P, R),
-        pr(v["amphib_target_share"], P, R),
-        pr(v["base_missile_defence"], P, R),
-        pr(v["prc_shelter_share"], P, R),
-        pr(v["runway_target_share"], P, R),
-        pr(v["lethal_area_km2"], P, R),
-        pr(v["p_kill_shelter"], P, R),
-        pr(v["missiles_per_runway_cut"], P, R),
+        prs(v["allied_targeting"], P, R),
+        prs(v["p_launch_failure"], P, R),
+        prs(v["ship_defence_scale"], P, R),
+        prs(v["interceptors_per_missile"], P, R),
+        prs(v["pk_interceptor"], P, R),
+        prs(v["p_terminal_defence_supersonic"], P, R),
+        prs(v["p_terminal_defence"], P, R),
+        prs(v["p_guidance_failure"], P, R),
+        prs(v["prc_magazine_reload_per_day"], P, R),
+        prs(v["amphib_target_share"], P, R),
+        prs(v["base_missile_defence"], P, R),
+        prs(v["prc_shelter_share"], P, R),
+        prs(v["runway_target_share"], P, R),
+        prs(v["lethal_area_km2"], P, R),
+        prs(v["p_kill_shelter"], P, R),
+        prs(v["missiles_per_runway_cut"], P, R),
         out["stock"],
         out["spent"],
         out["ships"],

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.params import CARRIER, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -260,19 +260,19 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         k["mainland"],
         float(p.asbm_n0),
         len(p.actors),
-        pr(v["prc_asbm_days_to_expend"], P, R),
-        pr(v["launcher_suppression_per_missile"], P, R),
-        pr(v["prc_sub_ascm_per_day"], P, R),
-        pr(v["carrier_target_share"], P, R),
-        pr(v["near_fleet_exposure"], P, R),
-        pr(v["prc_targeting"], P, R),
-        pr(v["ship_defence_scale"], P, R),
-        pr(v["interceptors_per_missile"], P, R),
-        pr(v["pk_interceptor"], P, R),
-        pr(v["pk_interceptor_ballistic"], P, R),
-        pr(v["p_guidance_failure"], P, R),
-        pr(v["p_terminal_defence_supersonic"], P, R),
-        pr(v["allied_magazine_reload_per_day"], P, R),
+        prs(v["prc_asbm_days_to_expend"], P, R),
+        prs(v["launcher_suppression_per_missile"], P, R),
+        prs(v["prc_sub_ascm_per_day"], P, R),
+        prs(v["carrier_target_share"], P, R),
+        prs(v["near_fleet_exposure"], P, R),
+        prs(v["prc_targeting"], P, R),
+        prs(v["ship_defence_scale"], P, R),
+        prs(v["interceptors_per_missile"], P, R),
+        prs(v["pk_interceptor"], P, R),
+        prs(v["pk_interceptor_ballistic"], P, R),
+        prs(v["p_guidance_failure"], P, R),
+        prs(v["p_terminal_defence_supersonic"], P, R),
+        prs(v["allied_magazine_reload_per_day"], P, R),
         out["ships"],
         out["interceptors"],
         out["asbm_inv"],

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr
+from straitsim.engine.jit.common import c64, njit, pr, prs
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -172,14 +172,14 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     P, R, G = ships.shape
     here = c64(p.group_arrival <= day)
     effort = c64(s["effort"])
-    on_station = pr(v["sub_on_station_share"], P, R)
+    on_station = prs(v["sub_on_station_share"], P, R)
     xs, ys, nas, nes, exs = (np.empty((P, R)) for _ in range(5))
     fight = _sizes(
         ships,
         here,
         effort,
         on_station,
-        pr(v["fleet_withdraw_share"], P, R),
+        prs(v["fleet_withdraw_share"], P, R),
         k["amph"],
         k["esc"],
         k["sub"],
@@ -211,10 +211,10 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
         nas,
         nes,
         exs,
-        pr(v["sub_kill_rate"], P, R),
+        prs(v["sub_kill_rate"], P, R),
         noise,
-        pr(v["sub_loss_rate"], P, R),
-        pr(v["sub_amphib_share"], P, R),
+        prs(v["sub_loss_rate"], P, R),
+        prs(v["sub_amphib_share"], P, R),
         sunk_before,
         out["ships"],
         out["today_amph_sunk"],
