@@ -80,7 +80,9 @@ class Dist(Strict):
 
 
 # headline outputs a parameter's expected_sign may name
-SIGN_OUTPUTS = r"prc_success|prc_victory|battalions_landed|(aircraft_lost|ships_lost)\.[A-Z]{2,4}"
+SIGN_OUTPUTS = (
+    r"prc_success|prc_victory|battalions_landed|decision_day|(aircraft_lost|ships_lost)\.[A-Z]{2,4}"
+)
 
 
 class Param(Strict):
@@ -99,7 +101,7 @@ class Param(Strict):
     uncertainty: Literal["epistemic", "aleatory", "policy"] | None = None
     uncertainty_rationale: str | None = None
     # documented direction of the parameter's effect between the ends of its range: headline
-    # output (prc_success, prc_victory, battalions_landed, aircraft_lost.ACTOR,
+    # output (prc_success, prc_victory, battalions_landed, decision_day, aircraft_lost.ACTOR,
     # ships_lost.ACTOR) -> +1 if
     # it rises with the parameter, -1 if it falls (tests/test_knobs_live.py checks it)
     expected_sign: dict[str, Literal[-1, 1]] = Field(default_factory=dict)
@@ -114,7 +116,7 @@ class Param(Strict):
             if not re.fullmatch(SIGN_OUTPUTS, k):
                 raise ValueError(
                     f"unknown output {k!r} (prc_success, prc_victory, battalions_landed, "
-                    "aircraft_lost.ACTOR or ships_lost.ACTOR)"
+                    "decision_day, aircraft_lost.ACTOR or ships_lost.ACTOR)"
                 )
         return v
 
