@@ -241,10 +241,13 @@ def main() -> None:
     ap.add_argument("--break-even", action="store_true", help="in process vs pool, by reps")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument(
-        "--device", default="cpu", help="the engine benchmark's device: cpu (NumPy) or numba"
+        "--device",
+        default="cpu",
+        help="the engine's device for every benchmark: cpu (NumPy) or numba",
     )
     args = ap.parse_args()
     DEVICE[0] = args.device
+    os.environ["STRAITSIM_DEVICE"] = args.device  # the analyses' default device
     if args.quick:
         args.scale, args.repeat = 0.1, 1
     ceiling = load_yardstick()

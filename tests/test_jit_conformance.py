@@ -171,3 +171,42 @@ def test_missing_numba_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba now raises ImportError
     with pytest.raises(UserError, match=r"straitsim\[fast\]"):
         array_module("numba")
+
+
+def test_analyses_run_on_the_default_device(monkeypatch) -> None:
+    """An analysis inside ``device("numba")`` (or with STRAITSIM_DEVICE=numba) runs the compiled
+    engine and gives the reference's answer: the same lattice outcomes, Shapley within 1e-9."""
+    from straitsim.analysis.roles import role_analysis
+
+    calls: list[bool] = []
+    real = execute.campaign.simulate
+
+    def spy(*a: Any, **kw: Any) -> Any:
+        calls.append(bool(kw.get("compiled")))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(execute.campaign, "simulate", spy)
+    with execute.workers(1):
+        ref = role_analysis("csis-2026", ["JPN", "AUS"], reps=64, seed=SEED)
+        assert calls and not any(calls)
+        calls.clear()
+        with execute.device("numba"):
+            fast = role_analysis("csis-2026", ["JPN", "AUS"], reps=64, seed=SEED)
+        assert calls and all(calls)
+        calls.clear()
+        monkeypatch.setenv("STRAITSIM_DEVICE", "numba")
+        env = role_analysis("csis-2026", ["JPN", "AUS"], reps=64, seed=SEED)
+        assert calls and all(calls)
+    for got in (fast, env):
+        np.testing.assert_array_equal(
+            got.lattice.trajectory.outcome, ref.lattice.trajectory.outcome
+        )
+        np.testing.assert_allclose(got.shapley.value, ref.shapley.value, rtol=0, atol=1e-9)
+
+
+def test_unknown_default_device_is_refused_in_one_line(monkeypatch) -> None:
+    monkeypatch.setenv("STRAITSIM_DEVICE", "tpu")
+    with pytest.raises(UserError, match="STRAITSIM_DEVICE.*cpu, numba or gpu"):
+        execute.resolve_device()
+    with pytest.raises(UserError, match="unknown device"):
+        execute.resolve_device("quantum")

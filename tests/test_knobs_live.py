@@ -1,17 +1,18 @@
-"""Every knob is live (issue 13): each parameter with a range (or a switch, or a
-distribution) and each role rung moves at least one headline output by more than three
-unpaired standard errors between the ends of its range, in its documented direction.
+"""Every knob is live (issue 13): each parameter with a range (or a switch, or a distribution)
+and each role rung moves at least one headline output by more than three unpaired standard
+errors between the ends of its range, in its documented direction.
 
 Headline outputs: P(PRC success), P(PRC victory), PRC battalions landed, each country's
-aircraft and ships lost, and the day the war is decided (``decision_day``: when the
-campaign's state settles, the capital falls or Taiwan capitulates; published games report
-it, e.g. how long Taiwan alone holds out). A parameter's documented direction is its ``expected_sign`` in the data (e.g.
-``{ prc_success = 1 }``): one of the named outputs must move beyond 3 SE in that direction,
-and none may move beyond 3 SE against it. Spreads (unit ``log-sd``) must change the standard
-deviation of an output instead. Each end is one batched call over several role profiles
-(common random numbers). Knobs that only act when a switch is on are tested with it on
-(``CONTEXT``). Knobs still dead are listed in ``DEAD`` with the reason, and docs/model.md
-(section 8) names them; the test checks they are still dead, so the list stays honest.
+aircraft and ships lost, and the day the war is decided (``decision_day``: when the campaign's
+state settles, the capital falls or Taiwan capitulates; published games report it, e.g. how
+long Taiwan alone holds out). A parameter's documented direction is its ``expected_sign`` in
+the data (e.g. ``{ prc_success = 1 }``): one of the named outputs must move beyond 3 SE in
+that direction, and none may move beyond 3 SE against it. Spreads (unit ``log-sd``) must
+change the standard deviation of an output instead. Each end is one batched call over several
+role profiles (common random numbers). Knobs that only act when a switch is on are tested with
+it on (``CONTEXT``). Knobs still dead are listed in ``DEAD`` with the reason, and
+docs/model.md (section 8) names them; the test checks they are still dead, so the list stays
+honest.
 
 Run with ``-s`` to print the knob -> effect table.
 """

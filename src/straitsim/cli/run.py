@@ -69,6 +69,7 @@ def run(
         str,
         typer.Option(
             "--device",
+            envvar="STRAITSIM_DEVICE",
             help="cpu (NumPy), numba (compiled: the fast extra) or gpu (CuPy: the gpu extra).",
         ),
     ] = "cpu",

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from straitsim.engine import campaign
+from straitsim.engine.backend import check_numba
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
@@ -130,6 +131,38 @@ def workers(n: Workers) -> Iterator[int]:
         _workers.reset(token)
 
 
+_device: ContextVar[str | None] = ContextVar("straitsim_device", default=None)
+
+
+def resolve_device(device: str | None = None) -> str:
+    """Return the engine device for ``device``: ``cpu``, ``numba`` or ``gpu``, or None.
+
+    None means the current default: the innermost :func:`device` block, else
+    ``STRAITSIM_DEVICE``, else ``cpu`` (the NumPy reference). Every analysis runs its
+    replications on it; the numbers agree within 1e-9 on ``cpu`` and ``numba``.
+    """
+    key = "device"
+    if device is None:
+        device = _device.get()
+    if device is None:
+        device = os.environ.get("STRAITSIM_DEVICE", "cpu")
+        key = "STRAITSIM_DEVICE" if "STRAITSIM_DEVICE" in os.environ else key
+    name = str(device).strip().lower()
+    if name not in ("cpu", "numba", "gpu"):
+        raise UserError("unknown device", key=key, expected="cpu, numba or gpu", found=repr(device))
+    return name
+
+
+@contextlib.contextmanager
+def device(name: str | None) -> Iterator[str]:
+    """Run every analysis inside the block on engine device ``name`` (None: the default)."""
+    token = _device.set(resolve_device(name))
+    try:
+        yield _device.get() or "cpu"
+    finally:
+        _device.reset(token)
+
+
 # ---------------------------------------------------------------------------- chunks
 def chunks(n_reps: int, chunk_size: int | None) -> list[tuple[int, int]]:
     """``(offset, size)`` pairs covering ``0 .. n_reps - 1``."""
@@ -167,16 +200,21 @@ def run_jobs(
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     xp: Any = np,
-    compiled: bool = False,
+    compiled: bool | None = None,
 ) -> list[Trajectory]:
     """Simulate every job; return one trajectory per job, in order.
 
     ``progress`` is called with the number of replications just finished (per chunk).
     ``compiled`` runs the compiled steps (the ``numba`` device: NumPy arrays, ``xp`` NumPy),
-    in this process and in the workers alike.
+    in this process and in the workers alike; None: when the default device
+    (:func:`resolve_device`) is ``numba``.
     Chunks of all jobs share the workers, so many small jobs (sensitivity evaluations, one
     scenario each) spread over the cores as well as one large job does.
     """
+    if compiled is None:
+        compiled = resolve_device() == "numba" and xp is np
+        if compiled:
+            check_numba()
     n = resolve_workers(workers)
     lanes = sum(p.n_profiles * reps for p, reps, _ in jobs)
     _lanes[0] += lanes

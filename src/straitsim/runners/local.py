@@ -16,6 +16,7 @@ from straitsim.runners.execute import (
     DEFAULT_LANES,
     Workers,
     chunks,
+    resolve_device,
     resolve_workers,
     run_jobs,
 )
@@ -35,14 +36,14 @@ def run_local(
     progress: Callable[[int], None] | None = None,
     xp: Any = np,
     workers: Workers = None,
-    compiled: bool = False,
+    compiled: bool | None = None,
 ) -> Trajectory:
     """Simulate ``n_reps`` replications of every profile, chunk by chunk, on ``workers``.
 
     ``progress`` is called with the number of replications just finished. Results are
     identical for any ``chunk_size`` and any ``workers`` (the engine's random streams are
     indexed by replication). ``workers`` None means the current default (every core).
-    ``compiled`` runs the compiled steps (the ``numba`` device).
+    ``compiled`` runs the compiled steps (the ``numba`` device); None: the default device's.
     """
     if n_reps < 1:
         raise ValueError("n_reps must be at least 1")
@@ -57,7 +58,7 @@ def simulate(
     days: int | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
-    device: str = "cpu",
+    device: str | None = None,
     workers: Workers = None,
 ) -> Trajectory:
     """Run ``reps`` replications of each role profile (default: the scenario's roles).
@@ -65,7 +66,9 @@ def simulate(
     All profiles share the random numbers of each replication (common random numbers).
     ``device``: ``"cpu"`` (NumPy, the reference), ``"numba"`` (the costliest daily steps
     compiled by numba: the ``fast`` extra; same model and random numbers, results within
-    1e-9 of ``cpu``) or ``"gpu"`` (CuPy: the ``gpu`` extra and a CUDA GPU).
+    1e-9 of ``cpu``) or ``"gpu"`` (CuPy: the ``gpu`` extra and a CUDA GPU); None: the
+    default (:func:`straitsim.runners.execute.resolve_device`: ``STRAITSIM_DEVICE``, else
+    ``cpu``).
     ``workers``: ``"auto"`` (every core), an integer (1: in this process), or None for the
     current default (see :func:`straitsim.runners.execute.workers`). The numbers do not
     depend on it.
@@ -79,6 +82,7 @@ def simulate(
     p = compile_params(scenario, profiles, days)
     # before any work: the results held, and one engine chunk (at most DEFAULT_CHUNK unless set)
     check_memory(reps, p.n_profiles, days or scenario.horizon_days, chunk=chunk_size or 5000)
+    device = resolve_device(device)
     xp = array_module(device)
     compiled = device == "numba"
     return run_local(p, reps, seed, chunk_size, progress, xp, n_workers, compiled)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, prs
+from straitsim.engine.jit.common import c64, njit, prs
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
