@@ -81,7 +81,8 @@ class Dist(Strict):
 
 # headline outputs a parameter's expected_sign may name
 SIGN_OUTPUTS = (
-    r"prc_success|prc_victory|battalions_landed|decision_day|(aircraft_lost|ships_lost)\.[A-Z]{2,4}"
+    r"prc_success|prc_victory|battalions_landed|decision_day"
+    r"|(aircraft_lost|ships_lost|killed)\.[A-Z]{2,4}"
 )
 
 
@@ -116,7 +117,7 @@ class Param(Strict):
             if not re.fullmatch(SIGN_OUTPUTS, k):
                 raise ValueError(
                     f"unknown output {k!r} (prc_success, prc_victory, battalions_landed, "
-                    "decision_day, aircraft_lost.ACTOR or ships_lost.ACTOR)"
+                    "decision_day, aircraft_lost.ACTOR, ships_lost.ACTOR or killed.ACTOR)"
                 )
         return v
 
