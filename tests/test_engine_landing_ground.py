@@ -178,7 +178,7 @@ def _judge(P, R, sunk, port_tpd):
     v = {
         "roc_reserve_quality": 0.5,
         "port_offload_tpd": 20000.0,
-        "victory_port_share": 0.5,
+        "victory_port_tpd": 10000.0,
         "victory_force_ratio": 1.0,
         "defeat_force_ratio": 0.5,
         "defeat_fleet_sunk_share": 0.8,

@@ -70,12 +70,10 @@ DEAD: dict[str, str] = {
     "generation shifts little (|z| about 3)",
     # landing, ground war and will (measured |z| at 300 replications in parentheses, over the
     # headline outputs, the decision day included)
-    **dict.fromkeys(
-        ("port_offload_tpd", "port_demolition_share"),
-        "with the US 14 days late a port is taken in some wars, and how fast it is repaired "
-        "or struck decides them, but neither its capacity nor the share demolished before it "
-        "falls moves P(PRC victory) beyond noise (0.7 and 2.4)",
-    ),
+    "port_demolition_share": "with the US 14 days late a port is taken in some wars; wrecked "
+    "harder before it falls it reaches the capacity victory needs some days later, but repair "
+    "(a twentieth of full capacity a day) closes the gap before most verdicts (P(PRC victory) "
+    "z -2.4)",
     "capitulation_will": "Taiwan's will rarely reaches the capitulation line before the "
     "capital falls or the verdict settles (the decision day moves 1.8 with Taiwan alone)",
 }

@@ -43,17 +43,18 @@ def port_share(s: State, v: dict[str, Any]) -> Any:
 def judge(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
     """Outcome category of each replication from its state today (CSIS's criteria, in order).
 
-    1. Victory: forces ashore above ``victory_force_ratio`` x defenders and working ports at
-       least ``victory_port_share``.
+    1. Victory: forces ashore above ``victory_force_ratio`` x defenders and working port
+       capacity ``port_tpd`` at least ``victory_port_tpd`` (tonnes a day: enough to bring the
+       bulk of its forces over, however large the complex was before it fell).
     2. Decisive defeat: at least ``defeat_fleet_sunk_share`` of the amphibious fleet sunk, forces
-       ashore at most ``defeat_force_ratio`` x defenders, and no working port at that share.
-    3. Trending toward the PRC: working ports at that share, or outnumbering the defenders.
+       ashore at most ``defeat_force_ratio`` x defenders, and no port working at that capacity.
+    3. Trending toward the PRC: a port working at that capacity, or outnumbering the defenders.
     4. Trending against: at least ``against_fleet_sunk_share`` of the fleet sunk.
     5. Otherwise indeterminate.
     """
     sunk = fleet_sunk_share(s, p, v, xp)
     P, R = s["bn_ashore"], defenders(s, v)
-    ports = port_share(s, v) >= v["victory_port_share"]
+    ports = s["port_tpd"] >= v["victory_port_tpd"]
     outnumber = P > v["victory_force_ratio"] * R
     confined = P <= v["defeat_force_ratio"] * R
     return xp.where(

@@ -19,7 +19,7 @@ _CONST: dict[int, tuple[Params, dict[str, Any]]] = {}
 _VALUES = (
     "roc_reserve_quality",
     "port_offload_tpd",
-    "victory_port_share",
+    "victory_port_tpd",
     "victory_force_ratio",
     "defeat_force_ratio",
     "defeat_fleet_sunk_share",
@@ -98,7 +98,7 @@ def _kernel(
     decided_day: np.ndarray,
     rrq: np.ndarray,
     offload: np.ndarray,
-    vps: np.ndarray,
+    vpt: np.ndarray,
     vfr: np.ndarray,
     dfr: np.ndarray,
     dfs: np.ndarray,
@@ -160,7 +160,7 @@ def _kernel(
                 lift_out = (1.0 - sunk) < fws[p, r] and no_port
                 gone = bn_pool[p, r] < 0.5 and ashore < 0.5
                 settled = lift_out or gone or count >= settle_days[p, r]
-                ports = share >= vps[p, r]
+                ports = port_tpd[p, r] >= vpt[p, r]
                 new = UNDECIDED
                 if won:
                     new = VICTORY
