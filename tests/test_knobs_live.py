@@ -51,6 +51,9 @@ CONTEXT: dict[str, dict[str, float]] = {
     **dict.fromkeys(
         ("typhoon_rate", "typhoon_days"), {"launch_month": 8, "us_entry_delay_days": 14}
     ),
+    # at full resolve Taiwan fights on until the capital falls; its breaking point matters
+    # where its resolve is in doubt (a CSIS knob, within its range)
+    "capitulation_will": {"roc_will_to_resist": 0.7},
     # a captured port matters where the US joins late and the PRC takes one in some wars
     **dict.fromkeys(
         ("port_repair_days", "port_strike_rate", "port_offload_tpd", "port_demolition_share"),
@@ -74,8 +77,6 @@ DEAD: dict[str, str] = {
     "harder before it falls it reaches the capacity victory needs some days later, but repair "
     "(a twentieth of full capacity a day) closes the gap before most verdicts (P(PRC victory) "
     "z -2.4)",
-    "capitulation_will": "Taiwan's will rarely reaches the capitulation line before the "
-    "capital falls or the verdict settles (the decision day moves 1.8 with Taiwan alone)",
 }
 DEAD_RUNGS: dict[tuple[str, str, str], str] = {
     ("AUS", "neutral", "access"): "the rung moves one B-1B squadron from Guam to Tindal, about "
