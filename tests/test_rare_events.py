@@ -70,11 +70,19 @@ def test_typhoon_draws_do_not_depend_on_the_chunk():
         np.testing.assert_array_equal(a["sea_state_factor"][:, 60:], b["sea_state_factor"])
 
 
-def test_typhoons_strike_only_in_the_typhoon_season():
-    for month, live in ((4, False), (1, False), (8, True)):
+def test_the_typhoon_rate_follows_the_launch_months_climatology():
+    july = ss.load_scenario("csis-2026").params["typhoon_rate"].value
+    for month, factor in ((1, 0.0), (4, 0.0), (6, 0.35), (7, 1.0), (8, 1.2), (10, 0.35)):
         sc = ss.load_scenario("csis-2026", sets={"launch_month": month})
         rate = float(np.asarray(compile_params(sc).values["typhoon_rate"]).max())
-        assert (rate > 0) == live, (month, rate)
+        assert rate == pytest.approx(july * factor), (month, rate)
+    # the season shows in the draws: an August launch sees more typhoons than a June one
+    onsets = {}
+    for month in (6, 8):
+        sc = ss.load_scenario("csis-2026", sets={"launch_month": month})
+        rate = float(np.asarray(compile_params(sc).values["typhoon_rate"]).max())
+        onsets[month] = float(_run(rate, 3, 40, Streams(5, 0, 500))[-1]["typhoon_onsets"].sum())
+    assert onsets[8] > 2 * onsets[6] > 0, onsets
 
 
 def _c2_run(rate: float, days: float, span: int, rng: Streams) -> list[dict]:

@@ -22,8 +22,9 @@ The state fields it writes, read by other modules:
   ``1 - sea_bad (1 - bad_weather_sortie_factor)``.
 
 **Typhoon closures** are a rare event with a stated rate: on a day with no typhoon in the
-Strait, one arrives with probability ``typhoon_rate`` (zero unless the launch month is in the
-typhoon season, June to September; set by compile) and closes the Strait for
+Strait, one arrives with probability ``typhoon_rate`` (July's rate times the launch month's
+``typhoon_factor`` from the climatology, set by compile: none from December to April) and
+closes the Strait for
 ``typhoon_days`` days, today included: no amphibious lift or offload (``sea_state_factor``
 0) and sorties at the bad-weather rate; the day counts as bad for the weather chain. One
 uniform a day from stream ``typhoon``. Field ``typhoon_left`` (P, R): closure days left

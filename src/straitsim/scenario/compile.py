@@ -36,8 +36,6 @@ def sortie_rate(dist_km: float, radius_km: float, v: Mapping[str, float]) -> flo
 
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-# launch months in the Strait's typhoon season (climate.toml): typhoon closures can strike
-TYPHOON_MONTHS = (6, 7, 8, 9)
 
 
 def launch_weather(sc: Scenario) -> tuple[float, float]:
@@ -48,6 +46,15 @@ def launch_weather(sc: Scenario) -> tuple[float, float]:
     """
     m = sc.weather.get(MONTHS[sc.launch_month - 1]) if sc.launch_month else None
     return (float(m.bad_day_share), float(m.bad_spell_days)) if m else (0.0, 1.0)
+
+
+def typhoon_factor(sc: Scenario) -> float:
+    """Return the launch month's typhoon chance as a multiple of July's (``typhoon_rate``).
+
+    0 when the scenario names no ``launch_month`` or has no climatology for it.
+    """
+    m = sc.weather.get(MONTHS[sc.launch_month - 1]) if sc.launch_month else None
+    return float(m.typhoon_factor) if m else 0.0
 
 
 def profile_roles(sc: Scenario, roles: Mapping[str, str] | None) -> dict[str, str]:
@@ -102,8 +109,8 @@ def compile_params(
     v = {k: p.value for k, p in sc.params.items()}
     v["strike_allied_bases"] = float(sc.plan.strike_allied_bases)
     v["weather_bad_day_share"], v["weather_bad_spell_days"] = launch_weather(sc)
-    if "typhoon_rate" in v and sc.launch_month not in TYPHOON_MONTHS:
-        v["typhoon_rate"] = 0.0
+    if "typhoon_rate" in v:
+        v["typhoon_rate"] = min(v["typhoon_rate"] * typhoon_factor(sc), 1.0)
     dists: dict[str, tuple[str, float, float, float]] = {
         k: (p.dist.kind, p.dist.low, p.dist.high, p.dist.mode if p.dist.mode is not None else 0.0)
         for k, p in sc.params.items()

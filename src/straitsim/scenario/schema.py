@@ -294,6 +294,8 @@ class WeatherMonth(Cited):
 
     bad_day_share: Share
     bad_spell_days: Annotated[float, Field(ge=1, le=60)]
+    # the month's daily chance of a typhoon, as a multiple of July's (``typhoon_rate``)
+    typhoon_factor: Annotated[float, Field(ge=0, le=3)] = 0.0
 
 
 class Plan(Strict):
