@@ -54,6 +54,9 @@ CONTEXT: dict[str, dict[str, float]] = {
     # at full resolve Taiwan fights on until the capital falls; its breaking point matters
     # where its resolve is in doubt (a CSIS knob, within its range)
     "capitulation_will": {"roc_will_to_resist": 0.7},
+    # runway cuts matter where runways stay closed: repair at the slow end of its distribution
+    # (2 days); at the usual day most cuts are repaired before they cost many sorties (z 2.4)
+    "missiles_per_runway_cut": {"dur_runway_repair_days": 2},
     # a captured port matters where the US joins late and the PRC takes one in some wars
     **dict.fromkeys(
         ("port_repair_days", "port_strike_rate", "port_offload_tpd"),
@@ -67,9 +70,6 @@ CONTEXT: dict[str, dict[str, float]] = {
 # knobs no mechanism makes live yet (reported, not faked): name -> why. Non-strict xfail:
 # once a mechanism makes one live, its test passes and the entry should go.
 DEAD: dict[str, str] = {
-    "missiles_per_runway_cut": "runways reopen within about a day, so from 2 to 6 missiles a "
-    "cut the share closed after the day's repair falls only from 28% to 23% at Kadena and "
-    "24% to 13% at Taiwan's main bases: a few percent of allied sorties (2.4)",
     "air_sigma": "daily air-combat luck is independent day to day and averages out over a "
     "campaign; the campaign shocks carry the correlated part (spread z 1.4)",
     "quality_per_generation": "weak: the PLA's fighters average about as new a generation as "
