@@ -14,12 +14,14 @@ REPS = 150
 def _headlines(t, i: int) -> dict[str, np.ndarray]:
     out = {
         "prc_success": (t.outcome[i] >= 3).astype(float),
+        "prc_victory": (t.outcome[i] == 4).astype(float),
         "battalions_landed": t.losses["CHN"]["battalions_landed"][i],
         "decided_day": t.decided_day[i],
     }
     for a, d in t.losses.items():
         out[f"aircraft_lost.{a}"] = d["aircraft"][i]
         out[f"ships_lost.{a}"] = d["ships"][i]
+        out[f"killed.{a}"] = d["personnel_killed"][i]
     return out
 
 
