@@ -210,3 +210,62 @@ def test_unknown_default_device_is_refused_in_one_line(monkeypatch) -> None:
         execute.resolve_device()
     with pytest.raises(UserError, match="unknown device"):
         execute.resolve_device("quantum")
+
+
+@pytest.mark.parametrize(
+    "command", ["run", "roles", "burden", "deter", "invest", "validate", "sensitivity", "outlook"]
+)
+def test_every_analysis_command_takes_device(command: str) -> None:
+    from typer.testing import CliRunner
+
+    from straitsim.cli import app
+
+    r = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "--device" in r.output, command
+
+
+def test_device_flag_runs_the_analysis_there(monkeypatch) -> None:
+    """``--device numba`` on an analysis command runs every replication compiled and prints
+    the reference's answer; an unknown device is refused in one line, before any work."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from straitsim.cli import app
+
+    calls: list[bool] = []
+    real = execute.campaign.simulate
+
+    def spy(*a: Any, **kw: Any) -> Any:
+        calls.append(bool(kw.get("compiled")))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(execute.campaign, "simulate", spy)
+    monkeypatch.delenv("STRAITSIM_DEVICE", raising=False)
+    args = ["roles", "csis-2026", "--allies", "JPN", "--reps", "64", "--seed", "3", "--json"]
+    docs = {}
+    for dev in ("cpu", "numba"):
+        calls.clear()
+        r = CliRunner().invoke(app, [*args, "--workers", "1", "--device", dev])
+        assert r.exit_code == 0, r.output
+        assert calls and all(c == (dev == "numba") for c in calls), (dev, calls)
+        docs[dev] = json.loads(r.stdout)
+    cpu, fast = docs["cpu"], docs["numba"]
+    assert cpu.keys() == fast.keys()
+    np.testing.assert_allclose(_numbers(fast), _numbers(cpu), rtol=1e-9, atol=1e-9)
+    calls.clear()
+    r = CliRunner().invoke(app, [*args, "--device", "tpu"])
+    assert r.exit_code != 0 and not calls
+    assert "unknown device" in r.output and "Traceback" not in r.output
+
+
+def _numbers(doc: Any) -> list[float]:
+    """Every number in a JSON document, in document order."""
+    if isinstance(doc, dict):
+        return [x for k in doc for x in _numbers(doc[k])]
+    if isinstance(doc, list):
+        return [x for v in doc for x in _numbers(v)]
+    if isinstance(doc, bool) or not isinstance(doc, int | float):
+        return []
+    return [float(doc)]

@@ -46,7 +46,7 @@ CONTEXT: dict[str, dict[str, float]] = {
     **dict.fromkeys(
         ("roro_tpd", "roro_loss_rate", "beach_loss_share"), {"us_entry_delay_days": 14}
     ),
-    # typhoons strike only for a launch in the typhoon season (August), and decide the
+    # typhoons strike mostly in summer (an August launch, the peak month), and decide the
     # landing where the US joins late
     **dict.fromkeys(
         ("typhoon_rate", "typhoon_days"), {"launch_month": 8, "us_entry_delay_days": 14}

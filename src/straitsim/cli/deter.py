@@ -14,7 +14,7 @@ from rich.table import Table
 from straitsim.analysis import deterrence as dt
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.options import DeviceOpt, QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RepsOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.errors import UserError
@@ -173,6 +173,7 @@ def deter(
     json_: JsonOpt = False,
     n_worlds: WorldsBandOpt = 0,
     workers: WorkersOpt = "auto",
+    device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Show what Beijing would expect given its beliefs, and what a clear declaration is worth."""
@@ -189,7 +190,8 @@ def deter(
     if n_worlds:  # the value of clarity as a band across sampled worlds
         kw0 = dict(belief=prior, declare=declared, credibility=creds, days=days)
         kw0["workers"] = workers
-        return world_bands.clarity(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
+        with use_workers(workers, device):
+            return world_bands.clarity(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
     if credibility and not declared:
         raise UserError(
             "--credibility without --declare",
@@ -221,7 +223,7 @@ def deter(
         "allies": mapped if want_map else [],
         "days": days,
     }
-    with use_workers(workers), bar or nullcontext():
+    with use_workers(workers, device), bar or nullcontext():
         res = dt.deter(sc, prior, declared, creds, progress=advance, **kw)
     res.overrides = set_strings(set_ or [])
     doc = res.summary()

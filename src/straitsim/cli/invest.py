@@ -14,7 +14,7 @@ from straitsim.analysis.investments import DEFAULT_METRIC, InvestmentResult, inv
 from straitsim.analysis.metrics import METRICS
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, emit, user_errors
-from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.options import DeviceOpt, QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.fsio import atomic_dir
@@ -58,6 +58,7 @@ def invest_command(
     ] = None,
     n_worlds: WorldsBandOpt = 0,
     workers: WorkersOpt = "auto",
+    device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Rank investment options by gain per US$ billion (common random numbers); pick a portfolio.
@@ -70,7 +71,8 @@ def invest_command(
     opts = load_options(options)
     if n_worlds:  # rank stability and robust choices across sampled worlds
         kw0 = dict(options=opts, year=year, metric=metric, days=days, workers=workers)
-        return world_bands.invest(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
+        with use_workers(workers, device):
+            return world_bands.invest(scenario, n_worlds, reps, seed, json_, role, set_, **kw0)
     n_runs = 1 + sum(1 for o in opts.options.values() if o.modelled) + (1 if budget else 0)
     bar, advance = progress_bar(n_runs, quiet=json_ or quiet, unit="runs")
     kw: dict[str, Any] = dict(
@@ -84,7 +86,7 @@ def invest_command(
         days=days,
         progress=advance,
     )
-    with use_workers(workers), bar or nullcontext():
+    with use_workers(workers, device), bar or nullcontext():
         res = invest(scenario, opts, **kw)
     doc = res.summary()
     wrote = f"wrote {out}/invest.json, ranking.csv, ranking.png, spending.png"

@@ -14,7 +14,7 @@ from rich.table import Table
 from straitsim.analysis.outlook import OUTPUTS, RULES, OutlookResult, outlook, parse_paths
 from straitsim.analysis.outlook_paths import parse_years
 from straitsim.cli.app import app, console, emit, user_errors
-from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.options import DeviceOpt, QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.fsio import atomic_dir
 from straitsim.report import outlook_plots as op
@@ -83,6 +83,7 @@ def outlook_command(
         typer.Option("--out", help="Directory for outlook.json, CSV tables and PNG plots."),
     ] = None,
     workers: WorkersOpt = "auto",
+    device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run each year's forces (force paths as --set overrides) under each spending path.
@@ -101,7 +102,7 @@ def outlook_command(
         worlds=n_worlds, threshold=threshold, measure=measure, rule=rule, allies=ally_list,
         contrib_reps=contrib_reps, user_paths=paths_file, days=days, progress=advance,
     )  # fmt: skip
-    with use_workers(workers), bar or nullcontext():
+    with use_workers(workers, device), bar or nullcontext():
         res = outlook(scenario, **kw)
     doc = res.summary()
     wrote = f"wrote {out}/outlook.json, CSV tables, balance.png, contributions.png"

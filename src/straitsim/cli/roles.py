@@ -18,7 +18,7 @@ from straitsim.analysis.metrics import METRICS
 from straitsim.analysis.roles import RoleAnalysis, analyse_roles
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, emit, user_errors
-from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.options import DeviceOpt, QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RoleOpt, ScenarioArg, SeedOpt, SetOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.engine.state import OUTCOMES
@@ -104,21 +104,24 @@ def roles(
     out: OutOpt = None,
     n_worlds: WorldsBandOpt = 0,
     workers: WorkersOpt = "auto",
+    device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Role lattice: outcomes per role profile, Shapley values of the allies, marginal steps."""
     if n_worlds:  # bands across sampled worlds (straitsim worlds)
         opts = dict(metric=metric, to=to, method=method, n_permutations=permutations, days=days)
         opts["workers"] = workers
-        return world_bands.roles(
-            scenario, n_worlds, _allies(allies), reps, seed, json_, role, set_, **opts
-        )
+        with use_workers(workers, device):
+            return world_bands.roles(
+                scenario, n_worlds, _allies(allies), reps, seed, json_, role, set_, **opts
+            )
     sc = load_scenario(scenario, role or [], set_ or [])
     ra = _with_progress(
         reps,
         json_ or quiet,
         days,
         workers,
+        device,
         lambda kw: analyse_roles(
             sc, _allies(allies), reps, seed, metric, to, method, permutations, **kw
         ),
@@ -162,6 +165,7 @@ def burden_command(
     out: OutOpt = None,
     n_worlds: WorldsBandOpt = 0,
     workers: WorkersOpt = "auto",
+    device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Burden sharing: each ally's Shapley share beside its defence spending, GDP and losses."""
@@ -169,12 +173,16 @@ def burden_command(
     if n_worlds:  # contributions as bands across sampled worlds (straitsim worlds)
         opts = dict(metric=metric, to=to, days=days, workers=workers)
         names = _allies(allies) or list(sc.ladder_allies())
-        return world_bands.roles(scenario, n_worlds, names, reps, seed, json_, role, set_, **opts)
+        with use_workers(workers, device):
+            return world_bands.roles(
+                scenario, n_worlds, names, reps, seed, json_, role, set_, **opts
+            )
     res = _with_progress(
         reps,
         json_ or quiet,
         days,
         workers,
+        device,
         lambda kw: burden(sc, _allies(allies), reps, seed, metric, year, to, **kw),
     )
     doc = res.to_dict()
@@ -194,16 +202,17 @@ def _with_progress(
     quiet: bool,
     days: int | None,
     workers: str,
+    device: str | None,
     compute: Callable[[dict[str, Any]], _T],
 ) -> _T:
-    """Call ``compute(kw)`` on ``workers`` under a progress display (none when ``quiet``).
+    """Call ``compute(kw)`` on ``workers`` and ``device``, with progress (none when ``quiet``).
 
     ``kw`` holds the keyword arguments shared by the lattice analyses:
     ``days``, ``chunk_size`` and the display's ``progress`` callback.
     """
     bar, advance = progress_bar(reps, quiet=quiet)
     kw: dict[str, Any] = dict(days=days, chunk_size=_chunk(reps), progress=advance)
-    with use_workers(workers), bar or nullcontext():
+    with use_workers(workers, device), bar or nullcontext():
         return compute(kw)
 
 

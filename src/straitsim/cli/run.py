@@ -13,8 +13,7 @@ from rich.table import Table
 from straitsim.analysis.run import RunResult
 from straitsim.analysis.run import run as run_scenario
 from straitsim.cli.app import app, console, emit, print_json, user_errors
-from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
-from straitsim.engine.backend import array_module
+from straitsim.cli.options import DeviceOpt, QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.engine.state import OUTCOMES
 from straitsim.engine.trajectory import LOSS_METRICS
 from straitsim.fsio import atomic_dir
@@ -65,22 +64,14 @@ def run(
     chunk_size: Annotated[
         int | None, typer.Option("--chunk-size", min=1, help="Replications per engine call.")
     ] = None,
-    device: Annotated[
-        str,
-        typer.Option(
-            "--device",
-            envvar="STRAITSIM_DEVICE",
-            help="cpu (NumPy), numba (compiled: the fast extra) or gpu (CuPy: the gpu extra).",
-        ),
-    ] = "cpu",
+    device: DeviceOpt = None,
     workers: WorkersOpt = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """Run a scenario: outcome probabilities with 95% intervals and loss quantiles per country."""
     sc = load_scenario(scenario, role or [], set_ or [])
-    array_module(device)  # a clear error now, before any work, if the device is unusable
     bar, advance = progress_bar(reps, quiet=json_ or quiet)
-    with use_workers(workers), bar or nullcontext():
+    with use_workers(workers, device), bar or nullcontext():
         res = run_scenario(
             sc, reps, seed, days=days, chunk_size=chunk_size, progress=advance, device=device
         )

@@ -12,7 +12,7 @@ from rich.table import Table
 from straitsim.analysis.sensitivity import SensitivityResult
 from straitsim.analysis.sensitivity import sensitivity as analyse
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.options import Progress, QuietOpt, WorkersOpt, use_workers
+from straitsim.cli.options import DeviceOpt, Progress, QuietOpt, WorkersOpt, use_workers
 from straitsim.fsio import atomic_dir
 from straitsim.report.sensitivity_plots import plot_sensitivity
 from straitsim.scenario.load import parse_roles
@@ -61,6 +61,7 @@ def sensitivity(
         bool, typer.Option("--no-roles", help="Leave role ladders out of the excursions.")
     ] = False,
     workers: WorkersOpt = "auto",
+    device: DeviceOpt = None,
     top: Annotated[
         int, typer.Option("--top", min=1, help="Rows in the tables and bars in the plot.")
     ] = 20,
@@ -75,7 +76,7 @@ def sensitivity(
     """Rank the assumptions that move a metric most: Morris or Sobol indices plus a tornado."""
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
     bar = Progress(0, "evaluating", "evaluations", quiet=json_ or quiet)
-    with use_workers(workers), bar:
+    with use_workers(workers, device), bar:
         res = analyse(
             scenario,
             method,

@@ -21,7 +21,7 @@ from straitsim.analysis.validation import (
 )
 from straitsim.cli import world_bands
 from straitsim.cli.app import app, console, print_json, user_errors
-from straitsim.cli.options import QuietOpt, WorkersOpt, progress_bar, use_workers
+from straitsim.cli.options import DeviceOpt, QuietOpt, WorkersOpt, progress_bar, use_workers
 from straitsim.cli.run import JsonOpt, RepsOpt, SeedOpt
 from straitsim.cli.world_bands import WorldsBandOpt
 from straitsim.scenario.load import load_scenario
@@ -53,6 +53,7 @@ def validate(
     ] = False,
     n_worlds: WorldsBandOpt = 0,
     workers: WorkersOpt = "auto",
+    device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run the model on published games' assumptions and compare with their published results.
@@ -63,10 +64,11 @@ def validate(
     ids = [x for x in cases.split(",") if x.strip()] if cases else None
     if n_worlds:  # share of sampled worlds in which each published result is reproduced
         kw0 = dict(cases=ids, path=file, workers=workers)
-        return world_bands.validate(n_worlds, reps, seed, json_, **kw0)
+        with use_workers(workers, device):
+            return world_bands.validate(n_worlds, reps, seed, json_, **kw0)
     n_runs = count_runs(ids, file)
     bar, advance = progress_bar(reps * n_runs, quiet=json_ or markdown or quiet)
-    with use_workers(workers), bar or nullcontext():
+    with use_workers(workers, device), bar or nullcontext():
         report = run_validation(reps, seed, ids, file, advance)
     doc = report.to_dict()
     if json_:
