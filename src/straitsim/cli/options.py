@@ -55,7 +55,7 @@ def use_workers(text: str | int | None, engine: str | None = None) -> Iterator[i
     Bad text is a UserError, and so is a device this machine cannot run (numba or CuPy not
     installed), before any work starts.
     """
-    name = resolve_device(engine)
+    name = resolve_device(engine, key="--device")
     array_module(name)  # a clear error now, before any work, if the device is unusable
     with device(name), workers(resolve_workers(text, key="--workers")) as n:
         yield n

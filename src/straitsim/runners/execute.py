@@ -134,14 +134,14 @@ def workers(n: Workers) -> Iterator[int]:
 _device: ContextVar[str | None] = ContextVar("straitsim_device", default=None)
 
 
-def resolve_device(device: str | None = None) -> str:
+def resolve_device(device: str | None = None, key: str = "device") -> str:
     """Return the engine device for ``device``: ``cpu``, ``numba`` or ``gpu``, or None.
 
     None means the current default: the innermost :func:`device` block, else
     ``STRAITSIM_DEVICE``, else ``cpu`` (the NumPy reference). Every analysis runs its
-    replications on it; the numbers agree within 1e-9 on ``cpu`` and ``numba``.
+    replications on it; the numbers agree within 1e-9 on ``cpu`` and ``numba``. ``key``
+    names the option in the message when ``device`` is unknown.
     """
-    key = "device"
     if device is None:
         device = _device.get()
     if device is None:
