@@ -15,10 +15,14 @@ it on (``CONTEXT``). Knobs still dead are listed in ``DEAD`` with the reason, an
 docs/model.md (section 8) names them; the test checks they are still dead, so the list stays
 honest.
 
-Run with ``-s`` to print the knob -> effect table.
+Run with ``-s`` to print the knob -> effect table. The runs use the compiled engine where numba
+is installed: the same model within 1e-9 (tests/test_jit_conformance.py), so the same z, in
+about a third of the time.
 """
 
 from __future__ import annotations
+
+import importlib.util
 
 import numpy as np
 import pytest
@@ -28,6 +32,7 @@ import straitsim as ss
 Z = 3.0
 REPS = 300
 SEED = 17
+FAST_DEVICE = "numba" if importlib.util.find_spec("numba") else "cpu"
 PROFILES = [{}, {"JPN": "neutral"}, {"JPN": "defensive"}, {"USA": "none"}]
 # switches a knob needs to act at all
 CONTEXT: dict[str, dict[str, float]] = {
@@ -124,7 +129,7 @@ def effects(name: str, lo: float, hi: float) -> dict[tuple[int, str], float]:
     runs = []
     for x in (lo, hi):
         sc = ss.load_scenario("csis-2026", sets={**ctx, name: x})
-        runs.append(ss.simulate(sc, reps=REPS, seed=SEED, profiles=PROFILES))
+        runs.append(ss.simulate(sc, reps=REPS, seed=SEED, profiles=PROFILES, device=FAST_DEVICE))
     spread = ss.load_scenario("csis-2026").params[name].unit == "log-sd"
     zf = z_spread if spread else z_mean
     out = {}
@@ -189,7 +194,7 @@ def test_each_rung_step_moves_a_headline_output(actor, lower, higher):
     sc = ss.load_scenario("csis-2026")
     bases = [b for b in PROFILES if actor not in b] or [{}]
     profiles = [{**b, actor: r} for b in bases for r in (lower, higher)]
-    t = ss.simulate(sc, reps=REPS, seed=SEED, profiles=profiles)
+    t = ss.simulate(sc, reps=REPS, seed=SEED, profiles=profiles, device=FAST_DEVICE)
     z = {}
     for i in range(len(bases)):
         ha, hb = headlines(t, 2 * i), headlines(t, 2 * i + 1)
