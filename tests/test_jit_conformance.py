@@ -173,11 +173,9 @@ def test_missing_numba_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
         array_module("numba")
 
 
-def test_analyses_run_on_the_default_device(monkeypatch) -> None:
-    """An analysis inside ``device("numba")`` (or with STRAITSIM_DEVICE=numba) runs the compiled
-    engine and gives the reference's answer: the same lattice outcomes, Shapley within 1e-9."""
-    from straitsim.analysis.roles import role_analysis
-
+@pytest.fixture
+def compiled_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, per engine call, whether it ran the compiled steps."""
     calls: list[bool] = []
     real = execute.campaign.simulate
 
@@ -186,17 +184,25 @@ def test_analyses_run_on_the_default_device(monkeypatch) -> None:
         return real(*a, **kw)
 
     monkeypatch.setattr(execute.campaign, "simulate", spy)
+    return calls
+
+
+def test_analyses_run_on_the_default_device(monkeypatch, compiled_calls) -> None:
+    """An analysis inside ``device("numba")`` (or with STRAITSIM_DEVICE=numba) runs the compiled
+    engine and gives the reference's answer: the same lattice outcomes, Shapley within 1e-9."""
+    from straitsim.analysis.roles import role_analysis
+
     with execute.workers(1):
         ref = role_analysis("csis-2026", ["JPN", "AUS"], reps=64, seed=SEED)
-        assert calls and not any(calls)
-        calls.clear()
+        assert compiled_calls and not any(compiled_calls)
+        compiled_calls.clear()
         with execute.device("numba"):
             fast = role_analysis("csis-2026", ["JPN", "AUS"], reps=64, seed=SEED)
-        assert calls and all(calls)
-        calls.clear()
+        assert compiled_calls and all(compiled_calls)
+        compiled_calls.clear()
         monkeypatch.setenv("STRAITSIM_DEVICE", "numba")
         env = role_analysis("csis-2026", ["JPN", "AUS"], reps=64, seed=SEED)
-        assert calls and all(calls)
+        assert compiled_calls and all(compiled_calls)
     for got in (fast, env):
         np.testing.assert_array_equal(
             got.lattice.trajectory.outcome, ref.lattice.trajectory.outcome
@@ -225,7 +231,7 @@ def test_every_analysis_command_takes_device(command: str) -> None:
     assert "--device" in r.output, command
 
 
-def test_device_flag_runs_the_analysis_there(monkeypatch) -> None:
+def test_device_flag_runs_the_analysis_there(monkeypatch, compiled_calls) -> None:
     """``--device numba`` on an analysis command runs every replication compiled and prints
     the reference's answer; an unknown device is refused in one line, before any work."""
     import json
@@ -234,29 +240,24 @@ def test_device_flag_runs_the_analysis_there(monkeypatch) -> None:
 
     from straitsim.cli import app
 
-    calls: list[bool] = []
-    real = execute.campaign.simulate
-
-    def spy(*a: Any, **kw: Any) -> Any:
-        calls.append(bool(kw.get("compiled")))
-        return real(*a, **kw)
-
-    monkeypatch.setattr(execute.campaign, "simulate", spy)
     monkeypatch.delenv("STRAITSIM_DEVICE", raising=False)
     args = ["roles", "csis-2026", "--allies", "JPN", "--reps", "64", "--seed", "3", "--json"]
     docs = {}
     for dev in ("cpu", "numba"):
-        calls.clear()
+        compiled_calls.clear()
         r = CliRunner().invoke(app, [*args, "--workers", "1", "--device", dev])
         assert r.exit_code == 0, r.output
-        assert calls and all(c == (dev == "numba") for c in calls), (dev, calls)
+        assert compiled_calls and all(c == (dev == "numba") for c in compiled_calls), (
+            dev,
+            compiled_calls,
+        )
         docs[dev] = json.loads(r.stdout)
     cpu, fast = docs["cpu"], docs["numba"]
     assert cpu.keys() == fast.keys()
     np.testing.assert_allclose(_numbers(fast), _numbers(cpu), rtol=1e-9, atol=1e-9)
-    calls.clear()
+    compiled_calls.clear()
     r = CliRunner().invoke(app, [*args, "--device", "tpu"])
-    assert r.exit_code != 0 and not calls
+    assert r.exit_code != 0 and not compiled_calls
     assert "unknown device" in r.output and "Traceback" not in r.output
 
 

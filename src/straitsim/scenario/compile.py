@@ -38,23 +38,17 @@ def sortie_rate(dist_km: float, radius_km: float, v: Mapping[str, float]) -> flo
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
-def launch_weather(sc: Scenario) -> tuple[float, float]:
-    """Share of bad-weather days and mean bad spell (days) in the scenario's launch month.
+def launch_weather(sc: Scenario) -> tuple[float, float, float]:
+    """Climatology of the scenario's launch month.
 
-    Calm seas (no bad days) when the scenario names no ``launch_month`` or has no climatology
-    for it.
+    Returns the share of bad-weather days, the mean bad spell (days) and the typhoon chance as
+    a multiple of July's (``typhoon_rate``). Calm seas and no typhoons when the scenario names
+    no ``launch_month`` or has no climatology for it.
     """
     m = sc.weather.get(MONTHS[sc.launch_month - 1]) if sc.launch_month else None
-    return (float(m.bad_day_share), float(m.bad_spell_days)) if m else (0.0, 1.0)
-
-
-def typhoon_factor(sc: Scenario) -> float:
-    """Return the launch month's typhoon chance as a multiple of July's (``typhoon_rate``).
-
-    0 when the scenario names no ``launch_month`` or has no climatology for it.
-    """
-    m = sc.weather.get(MONTHS[sc.launch_month - 1]) if sc.launch_month else None
-    return float(m.typhoon_factor) if m else 0.0
+    if m is None:
+        return 0.0, 1.0, 0.0
+    return float(m.bad_day_share), float(m.bad_spell_days), float(m.typhoon_factor)
 
 
 def profile_roles(sc: Scenario, roles: Mapping[str, str] | None) -> dict[str, str]:
@@ -108,9 +102,9 @@ def compile_params(
     profs = [profile_roles(sc, p) for p in (profiles or [{}])]
     v = {k: p.value for k, p in sc.params.items()}
     v["strike_allied_bases"] = float(sc.plan.strike_allied_bases)
-    v["weather_bad_day_share"], v["weather_bad_spell_days"] = launch_weather(sc)
+    v["weather_bad_day_share"], v["weather_bad_spell_days"], typhoons = launch_weather(sc)
     if "typhoon_rate" in v:
-        v["typhoon_rate"] = min(v["typhoon_rate"] * typhoon_factor(sc), 1.0)
+        v["typhoon_rate"] = min(v["typhoon_rate"] * typhoons, 1.0)
     dists: dict[str, tuple[str, float, float, float]] = {
         k: (p.dist.kind, p.dist.low, p.dist.high, p.dist.mode if p.dist.mode is not None else 0.0)
         for k, p in sc.params.items()
