@@ -53,7 +53,13 @@ from straitsim.engine.params import Params, Values, check_fixed
 from straitsim.engine.random import DrawKernels, Streams
 from straitsim.engine.state import PERSISTENT, UNDECIDED, State, initial_state, sample_values
 from straitsim.engine.submarines import submarine_war
-from straitsim.engine.trajectory import TraceRecorder, Trajectory, build_trajectory, check_finite
+from straitsim.engine.trajectory import (
+    FINAL_FIELDS,
+    TraceRecorder,
+    Trajectory,
+    build_trajectory,
+    check_finite,
+)
 
 # Set aside decided replications once the batch has at least this many ...
 COMPACT_MIN_REPS = 32
@@ -253,9 +259,11 @@ def _take_reps(a: Any, keep: np.ndarray, R: int, xp: Any) -> Any:
 def _keep_final(
     final: State, s: State, positions: np.ndarray, rows: np.ndarray, n_reps: int, xp: Any
 ) -> None:
-    """Copy the state of batch ``rows`` into full-size arrays at replication ``positions``."""
+    """Copy the fields the ledger reads (:data:`FINAL_FIELDS`) of batch ``rows`` into full-size
+    arrays at replication ``positions`` (the other fields are not needed once a row leaves)."""
     R = int(s["outcome"].shape[1])
-    for k, a in s.items():
+    for k in FINAL_FIELDS:
+        a = s[k]
         if not _per_rep(a, R):
             continue
         if k not in final:

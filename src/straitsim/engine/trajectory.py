@@ -182,11 +182,26 @@ def _np(a: Any) -> np.ndarray:
     return np.asarray(a.get() if hasattr(a, "get") else a)
 
 
+# The fields of the final state :func:`build_trajectory` reads (the campaign keeps only these).
+FINAL_FIELDS = (
+    "ships",
+    "lost_air",
+    "lost_ground",
+    "killed",
+    "bn_landed",
+    "missiles_in",
+    "outcome",
+    "decided_day",
+    "spent",
+)
+
+
 def build_trajectory(
     s: State, p: Params, v: Values, traces: dict[str, np.ndarray], rep_offset: int
 ) -> Trajectory:
     """Build the losses ledger from the final state, aggregated to countries once.
 
+    Reads only :data:`FINAL_FIELDS` of ``s``.
     ``v`` holds the values of every replication of ``s`` (not a subset). Personnel killed =
     killed ashore and at sea (troops) + crews of sunk ships (``crew_killed_share``) + aircrew of
     aircraft lost in the air (``aircrew_killed_per_air_loss``).
