@@ -11,7 +11,13 @@ import pytest
 
 import straitsim as ss
 from straitsim.engine.ground import combat_power, ground_war, reserve_mobilised
-from straitsim.engine.objectives import capital_objective, port_objective, will_to_resist
+from straitsim.engine.landing import air_landed
+from straitsim.engine.objectives import (
+    airfield_objective,
+    capital_objective,
+    port_objective,
+    will_to_resist,
+)
 from straitsim.engine.outcome import (
     AGAINST,
     DEFEAT,
@@ -83,6 +89,70 @@ def test_port_lost_when_the_assault_is_thrown_back():
     k = next(i for i, d in enumerate(days) if d["port"] == 0.0)
     assert 1 - (k + 1) * drop <= 0.5 < 1 - k * drop
     assert days[k]["port_tpd"] == 0.0
+
+
+AIRFIELD = {
+    "airlift_tpd": 3000.0,
+    "airfield_assault_days": 4.0,
+    "airfield_demolition_share": 0.8,
+    "airfield_repair_days": 5.0,
+    "port_strike_rate": 0.1,
+}
+
+
+def _run_airfield(days, ratio, s):
+    alive = np.ones((1, 1), bool)
+    out = []
+    for _ in range(days):
+        s = {**s, **airfield_objective(s, AIRFIELD, np.full((1, 1), ratio), alive, np)}
+        out.append(
+            {k: float(s[k][0, 0]) for k in ("airfield_progress", "airfield", "airfield_tpd")}
+        )
+    return out
+
+
+def _airfield_state(**kw):
+    s = {k: np.zeros((1, 1)) for k in ("airfield_progress", "airfield", "airfield_tpd")}
+    s["today_air_sup"] = np.zeros((1, 1))
+    s.update({k: np.full((1, 1), float(x)) for k, x in kw.items()})
+    return s
+
+
+def test_airfield_falls_at_its_own_pace_cratered_then_repaired_fast():
+    # decisive ratio: progress 1/4 a day, taken on day 4 (the port, at 1/5 a day, on day 5)
+    days = _run_airfield(7, 50.0, _airfield_state())
+    assert [d["airfield"] for d in days[:4]] == [0.0, 0.0, 0.0, 1.0]
+    assert days[3]["airfield_tpd"] == pytest.approx(3000.0 * 0.2)  # cratered: 80% gone
+    # repaired by 3000 / 5 = 600 t a day up to 3000
+    assert [d["airfield_tpd"] for d in days[4:7]] == pytest.approx([1200.0, 1800.0, 2400.0])
+    # an outfought lodgement never takes it; thrown back, it is lost at 1/2
+    assert all(d["airfield"] == 0.0 for d in _run_airfield(30, 0.8, _airfield_state()))
+    held = _airfield_state(airfield_progress=1, airfield=1, airfield_tpd=3000, today_air_sup=1)
+    lost = _run_airfield(8, 0.5, held)
+    assert lost[0]["airfield_tpd"] == pytest.approx(3000.0 * 0.9)  # struck: 10% a day
+    k = next(i for i, d in enumerate(lost) if d["airfield"] == 0.0)
+    drop = math.tanh(0.5) / 4
+    assert 1 - (k + 1) * drop <= 0.5 < 1 - k * drop
+    assert lost[k]["airfield_tpd"] == 0.0
+
+
+def test_air_bridge_is_cut_by_air_superiority_and_capped_by_the_airfield():
+    v = {"airlift_tpd": 3000.0}
+
+    def flown(air_sup, cap, wx=1.0, shock=1.0):
+        s = {
+            "today_air_sup": np.full((1, 1), air_sup),
+            "airfield_tpd": np.full((1, 1), cap),
+            "air_weather_factor": wx,
+            "shock_prc": shock,
+        }
+        return float(air_landed(s, v, np)[0, 0])
+
+    assert flown(0.0, 3000.0) == pytest.approx(3000.0)
+    assert flown(0.75, 3000.0) == pytest.approx(750.0)  # contested skies: a quarter flies
+    assert flown(0.0, 600.0) == pytest.approx(600.0)  # a cratered airfield caps it
+    assert flown(0.5, 600.0, wx=0.5, shock=0.8) == pytest.approx(600.0 * 0.5 * 0.8)
+    assert flown(0.0, 0.0) == 0.0  # no airfield held: nothing flies in
 
 
 def test_will_to_resist_closed_form():
@@ -169,7 +239,7 @@ def test_reserve_mobilisation_closed_form():
         assert float(reserve_mobilised(v, day, np)) == pytest.approx(1 - math.exp(-day / 7))
 
 
-def _judge(P, R, sunk, port_tpd):
+def _judge(P, R, sunk, port_tpd, airfield_tpd=None):
     n = len(P)
     p = SimpleNamespace(
         group_n0=np.array([100.0, 10.0]),
@@ -193,6 +263,8 @@ def _judge(P, R, sunk, port_tpd):
         "roc_mobilised": np.ones((1, n)),
         "port_tpd": np.asarray(port_tpd, float)[None],
     }
+    if airfield_tpd is not None:
+        s["airfield_tpd"] = np.asarray(airfield_tpd, float)[None]
     return judge(s, p, v, np)[0].tolist()
 
 
@@ -207,6 +279,16 @@ def test_judge_follows_csis_criteria():
     # fleet gone without ports; little sunk; outnumber without working port
     assert got == [VICTORY, DEFEAT, AGAINST, AGAINST, STALEMATE, TOWARD]
     assert UNDECIDED not in got
+    # the airfield held is not one of the ports the criteria count: 8,000 t from the port
+    # and 3,000 through the airfield are still short of 10,000 (the bulk comes by sea)
+    both = _judge(
+        P=[150, 150],
+        R=[100, 100],
+        sunk=[0.9, 0.9],
+        port_tpd=[8000, 12000],
+        airfield_tpd=[3000, 0],
+    )
+    assert both == [TOWARD, VICTORY]
 
 
 def _ground_day(landed, territory, sets=None):

@@ -71,6 +71,10 @@ CONTEXT: dict[str, dict[str, float]] = {
         ("port_repair_days", "port_strike_rate", "port_offload_tpd"),
         {"us_entry_delay_days": 14},
     ),
+    # the air bridge matters where the lodgement outfights the defence and takes the airfield:
+    # where the US joins late (P(PRC victory) z +4.1 with Japan neutral; 2.3 at the scenario's
+    # own US timing)
+    "airlift_tpd": {"us_entry_delay_days": 14},
     # what the defender wrecks before a port falls matters where ports fall: with the US three
     # weeks late (the end of its range) a port is taken in most wars; 14 days late, in few of
     # them, and repair makes up the difference before most verdicts (z -2.4)

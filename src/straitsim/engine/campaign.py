@@ -259,8 +259,10 @@ def _take_reps(a: Any, keep: np.ndarray, R: int, xp: Any) -> Any:
 def _keep_final(
     final: State, s: State, positions: np.ndarray, rows: np.ndarray, n_reps: int, xp: Any
 ) -> None:
-    """Copy the fields the ledger reads (:data:`FINAL_FIELDS`) of batch ``rows`` into full-size
-    arrays at replication ``positions`` (the other fields are not needed once a row leaves)."""
+    """Copy the ledger's fields of batch ``rows`` into full-size arrays at ``positions``.
+
+    Only :data:`FINAL_FIELDS`: the other fields are not needed once a row leaves the batch.
+    """
     R = int(s["outcome"].shape[1])
     for k in FINAL_FIELDS:
         a = s[k]

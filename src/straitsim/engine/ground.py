@@ -6,7 +6,12 @@ from typing import Any
 
 from straitsim.engine.common import safe_div
 from straitsim.engine.laws import square_step
-from straitsim.engine.objectives import capital_objective, port_objective, will_to_resist
+from straitsim.engine.objectives import (
+    airfield_objective,
+    capital_objective,
+    port_objective,
+    will_to_resist,
+)
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -63,7 +68,7 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     the defence, by ``territory_rate x tanh(force ratio - 1)`` (force ratio ``a P / (b R)``); the
     defence retakes ground in proportion to the battalions it destroys (held share times
     ``P(1) / P(0)``); it is 0 once the lodgement is gone. The
-    port-and-airfield complex and the capital follow (``objectives.py``; the capital's garrison is
+    port complex, the airfield and the capital follow (``objectives.py``; the capital's garrison is
     the pool not engaged, ``pool - R``). Taiwan's will to resist ``roc_will``
     is recomputed first, from yesterday's losses and territory (``objectives.py``). The lodgement
     consumes ``t_supply_per_bn_day`` per battalion.
@@ -116,6 +121,7 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
         "today_force_ratio": ratio,
     }
     out.update(port_objective({**s, **out}, v, ratio, alive, xp))
+    out.update(airfield_objective({**s, **out}, v, ratio, alive, xp))
     garrison = b * xp.maximum(pool - R0, 0.0)
     out.update(capital_objective({**s, **out}, v, a * P1, garrison, alive, xp))
     return out

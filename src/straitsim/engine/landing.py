@@ -1,4 +1,4 @@
-"""Module 7, landing: amphibious and civilian lift, offload, losses at sea and on the beach."""
+"""Module 7, landing: amphibious and civilian lift, the air bridge, offload, losses at sea."""
 
 from __future__ import annotations
 
@@ -44,10 +44,22 @@ def offload(s: State, p: Params, v: dict[str, Any], xp: Any) -> tuple[Any, Any]:
     return beach * sea, port * sea
 
 
+def air_landed(s: State, v: dict[str, Any], xp: Any) -> Any:
+    """Tonnes per day flown in through the airfield held: the air bridge.
+
+    ``min(airlift_tpd x (1 - air superiority), airfield_tpd) x air_weather_factor x shock_prc``:
+    the transport fleet flies what contested skies allow (allied air superiority shoots down or
+    turns back the rest), and the airfield's working capacity caps what lands.
+    """
+    fly = v["airlift_tpd"] * (1.0 - s["today_air_sup"])
+    wx = s.get("air_weather_factor", 1.0) * s.get("shock_prc", 1.0)
+    return xp.minimum(fly, s.get("airfield_tpd", 0.0)) * wx
+
+
 def deliverable(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
-    """Tonnes per day that can actually be landed (beach plus port offload)."""
+    """Tonnes per day that can actually be landed (beach and port offload, and the air bridge)."""
     beach, port = offload(s, p, v, xp)
-    return beach + port
+    return beach + port + air_landed(s, v, xp)
 
 
 def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
@@ -57,7 +69,8 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     lost at sea. The civilian fleet, while it sails to a working port, loses
     ``roro_loss_rate x air superiority`` of its ships a day (in transit and alongside), with the
     battalions aboard (``loaded_share`` of the day's civilian lift). Of all troops lost at sea
-    ``crew_killed_share`` are killed. Battalions landed over the beaches lose
+    ``crew_killed_share`` are killed. Tonnes flown in through the airfield held
+    (:func:`air_landed`) add to those landed by sea. Battalions landed over the beaches lose
     ``beach_loss_share`` of their strength on the beach (``ground_killed_share`` of it killed).
     Airborne battalions add ``airborne_bn_per_day x (1 - air superiority)``, up to
     ``airborne_battalions_max`` in all.
@@ -75,7 +88,7 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     roro_share = s["roro_share"] * (1.0 - roro_sunk)
     s2 = {**s, "roro_share": roro_share}
     beach_t, port_t = offload(s2, p, v, xp)
-    delivered = beach_t + port_t
+    delivered = beach_t + port_t + air_landed(s, v, xp)
     need = s["bn_ashore"] * v["t_supply_per_bn_day"]
     supply_in = xp.minimum(delivered, xp.maximum(need - s["supply_t"], 0.0))
     new_bn = xp.minimum((delivered - supply_in) / v["t_per_battalion"], pool)

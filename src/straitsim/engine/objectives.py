@@ -1,4 +1,4 @@
-"""Objectives ashore: the port-and-airfield complex, the capital, and Taiwan's will.
+"""Objectives ashore: the port complex, the airfield, the capital, and Taiwan's will.
 
 Called by :func:`straitsim.engine.ground.ground_war` after the day's combat, with its force
 ratio. Pure array code: ``state, values, force ratio -> state``.
@@ -10,32 +10,70 @@ from typing import Any
 
 from straitsim.engine.state import State
 
+# An objective with a capacity (the port, the airfield): its state fields and its values.
+PORT = ("port_progress", "port", "port_tpd")
+AIRFIELD = ("airfield_progress", "airfield", "airfield_tpd")
 
-def port_objective(s: State, v: dict[str, Any], ratio: Any, alive: Any, xp: Any) -> State:
-    """Assault, capture, demolition, repair and strikes of the port-and-airfield complex.
 
-    Assault progress ``pi`` moves by ``tanh(f - 1) / port_assault_days`` a day (``f`` the force
-    ratio ashore), clipped to [0, 1]; it falls when the lodgement is outfought. The complex is
-    taken when ``pi`` reaches 1 and lost again when it falls to ``1/2`` (or the lodgement is
-    gone). The defender demolishes it as it falls: capacity on capture is
-    ``port_offload_tpd x (1 - port_demolition_share)``. Held capacity is repaired by
-    ``port_offload_tpd / port_repair_days`` a day and allied strikes knock out
-    ``port_strike_rate x air superiority`` of the working capacity a day.
+def _capacity_objective(
+    s: State, fields: tuple[str, str, str], knobs: tuple[Any, ...], ratio: Any, alive: Any, xp: Any
+) -> State:
+    """Assault, capture, demolition, repair and strikes of an objective with a capacity.
+
+    ``fields`` are its (progress, held, capacity) state fields; ``knobs`` its full capacity,
+    assault days, demolition share, repair days and strike rate. Assault progress ``pi`` moves by
+    ``tanh(f - 1) / assault days`` a day (``f`` the force ratio ashore), clipped to [0, 1]; it
+    falls when the lodgement is outfought. The objective is taken when ``pi`` reaches 1 and
+    lost again when it falls to ``1/2`` (or the lodgement is gone). The defender demolishes it
+    as it falls: capacity on capture is ``full x (1 - demolition)``. Held capacity is repaired
+    by ``full / repair days`` a day and allied strikes knock out ``strike rate x air
+    superiority`` of the working capacity a day.
     """
-    full = v["port_offload_tpd"]
-    step = xp.tanh(ratio - 1.0) / v["port_assault_days"]
-    prog = xp.where(alive, xp.clip(s["port_progress"] + step, 0.0, 1.0), 0.0)
-    held0 = s["port"] > 0.5
+    f_prog, f_held, f_cap = fields
+    full, days, demolition, repair, strike = knobs
+    step = xp.tanh(ratio - 1.0) / days
+    prog = xp.where(alive, xp.clip(s[f_prog] + step, 0.0, 1.0), 0.0)
+    held0 = s[f_held] > 0.5
     taken = ~held0 & (prog >= 1.0)
     held = xp.where(held0, prog > 0.5, taken) & alive
-    cap = xp.where(taken, full * (1.0 - v["port_demolition_share"]), s["port_tpd"])
-    cap = xp.minimum(cap + xp.where(held0, full / v["port_repair_days"], 0.0), full)
-    cap = cap * (1.0 - xp.minimum(v["port_strike_rate"] * s["today_air_sup"], 1.0))
-    return {
-        "port_progress": prog,
-        "port": held.astype(float),
-        "port_tpd": xp.where(held, cap, 0.0),
-    }
+    cap = xp.where(taken, full * (1.0 - demolition), s[f_cap])
+    cap = xp.minimum(cap + xp.where(held0, full / repair, 0.0), full)
+    cap = cap * (1.0 - xp.minimum(strike * s["today_air_sup"], 1.0))
+    return {f_prog: prog, f_held: held.astype(float), f_cap: xp.where(held, cap, 0.0)}
+
+
+def port_objective(s: State, v: dict[str, Any], ratio: Any, alive: Any, xp: Any) -> State:
+    """Fight for the port complex (:func:`_capacity_objective`).
+
+    Full capacity ``port_offload_tpd``, ``port_assault_days``, ``port_demolition_share``,
+    ``port_repair_days``, ``port_strike_rate``.
+    """
+    knobs = (
+        v["port_offload_tpd"],
+        v["port_assault_days"],
+        v["port_demolition_share"],
+        v["port_repair_days"],
+        v["port_strike_rate"],
+    )
+    return _capacity_objective(s, PORT, knobs, ratio, alive, xp)
+
+
+def airfield_objective(s: State, v: dict[str, Any], ratio: Any, alive: Any, xp: Any) -> State:
+    """Fight for the airfield behind the beaches, with its own pace and damage.
+
+    :func:`_capacity_objective` with full capacity ``airlift_tpd`` (what the transports can
+    fly in), ``airfield_assault_days``,
+    ``airfield_demolition_share`` (cratered runways, wrecked fuel and ramps),
+    ``airfield_repair_days``; struck at ``port_strike_rate`` as the port.
+    """
+    knobs = (
+        v["airlift_tpd"],
+        v["airfield_assault_days"],
+        v["airfield_demolition_share"],
+        v["airfield_repair_days"],
+        v["port_strike_rate"],
+    )
+    return _capacity_objective(s, AIRFIELD, knobs, ratio, alive, xp)
 
 
 def capital_objective(

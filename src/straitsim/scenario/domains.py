@@ -89,6 +89,10 @@ POSITIVE = frozenset(
         "sortie_rate_max",
         "bomber_sortie_rate_max",
         "port_repair_days",
+        "port_assault_days",
+        "airfield_repair_days",
+        "airfield_assault_days",
+        "capital_assault_days",
         "victory_territory_share",
     }
 )

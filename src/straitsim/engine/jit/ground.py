@@ -24,6 +24,9 @@ _STATE = (
     "port",
     "port_tpd",
     "capital",
+    "airfield_progress",
+    "airfield",
+    "airfield_tpd",
 )
 _VALUES = (
     "roc_reserve_quality",
@@ -52,7 +55,39 @@ _VALUES = (
     "port_strike_rate",
     "capital_approach_share",
     "capital_assault_days",
+    "airlift_tpd",
+    "airfield_assault_days",
+    "airfield_demolition_share",
+    "airfield_repair_days",
 )
+
+
+@njit
+def _capacity(
+    progress: float,
+    held_now: float,
+    tpd: float,
+    ratio: float,
+    alive: bool,
+    full: float,
+    days: float,
+    demolition: float,
+    repair: float,
+    strike: float,
+) -> tuple[float, float, float]:
+    """:func:`straitsim.engine.objectives._capacity_objective` for one replication.
+
+    Returns (progress, held, working capacity); ``strike`` is the strike rate times air
+    superiority.
+    """
+    prog = min(max(progress + math.tanh(ratio - 1.0) / days, 0.0), 1.0) if alive else 0.0
+    held0 = held_now > 0.5
+    taken = (not held0) and prog >= 1.0
+    held = (prog > 0.5 if held0 else taken) and alive
+    cap = full * (1.0 - demolition) if taken else tpd
+    cap = min(cap + (full / repair if held0 else 0.0), full)
+    cap = cap * (1.0 - min(strike, 1.0))
+    return prog, 1.0 if held else 0.0, cap if held else 0.0
 
 
 @njit
@@ -79,6 +114,9 @@ def _kernel(
     port: np.ndarray,
     port_tpd: np.ndarray,
     capital: np.ndarray,
+    a_progress: np.ndarray,
+    airfield: np.ndarray,
+    a_tpd: np.ndarray,
     rrq: np.ndarray,
     will0: np.ndarray,
     w_loss: np.ndarray,
@@ -105,6 +143,10 @@ def _kernel(
     strike_rate: np.ndarray,
     approach: np.ndarray,
     capital_days: np.ndarray,
+    a_full: np.ndarray,
+    a_days: np.ndarray,
+    a_demolition: np.ndarray,
+    a_repair: np.ndarray,
     o_ashore: np.ndarray,
     o_will: np.ndarray,
     o_active: np.ndarray,
@@ -118,6 +160,9 @@ def _kernel(
     o_port: np.ndarray,
     o_tpd: np.ndarray,
     o_capital: np.ndarray,
+    o_a_progress: np.ndarray,
+    o_airfield: np.ndarray,
+    o_a_tpd: np.ndarray,
 ) -> None:
     P, R = bn_ashore.shape
     for p in range(P):
@@ -169,19 +214,32 @@ def _kernel(
             o_will[p, r] = will
             o_mob[p, r] = mob
             o_ratio[p, r] = ratio
-            # the port-and-airfield complex (objectives.port_objective)
-            full = full_tpd[p, r]
-            step = math.tanh(ratio - 1.0) / assault_days[p, r]
-            prog = min(max(port_progress[p, r] + step, 0.0), 1.0) if alive else 0.0
-            held0 = port[p, r] > 0.5
-            taken = (not held0) and prog >= 1.0
-            held = (prog > 0.5 if held0 else taken) and alive
-            cap = full * (1.0 - demolition[p, r]) if taken else port_tpd[p, r]
-            cap = min(cap + (full / repair_days[p, r] if held0 else 0.0), full)
-            cap = cap * (1.0 - min(strike_rate[p, r] * air, 1.0))
-            o_progress[p, r] = prog
-            o_port[p, r] = 1.0 if held else 0.0
-            o_tpd[p, r] = cap if held else 0.0
+            # the port complex and the airfield (objectives._capacity_objective)
+            strike = strike_rate[p, r] * air
+            o_progress[p, r], o_port[p, r], o_tpd[p, r] = _capacity(
+                port_progress[p, r],
+                port[p, r],
+                port_tpd[p, r],
+                ratio,
+                alive,
+                full_tpd[p, r],
+                assault_days[p, r],
+                demolition[p, r],
+                repair_days[p, r],
+                strike,
+            )
+            o_a_progress[p, r], o_airfield[p, r], o_a_tpd[p, r] = _capacity(
+                a_progress[p, r],
+                airfield[p, r],
+                a_tpd[p, r],
+                ratio,
+                alive,
+                a_full[p, r],
+                a_days[p, r],
+                a_demolition[p, r],
+                a_repair[p, r],
+                strike,
+            )
             # the capital (objectives.capital_objective), with this day's territory
             garrison = b * max(pool - R0, 0.0)
             f_c = min(a * P1 / garrison, 10.0) if garrison > 0 else 10.0
@@ -205,6 +263,8 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
     out["supply_t"] = np.empty((P, R))
     out["killed"] = np.empty_like(killed)
     for k in ("today_force_ratio", "port_progress", "port", "port_tpd", "capital"):
+        out[k] = np.empty((P, R))
+    for k in ("airfield_progress", "airfield", "airfield_tpd"):
         out[k] = np.empty((P, R))
     kernel: Any = _kernel  # called with the state fields and values unpacked, in order
     kernel(

@@ -23,6 +23,7 @@ _STATE = (
     "bn_landed",
     "bn_airborne",
     "supply_t",
+    "airfield_tpd",
 )
 _VALUES = (
     "loaded_share",
@@ -41,6 +42,7 @@ _VALUES = (
     "supply_days_carried",
     "crew_killed_share",
     "ground_killed_share",
+    "airlift_tpd",
 )
 
 
@@ -69,6 +71,7 @@ def _kernel(
     killed: np.ndarray,
     sea_state: np.ndarray,
     shock: np.ndarray,
+    air_wx: np.ndarray,
     air_sup: np.ndarray,
     port_tpd: np.ndarray,
     roro_share: np.ndarray,
@@ -77,6 +80,7 @@ def _kernel(
     bn_landed: np.ndarray,
     bn_airborne: np.ndarray,
     supply_t: np.ndarray,
+    airfield_tpd: np.ndarray,
     loaded: np.ndarray,
     roro_loss: np.ndarray,
     roro_tpd: np.ndarray,
@@ -93,6 +97,7 @@ def _kernel(
     days_carried: np.ndarray,
     crew_killed: np.ndarray,
     ground_killed: np.ndarray,
+    airlift: np.ndarray,
     o_pool: np.ndarray,
     o_ashore: np.ndarray,
     o_landed: np.ndarray,
@@ -125,7 +130,10 @@ def _kernel(
             beach = min(amph, beach_tpd[p, r])
             port = min(roro_tpd[p, r] * share * port_open + (amph - beach), port_tpd[p, r])
             beach_t = beach * sea
-            delivered = beach_t + port * sea
+            # the air bridge through the airfield held (landing.air_landed)
+            fly = airlift[p, r] * (1.0 - air)
+            air_t = min(fly, airfield_tpd[p, r]) * (air_wx[p, r] * shock[p, r])
+            delivered = beach_t + port * sea + air_t
             need = bn_ashore[p, r] * supply_per_bn[p, r]
             supply_in = min(delivered, max(need - supply_t[p, r], 0.0))
             new_bn = min((delivered - supply_in) / t_per_bn[p, r], pool)
@@ -176,6 +184,7 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         killed,
         pr(s.get("sea_state_factor", 1.0), P, R),
         pr(s.get("shock_prc", 1.0), P, R),
+        pr(s.get("air_weather_factor", 1.0), P, R),
         *[pr(s[n], P, R) for n in _STATE],
         *[prs(v[n], P, R) for n in _VALUES],
         *out.values(),
