@@ -56,6 +56,7 @@ def prs(x: Any, P: int, R: int) -> np.ndarray:
 
 
 _PACKED: dict[tuple[Any, ...], tuple[tuple[Any, ...], np.ndarray]] = {}
+_PACKED_MAX = 16  # a few kernels x the values of the last compactions (each P x R x k floats)
 
 
 def pack(values: tuple[Any, ...], P: int, R: int) -> np.ndarray:
@@ -65,15 +66,18 @@ def pack(values: tuple[Any, ...], P: int, R: int) -> np.ndarray:
     from k arrays, each a stream of its own through memory (most of them constant arrays of
     one unsampled value). Made once for the same values, as :func:`prs`; read-only to kernels.
     """
-    key = tuple(("f", float(x)) if isinstance(x, float | int) else ("a", id(x)) for x in values)
-    key = (*key, P, R)
+    key: tuple[Any, ...] = (
+        *(("f", float(x)) if isinstance(x, float | int) else ("a", id(x)) for x in values),
+        P,
+        R,
+    )
     hit = _PACKED.get(key)
     if hit is not None and all(
         a is b or isinstance(b, float | int) for a, b in zip(hit[0], values, strict=True)
     ):
         return hit[1]
-    if len(_PACKED) > 64:
-        _PACKED.clear()
+    while len(_PACKED) >= _PACKED_MAX:  # the oldest first (a compaction leaves its values)
+        del _PACKED[next(iter(_PACKED))]
     out = np.empty((P, R, len(values)))
     for i, x in enumerate(values):
         out[:, :, i] = pr(x, P, R)
