@@ -16,11 +16,49 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, prs
+from straitsim.engine.jit.common import c64, njit, pack, pr, prs
 from straitsim.engine.maritime import _reload
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
+
+# the kernel's per-replication parameters, side by side in one (P, R, k) array (jit.common.pack)
+PARAMS = (
+    "allied_targeting",
+    "p_launch_failure",
+    "ship_defence_scale",
+    "interceptors_per_missile",
+    "pk_interceptor",
+    "p_terminal_defence_supersonic",
+    "p_terminal_defence",
+    "p_guidance_failure",
+    "prc_magazine_reload_per_day",
+    "amphib_target_share",
+    "base_missile_defence",
+    "prc_shelter_share",
+    "runway_target_share",
+    "lethal_area_km2",
+    "p_kill_shelter",
+    "missiles_per_runway_cut",
+)
+(
+    _TARGETING,
+    _P_LAUNCH,
+    _DEF_SCALE,
+    _K_INT,
+    _PK,
+    _P_TERM_SS,
+    _P_TERM,
+    _P_GUID,
+    _RELOAD,
+    _AMPH_SHARE,
+    _BASE_DEF,
+    _SHELTER_SHARE,
+    _RW_SHARE,
+    _LETHAL_AREA,
+    _P_KILL,
+    _PER_CUT,
+) = range(len(PARAMS))
 
 _EPS = 1e-12
 _CONST: dict[int, tuple[Params, dict[str, Any]]] = {}
@@ -177,22 +215,7 @@ def _kernel(
     mainland: np.ndarray,
     runways: np.ndarray,
     apron: np.ndarray,
-    targeting: np.ndarray,
-    p_launch: np.ndarray,
-    def_scale: np.ndarray,
-    k_int: np.ndarray,
-    pk: np.ndarray,
-    p_term_ss: np.ndarray,
-    p_term: np.ndarray,
-    p_guid: np.ndarray,
-    reload_rate: np.ndarray,
-    amph_share: np.ndarray,
-    base_def: np.ndarray,
-    shelter_share: np.ndarray,
-    rw_share: np.ndarray,
-    lethal_area: np.ndarray,
-    p_kill: np.ndarray,
-    per_cut: np.ndarray,
+    par: np.ndarray,
     o_stock: np.ndarray,
     o_spent: np.ndarray,
     o_ships: np.ndarray,
@@ -228,6 +251,7 @@ def _kernel(
     share_b = np.empty(B)
     for p in range(P):
         for r in range(R):
+            pv = par[p, r]
             t = tgt[p, r]
             for a in range(A):
                 eff[a] = effort[p, r, a] * t
@@ -243,7 +267,7 @@ def _kernel(
                 launched[m] = min(demand[m] * anti_ship_m[m], stock[p, r, m])
                 left[m] = stock[p, r, m] - launched[m]
             # aircraft, weapons in catalogue order
-            tg = targeting[p, r]
+            tg = pv[_TARGETING]
             for u in uu:
                 rem[u] = sorties[p, r, u] * tg
             for w in range(W):
@@ -293,14 +317,14 @@ def _kernel(
                 by_w[stock_w[m]] += launched[m]
                 o_stock[p, r, m] = left[m]
             # the salvo against the invasion fleet
-            plf = 1.0 - p_launch[p, r]
+            plf = 1.0 - pv[_P_LAUNCH]
             arriving = 0.0
             through = 0.0
             for w in range(W):
                 o_spent[p, r, w] = spent[p, r, w] + by_w[w]
                 arr_w = (by_w[w] - to_main[w]) * plf
                 arriving += arr_w
-                pt = p_term_ss[p, r] if supersonic[w] > 0 else p_term[p, r]
+                pt = pv[_P_TERM_SS] if supersonic[w] > 0 else pv[_P_TERM]
                 through += arr_w * (1.0 - pt)
             capacity = 0.0
             held = 0.0
@@ -310,15 +334,15 @@ def _kernel(
                 capacity += e * eng[g]
                 held += e * inter[p, r, g]
                 n_esc_all += e
-            k = k_int[p, r]
-            engaged = min(min(arriving, capacity * def_scale[p, r]), held / k)
-            pk_area = 1.0 - (1.0 - pk[p, r]) ** k
+            k = pv[_K_INT]
+            engaged = min(min(arriving, capacity * pv[_DEF_SCALE]), held / k)
+            pk_area = 1.0 - (1.0 - pv[_PK]) ** k
             leak = 1.0 - _safe_div(engaged * pk_area, arriving)
-            hits = through * leak * (1.0 - p_guid[p, r])
+            hits = through * leak * (1.0 - pv[_P_GUID])
             hits = hits * noise[r]
             hits = hits * shock[p, r]
             per_ship = _safe_div(engaged * k, n_esc_all)
-            rate = reload_rate[p, r]
+            rate = pv[_RELOAD]
             # allocate the hits: amphibious ships and exposed escorts
             ex = exposed[p, r]
             n_amph = 0.0
@@ -327,7 +351,7 @@ def _kernel(
                 n_amph += ships[p, r, g] * amph_m[g]
                 n_esc += ships[p, r, g] * esc_m[g] * ex
             if n_esc > 0:
-                sh = amph_share[p, r] if n_amph > 0 else 0.0
+                sh = pv[_AMPH_SHARE] if n_amph > 0 else 0.0
             else:
                 sh = 1.0
             h_amph = hits * sh
@@ -356,8 +380,8 @@ def _kernel(
             n_main = 0.0
             for b in range(B):
                 n_main += acb[b] * mainland[b]
-            bd = (1.0 - p_launch[p, r]) * (1.0 - base_def[p, r])
-            rw = rw_share[p, r]
+            bd = (1.0 - pv[_P_LAUNCH]) * (1.0 - pv[_BASE_DEF])
+            rw = pv[_RW_SHARE]
             for b in range(B):
                 if n_main > 0:
                     split = _safe_div(acb[b] * mainland[b], n_main)
@@ -365,15 +389,15 @@ def _kernel(
                     split = mainland[b] / n_main_bases
                 m_b = missiles * split * bd
                 n = acb[b]
-                shelters = n * shelter_share[p, r]
+                shelters = n * pv[_SHELTER_SHARE]
                 m_air = m_b * (1.0 - rw)
                 f_open = _safe_div(n - min(n, shelters), n)
                 m_open = m_air * f_open
                 m_shel = m_air - m_open
-                kill_open = 1.0 - math.exp(-m_open * lethal_area[p, r] / apron[b])
-                kill_shel = 1.0 - math.exp(-m_shel * p_kill[p, r] / max(shelters, 1.0))
+                kill_open = 1.0 - math.exp(-m_open * pv[_LETHAL_AREA] / apron[b])
+                kill_shel = 1.0 - math.exp(-m_shel * pv[_P_KILL] / max(shelters, 1.0))
                 share_b[b] = f_open * kill_open + (1.0 - f_open) * kill_shel
-                o_closed[p, r, b] = min(runways[b], closed[p, r, b] + m_b * rw / per_cut[p, r])
+                o_closed[p, r, b] = min(runways[b], closed[p, r, b] + m_b * rw / pv[_PER_CUT])
                 o_min[p, r, b] = missiles_in[p, r, b] + m_b
             for u in range(U):
                 lost = n_ac[p, r, u] * (share_b[unit_base[p, u]] * chn[u])
@@ -462,22 +486,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["mainland"],
         k["runways"],
         k["apron"],
-        prs(v["allied_targeting"], P, R),
-        prs(v["p_launch_failure"], P, R),
-        prs(v["ship_defence_scale"], P, R),
-        prs(v["interceptors_per_missile"], P, R),
-        prs(v["pk_interceptor"], P, R),
-        prs(v["p_terminal_defence_supersonic"], P, R),
-        prs(v["p_terminal_defence"], P, R),
-        prs(v["p_guidance_failure"], P, R),
-        prs(v["prc_magazine_reload_per_day"], P, R),
-        prs(v["amphib_target_share"], P, R),
-        prs(v["base_missile_defence"], P, R),
-        prs(v["prc_shelter_share"], P, R),
-        prs(v["runway_target_share"], P, R),
-        prs(v["lethal_area_km2"], P, R),
-        prs(v["p_kill_shelter"], P, R),
-        prs(v["missiles_per_runway_cut"], P, R),
+        pack(tuple(v[name] for name in PARAMS), P, R),
         out["stock"],
         out["spent"],
         out["ships"],

@@ -11,13 +11,50 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, prs
+from straitsim.engine.jit.common import c64, njit, pack, pr, prs
 from straitsim.engine.missiles import CIVIL
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
 
 _EPS = 1e-12
+# the kernel's per-replication parameters, side by side in one (P, R, k) array (jit.common.pack)
+PARAMS = (
+    "civil_find_share",
+    "runway_aim_weight",
+    "prc_opening_salvo_share",
+    "prc_missile_days_to_expend",
+    "launcher_suppression_per_missile",
+    "prc_land_launchers",
+    "prc_launcher_salvos_per_day",
+    "dur_runway_repair_days",
+    "min_salvo_per_base",
+    "missile_reliability",
+    "base_missile_defence",
+    "runway_target_share",
+    "lethal_area_km2",
+    "p_kill_shelter",
+    "missiles_per_runway_cut",
+    "salvo_sigma",
+)
+(
+    _CIVIL_FIND,
+    _RW_AIM,
+    _OPENING,
+    _DAYS,
+    _SUPPRESS,
+    _LAUNCHERS,
+    _SALVOS,
+    _REPAIR,
+    _MIN_SALVO,
+    _RELIABILITY,
+    _DEFENCE,
+    _RW_SHARE,
+    _LETHAL_AREA,
+    _P_KILL,
+    _PER_CUT,
+    _SIGMA,
+) = range(len(PARAMS))
 _CONST: dict[int, tuple[Params, dict[str, np.ndarray]]] = {}
 
 
@@ -78,7 +115,6 @@ def _kernel(
     shock: np.ndarray,
     z: np.ndarray,
     slot: np.ndarray,
-    sigma: np.ndarray,
     on_ground: np.ndarray,
     us_present: np.ndarray,
     unit_base: np.ndarray,
@@ -93,20 +129,7 @@ def _kernel(
     n0: np.ndarray,
     rb: np.ndarray,
     rs: np.ndarray,
-    civil_find: np.ndarray,
-    rw_aim: np.ndarray,
-    opening: np.ndarray,
-    days_expend: np.ndarray,
-    suppress: np.ndarray,
-    cap: np.ndarray,
-    repair_days: np.ndarray,
-    min_salvo: np.ndarray,
-    reliability: np.ndarray,
-    defence: np.ndarray,
-    rw_share: np.ndarray,
-    lethal_area: np.ndarray,
-    p_kill: np.ndarray,
-    per_cut: np.ndarray,
+    par: np.ndarray,
     o_n_ac: np.ndarray,
     o_lost: np.ndarray,
     o_closed: np.ndarray,
@@ -134,7 +157,8 @@ def _kernel(
                 ac[unit_base[p, u]] += n_ac[p, r, u] * on_ground[u]
             us_war = us_at_war[p, r]
             pre = preempt[p, r] > 0.5
-            cf = civil_find[p, r]
+            q = par[p, r]
+            cf = q[_CIVIL_FIND]
             for b in range(B):
                 hw = at_war[p, r, host[b]]
                 usp = us_present[p, b]
@@ -143,30 +167,30 @@ def _kernel(
                 t = t and strikeable[b] > 0.0
                 find[b] = 1.0 - civil[b] * (1.0 - cf)
                 found = ac[b] * find[b]
-                w = found + rw_aim[p, r] * (runways[b] - closed[p, r, b])
+                w = found + q[_RW_AIM] * (runways[b] - closed[p, r, b])
                 weight[b] = w if t else 0.0
                 defended[b] = 1.0 if (hw or us_ops) else 0.0
             # fire per class, capped by launchers, scaled by the launch capacity left
             m = 0.0
             for b in range(B):
                 m += missiles_in[p, r, b] * mainland[b]
-            left = math.exp(-suppress[p, r] * m)
+            left = math.exp(-q[_SUPPRESS] * m)
             tot_fire = 0.0
             for c in range(C):
                 if day0:
-                    want = n0[c] * opening[p, r]
+                    want = n0[c] * q[_OPENING]
                 else:
-                    want = n0[c] * (1.0 - opening[p, r]) / days_expend[p, r]
+                    want = n0[c] * (1.0 - q[_OPENING]) / q[_DAYS]
                 fire[c] = min(want, land_inv[p, r, c])
                 tot_fire += fire[c]
-            scale = min(1.0, _safe_div(cap[p, r], tot_fire, 1.0)) * left
+            scale = min(1.0, _safe_div(q[_LAUNCHERS] * q[_SALVOS], tot_fire, 1.0)) * left
             for c in range(C):
                 fire[c] = fire[c] * scale
                 if fire[c] > 0.0:
                     any_fire = True
             # split each class over the targets in range; drop allotments under a salvo
             sent[:] = 0.0
-            ms = min_salvo[p, r]
+            ms = q[_MIN_SALVO]
             for c in range(C):
                 # only the bases in range (the others have zero weight: they add nothing)
                 tot = 0.0
@@ -191,16 +215,16 @@ def _kernel(
                     for i in range(rs[c], rs[c + 1]):
                         sent[rb[i]] += weight[rb[i]] * k1
             # arrivals, airbase attack, runways
-            rel = reliability[p, r]
-            dfc = defence[p, r]
+            rel = q[_RELIABILITY]
+            dfc = q[_DEFENCE]
             sh = shock[p, r]
-            rw = rw_share[p, r]
-            la = lethal_area[p, r]
-            pk = p_kill[p, r]
-            repair = math.exp(-1.0 / repair_days[p, r])
+            rw = q[_RW_SHARE]
+            la = q[_LETHAL_AREA]
+            pk = q[_P_KILL]
+            repair = math.exp(-1.0 / q[_REPAIR])
             for a in range(A):
                 struck[a] = False
-            sg = sigma[p, r]
+            sg = q[_SIGMA]
             for b in range(B):
                 # mean-one lognormal salvo luck, as Streams.lognormal (only where missiles go:
                 # elsewhere it multiplies zero)
@@ -227,7 +251,7 @@ def _kernel(
                         share = share + (1.0 - f_open) * kill_shel
                 # reuse `weight` for the share of the base's aircraft killed
                 weight[b] = share * find[b]
-                cl = min(runways[b], closed[p, r, b] + arrive * rw / per_cut[p, r])
+                cl = min(runways[b], closed[p, r, b] + arrive * rw / q[_PER_CUT])
                 o_closed[p, r, b] = cl * repair
                 if sent[b] > 0.0:
                     struck[host[b]] = True
@@ -256,7 +280,6 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         np.logical_or.at(us_present[q], k["unit_base"][q], (p.unit_avail[q] * us_units) > 0)
     n_luck = int((k["slot"] >= 0).sum())
     z = rng.normal("missiles", day, n_luck) if n_luck else np.zeros((R, 1))
-    cap = prs(v["prc_land_launchers"], P, R) * prs(v["prc_launcher_salvos_per_day"], P, R)
     preempt = pr(s.get("prc_preempt", 0.0), P, R)
     closed = c64(s["closed"])
     out = {
@@ -284,7 +307,6 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         pr(s.get("shock_prc", 1.0), P, R),
         c64(z),
         k["slot"],
-        prs(v["salvo_sigma"], P, R),
         on_ground,
         us_present,
         k["unit_base"],
@@ -299,20 +321,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["n0"],
         k["rb"],
         k["rs"],
-        prs(v["civil_find_share"], P, R),
-        prs(v["runway_aim_weight"], P, R),
-        prs(v["prc_opening_salvo_share"], P, R),
-        prs(v["prc_missile_days_to_expend"], P, R),
-        prs(v["launcher_suppression_per_missile"], P, R),
-        cap,
-        prs(v["dur_runway_repair_days"], P, R),
-        prs(v["min_salvo_per_base"], P, R),
-        prs(v["missile_reliability"], P, R),
-        prs(v["base_missile_defence"], P, R),
-        prs(v["runway_target_share"], P, R),
-        prs(v["lethal_area_km2"], P, R),
-        prs(v["p_kill_shelter"], P, R),
-        prs(v["missiles_per_runway_cut"], P, R),
+        pack(tuple(v[name] for name in PARAMS), P, R),
         out["n_ac"],
         out["lost_ground"],
         out["closed"],

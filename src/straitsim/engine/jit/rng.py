@@ -28,11 +28,19 @@ def _u(base: np.uint64, rep_gamma: np.uint64) -> float:
 @njit
 def _fill(key: np.uint64, hi0: np.uint64, rep_gamma: np.ndarray, out: np.ndarray) -> None:
     R, K = out.shape
+    # key + GAMMA * (hi + rep), the slot part first as in the NumPy version (mod 2**64)
+    b = np.empty(K, dtype=np.uint64)
     for j in range(K):
-        # key + GAMMA * (hi + rep), the slot part first as in the NumPy version (mod 2**64)
-        base = key + (hi0 + np.uint64(j << 32)) * _GAMMA
-        for r in range(R):
-            out[r, j] = _u(base, rep_gamma[r])
+        b[j] = key + (hi0 + np.uint64(j << 32)) * _GAMMA
+    if K <= 2:  # slot by slot: the loop over rows is vectorised
+        for j in range(K):
+            for r in range(R):
+                out[r, j] = _u(b[j], rep_gamma[r])
+        return
+    for r in range(R):  # row by row: one pass over `out` (not one per slot)
+        g = rep_gamma[r]
+        for j in range(K):
+            out[r, j] = _u(b[j], g)
 
 
 # Taylor coefficients of sin and cos on [-pi/4, pi/4]: the first omitted terms, x^19 / 19! and
@@ -77,12 +85,16 @@ def cos_sin_turns(u: float) -> tuple[float, float]:
 def _fill_normal(key: np.uint64, hi0: np.uint64, rep_gamma: np.ndarray, out: np.ndarray) -> None:
     R, K = out.shape
     m = (K + 1) // 2
-    for j in range(m):
-        b1 = key + (hi0 + np.uint64(j << 32)) * _GAMMA
-        b2 = key + (hi0 + np.uint64((m + j) << 32)) * _GAMMA
-        for r in range(R):
-            rr = math.sqrt(-2.0 * math.log(_u(b1, rep_gamma[r])))
-            c, s = cos_sin_turns(_u(b2, rep_gamma[r]))
+    # each slot's counter part (the same for every row), then row by row: each row's normals
+    # are written together (one pass over `out`, not one per pair)
+    b = np.empty(2 * m, dtype=np.uint64)
+    for j in range(2 * m):
+        b[j] = key + (hi0 + np.uint64(j << 32)) * _GAMMA
+    for r in range(R):
+        g = rep_gamma[r]
+        for j in range(m):
+            rr = math.sqrt(-2.0 * math.log(_u(b[j], g)))
+            c, s = cos_sin_turns(_u(b[m + j], g))
             out[r, j] = rr * c
             if m + j < K:
                 out[r, m + j] = rr * s
