@@ -22,3 +22,12 @@ def test_keep_freed_memory_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(heap, "_done", False)
     monkeypatch.setenv("STRAITSIM_KEEP_HEAP", "0")
     assert heap.keep_freed_memory() is False
+
+
+@pytest.mark.parametrize("value", ["nan", "yes", "2", ""])
+def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch, value) -> None:
+    from straitsim.errors import UserError
+
+    monkeypatch.setenv("STRAITSIM_KEEP_HEAP", value)
+    with pytest.raises(UserError, match="STRAITSIM_KEEP_HEAP"):
+        heap.keep_freed_memory()
