@@ -35,7 +35,35 @@ def pr(x: Any, P: int, R: int) -> np.ndarray:
     return c64(np.broadcast_to(a, (P, R)))
 
 
-_SHARED: dict[tuple[Any, ...], tuple[Any, np.ndarray]] = {}
+Memo = dict[tuple[Any, ...], tuple[tuple[Any, ...], np.ndarray]]
+_SHARED: Memo = {}
+_SHARED_MAX = 512  # one array per value a kernel reads, over a few compactions
+_PACKED: Memo = {}
+_PACKED_MAX = 16  # a few kernels x the values of the last compactions (each P x R x k floats)
+
+
+def _memo(cache: Memo, limit: int, sources: tuple[Any, ...], P: int, R: int, make: Any) -> Any:
+    """Return the array ``make()`` built from ``sources`` before, or build and keep it.
+
+    Keyed by each source (a scalar's value, an array's identity) and the shape; a hit must
+    come from the very same arrays (an id can be reused once an array is gone). Beyond
+    ``limit`` entries the oldest go first (each compaction leaves its values behind).
+    """
+    key = (
+        *(("f", float(x)) if isinstance(x, float | int) else ("a", id(x)) for x in sources),
+        P,
+        R,
+    )
+    hit = cache.get(key)
+    if hit is not None and all(
+        a is b or isinstance(b, float | int) for a, b in zip(hit[0], sources, strict=True)
+    ):
+        return hit[1]
+    while len(cache) >= limit:
+        del cache[next(iter(cache))]
+    out = make()
+    cache[key] = (sources, out)
+    return out
 
 
 def prs(x: Any, P: int, R: int) -> np.ndarray:
@@ -44,19 +72,8 @@ def prs(x: Any, P: int, R: int) -> np.ndarray:
     Parameter values stay the same from day to day, so a scalar's array (and a sampled
     value's) is made once and shared; a kernel must never write into it.
     """
-    key: tuple[Any, ...] = (float(x), P, R) if isinstance(x, float | int) else (id(x), P, R)
-    hit = _SHARED.get(key)
-    if hit is not None and (hit[0] is x or isinstance(x, float | int)):
-        return hit[1]
-    if len(_SHARED) > 512:
-        _SHARED.clear()
-    a = pr(x, P, R)
-    _SHARED[key] = (x, a)
-    return a
-
-
-_PACKED: dict[tuple[Any, ...], tuple[tuple[Any, ...], np.ndarray]] = {}
-_PACKED_MAX = 16  # a few kernels x the values of the last compactions (each P x R x k floats)
+    out: np.ndarray = _memo(_SHARED, _SHARED_MAX, (x,), P, R, lambda: pr(x, P, R))
+    return out
 
 
 def pack(values: tuple[Any, ...], P: int, R: int) -> np.ndarray:
@@ -66,23 +83,15 @@ def pack(values: tuple[Any, ...], P: int, R: int) -> np.ndarray:
     from k arrays, each a stream of its own through memory (most of them constant arrays of
     one unsampled value). Made once for the same values, as :func:`prs`; read-only to kernels.
     """
-    key: tuple[Any, ...] = (
-        *(("f", float(x)) if isinstance(x, float | int) else ("a", id(x)) for x in values),
-        P,
-        R,
-    )
-    hit = _PACKED.get(key)
-    if hit is not None and all(
-        a is b or isinstance(b, float | int) for a, b in zip(hit[0], values, strict=True)
-    ):
-        return hit[1]
-    while len(_PACKED) >= _PACKED_MAX:  # the oldest first (a compaction leaves its values)
-        del _PACKED[next(iter(_PACKED))]
-    out = np.empty((P, R, len(values)))
-    for i, x in enumerate(values):
-        out[:, :, i] = pr(x, P, R)
-    _PACKED[key] = (values, out)
-    return out
+
+    def make() -> np.ndarray:
+        out = np.empty((P, R, len(values)))
+        for i, x in enumerate(values):
+            out[:, :, i] = pr(x, P, R)
+        return out
+
+    packed: np.ndarray = _memo(_PACKED, _PACKED_MAX, tuple(values), P, R, make)
+    return packed
 
 
 def c64(x: Any) -> np.ndarray:
