@@ -56,12 +56,6 @@ def air_landed(s: State, v: dict[str, Any], xp: Any) -> Any:
     return xp.minimum(fly, s.get("airfield_tpd", 0.0)) * wx
 
 
-def deliverable(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
-    """Tonnes per day that can actually be landed (beach and port offload, and the air bridge)."""
-    beach, port = offload(s, p, v, xp)
-    return beach + port + air_landed(s, v, xp)
-
-
 def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
     """Land today's tonnage: sustainment for the lodgement first, then new battalions.
 
