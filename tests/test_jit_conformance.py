@@ -4,10 +4,13 @@ Each compiled step (:data:`straitsim.engine.jit.registry.JIT_STEPS`) is run besi
 step on the same mid-campaign states (captured with the campaign's ``before_step`` hook) of
 several cases that exercise different branches (roles, late US entry, strikes on the mainland,
 civilian airports, winter weather); every returned array must agree within 1e-9 (relative or
-absolute). Then whole campaigns on both devices must give the same outcome category for every
-replication and every float output within 1e-9; on the compiled device the numbers must not
-depend on chunk size or worker processes. The compiled uniforms must equal the NumPy ones bit
-for bit (the normals within 1e-13).
+absolute) for the replications still undecided. A compiled step does not compute decided
+replications (they are frozen): it carries their fields over unchanged, which lets the
+compiled loop skip the freezing pass; a test checks that for every step. Then whole campaigns
+on both devices must give the same outcome category for every replication and every float
+output within 1e-9; on the compiled device the numbers must not depend on chunk size or
+worker processes. The compiled uniforms must equal the NumPy ones bit for bit (the normals
+within 1e-13).
 """
 
 from __future__ import annotations
@@ -20,11 +23,20 @@ import pytest
 
 pytest.importorskip("numba")
 
+from jit_helpers import live_outputs  # noqa: E402
+
 from straitsim.analysis.run import load_scenario  # noqa: E402
 from straitsim.engine.backend import array_module  # noqa: E402
-from straitsim.engine.campaign import STEPS, Campaign, Event  # noqa: E402
+from straitsim.engine.campaign import (  # noqa: E402
+    FROZEN_DAILY,
+    STEPS,
+    Campaign,
+    Event,
+    compiled_loop,
+)
 from straitsim.engine.jit.registry import JIT_STEPS, KERNELS  # noqa: E402
 from straitsim.engine.random import Streams  # noqa: E402
+from straitsim.engine.state import PERSISTENT, UNDECIDED  # noqa: E402
 from straitsim.errors import UserError  # noqa: E402
 from straitsim.runners import execute  # noqa: E402
 from straitsim.runners.local import simulate  # noqa: E402
@@ -67,11 +79,13 @@ def test_every_compiled_step_has_a_numpy_step() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_compiled_steps_equal_numpy_steps(case: str) -> None:
-    p = compile_params(_scenario(case), PROFILES, 14)
+    # 30 days: some replications are decided (and frozen) while others go on
+    p = compile_params(_scenario(case), PROFILES, 30)
     reference = dict(STEPS)
     n_reps = 48
     checked: dict[str, int] = {}
     bad: list[str] = []
+    decided_seen = [0]
 
     def compare(ev: Event) -> None:
         if ev.step not in JIT_STEPS:
@@ -79,11 +93,16 @@ def test_compiled_steps_equal_numpy_steps(case: str) -> None:
         state = dict(ev.state)
         want = reference[ev.step](state, p, ev.v, ev.day, Streams(SEED, 0, n_reps).subset(ev.rows))
         got = JIT_STEPS[ev.step](state, p, ev.v, ev.day, Streams(SEED, 0, n_reps).subset(ev.rows))
-        if set(want) != set(got):
+        # decided replications are frozen after the day: a compiled step carries them over
+        # (test_compiled_steps_carry_decided_replications), the reference computes them; so
+        # a field one returns and the other not (only decided ones change) must equal the state
+        live = np.asarray(state["outcome"]) == UNDECIDED
+        decided_seen[0] += int((~live).sum())
+        if live.all() and set(want) != set(got):
             bad.append(f"{ev.step} day {ev.day}: keys {sorted(want)} != {sorted(got)}")
             return
-        for k in want:
-            if not _close(want[k], got[k]):
+        for k, a, b in live_outputs(want, got, state):
+            if a is None or b is None or not _close(a, b):
                 bad.append(f"{ev.step} day {ev.day}: {k} differs")
         checked[ev.step] = checked.get(ev.step, 0) + 1
 
@@ -93,6 +112,40 @@ def test_compiled_steps_equal_numpy_steps(case: str) -> None:
     assert not bad, "\n".join(bad[:20])
     assert set(checked) == set(JIT_STEPS)  # every compiled step was compared, on several days
     assert min(checked.values()) >= 3
+    assert decided_seen[0] > 0  # decided replications were in the batch beside undecided ones
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_compiled_steps_carry_decided_replications(case: str) -> None:
+    """The compiled loop skips freezing: every step must leave decided replications as they were."""
+    sc = _scenario(case)
+    steps, draws, carry = compiled_loop()
+    assert carry  # every step is compiled, so the campaign does not freeze
+    p = compile_params(sc, [*PROFILES, {"JPN": "neutral", "USA": "none"}], None)
+    c = Campaign(p, steps, draws, carry_decided=carry)
+    changed: list[str] = []
+    seen = [0]
+
+    def check(ev: Event) -> None:
+        assert ev.before is not None
+        dead = np.asarray(ev.before["outcome"]) != UNDECIDED
+        if not dead.any():
+            return
+        seen[0] += 1
+        for k in (*PERSISTENT, *FROZEN_DAILY, "outcome", "decided_day"):
+            if k not in ev.before or ev.state.get(k) is ev.before[k]:
+                continue
+            old = np.asarray(ev.before[k], dtype=np.float64)
+            new = np.asarray(ev.state[k], dtype=np.float64)
+            if new.ndim >= 2:
+                old = np.broadcast_to(old, new.shape)
+                if not np.array_equal(old[dead], new[dead], equal_nan=True):
+                    changed.append(f"{ev.step} day {ev.day}: {k}")
+
+    c.after_step.append(check)
+    c.run(200, SEED)
+    assert seen[0] > 20  # many steps ran with decided replications in the batch
+    assert not changed, changed[:20]
 
 
 def _float_outputs(t: Any) -> dict[str, np.ndarray]:

@@ -125,6 +125,18 @@ def jit_steps() -> tuple[tuple[str, Step], ...]:
     return tuple((name, JIT_STEPS.get(name, step)) for name, step in STEPS)
 
 
+def compiled_loop() -> tuple[tuple[tuple[str, Step], ...], DrawKernels, bool]:
+    """Return the compiled steps, draws and whether they carry decided replications over.
+
+    Each compiled step leaves a decided replication's fields as they were (it does not compute
+    it), so the campaign need not freeze them; only when every step is compiled.
+    """
+    from straitsim.engine.jit.registry import JIT_STEPS  # optional: numba, the `fast` extra
+
+    every = all(name in JIT_STEPS for name, _ in STEPS)
+    return jit_steps(), jit_draws(), every
+
+
 def jit_draws() -> DrawKernels:
     """Return the compiled random draws (the same uniforms as the NumPy ones). Needs numba."""
     from straitsim.engine.jit.registry import KERNELS  # optional: numba, the `fast` extra
@@ -140,10 +152,14 @@ class Campaign:
         p: Params,
         steps: Sequence[tuple[str, Step]] = STEPS,
         draws: DrawKernels | None = None,
+        carry_decided: bool = False,
     ) -> None:
         self.p = p
         self.steps = list(steps)
         self.draws = draws  # compiled random draws (the same uniforms), or None: NumPy
+        # True when every step returns decided replications' fields unchanged (the compiled
+        # steps: tests/test_jit_conformance.py checks it), so no freezing pass is needed
+        self.carry_decided = carry_decided
         self.before_step: list[Hook] = []
         self.after_step: list[Hook] = []
         self.on_decision: list[Hook] = []
@@ -181,7 +197,8 @@ class Campaign:
                 s.update(step(prev, p, v, day, rng))
                 if self.after_step:
                     self._call(self.after_step, Event(day, name, s, p, v, rows, before=prev))
-            s = _freeze(old, s, xp)
+            if not self.carry_decided:
+                s = _freeze(old, s, xp)
             if self.on_decision:
                 new = (s["outcome"] != UNDECIDED) & (old["outcome"] == UNDECIDED)
                 if bool(new.any()):
@@ -228,7 +245,7 @@ def simulate(
     ``on_day(day)`` is called after each simulated day (progress reporting). ``compiled``
     runs the compiled steps (:func:`jit_steps`, the ``numba`` device) where they exist.
     """
-    c = Campaign(p, jit_steps(), jit_draws()) if compiled else Campaign(p)
+    c = Campaign(p, *compiled_loop()) if compiled else Campaign(p)
     if on_day is not None:
         c.after_day.append(lambda ev: on_day(ev.day))
     return c.run(n_reps, seed, rep_offset, xp)
@@ -255,7 +272,7 @@ def _per_rep(a: Any, R: int) -> bool:
 
 def _take_reps(a: Any, keep: np.ndarray, R: int, xp: Any) -> Any:
     """Rows ``keep`` of the replication axis of a batch array; anything else as it is."""
-    return a[:, xp.asarray(keep)] if _per_rep(a, R) else a
+    return xp.take(a, xp.asarray(keep), axis=1) if _per_rep(a, R) else a
 
 
 def _keep_final(

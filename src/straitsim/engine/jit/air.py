@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, prs, square_step
+from straitsim.engine.jit.common import c64, live_rows, njit, pr, prs, square_step
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -76,6 +76,8 @@ def _kernel(
     o_sup: np.ndarray,
     o_strike: np.ndarray,
     o_h6: np.ndarray,
+    live: np.ndarray,
+    sup0: np.ndarray,
 ) -> None:
     P, R, U = n_ac.shape
     B = runways.shape[0]
@@ -83,6 +85,13 @@ def _kernel(
     S = np.empty(U)
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: carried over (the campaign freezes it)
+                o_n_ac[p, r] = n_ac[p, r]
+                o_lost[p, r] = lost_air[p, r]
+                o_strike[p, r] = 0.0
+                o_h6[p, r] = 0.0
+                o_sup[p, r] = sup0[p, r]
+                continue
             for b in range(B):
                 open_share[b] = _safe_div(runways[b] - closed[p, r, b], runways[b], 0.0)
             share = strike_share[p, r]
@@ -190,5 +199,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         out["today_air_sup"],
         out["today_strike_sorties"],
         out["today_h6_missiles"],
+        live_rows(s),
+        pr(s.get("today_air_sup", 0.5), P, R),
     )
     return out

@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 
+from straitsim.engine.state import UNDECIDED
+
 # One decorator for every kernel: compiled once per machine and cached on disk; NumPy's error
 # model (division by zero gives inf/nan as in the reference, no exception), no fastmath (the
 # kernels must equal the NumPy reference within 1e-9).
@@ -94,6 +96,23 @@ def pack(values: tuple[Any, ...], P: int, R: int) -> np.ndarray:
     return packed
 
 
+_LIVE: list[Any] = [None, None]
+
+
+def live_rows(s: Any) -> np.ndarray:
+    """Return the (P, R) mask of replications still undecided at the start of the day.
+
+    Decided replications are frozen after each day (the campaign puts their state back), so a
+    kernel carries their inputs over instead of computing them. Made once per ``outcome``
+    array (the same all day until the outcome step).
+    """
+    o = s["outcome"]
+    if _LIVE[0] is not o:
+        _LIVE[0], _LIVE[1] = o, np.ascontiguousarray(o == UNDECIDED)
+    live: np.ndarray = _LIVE[1]
+    return live
+
+
 def c64(x: Any) -> np.ndarray:
     """Return an array as writable C-contiguous float64 (no copy when it already is).
 
@@ -102,6 +121,13 @@ def c64(x: Any) -> np.ndarray:
     """
     a = np.ascontiguousarray(x, dtype=np.float64)
     return a if a.flags.writeable else a.copy()
+
+
+def cb(x: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """:func:`c64` of ``x`` broadcast to ``shape`` (no copy when it has that shape already)."""
+    if np.shape(x) == shape:
+        return c64(x)
+    return c64(np.broadcast_to(x, shape))
 
 
 _EPS = 1e-12

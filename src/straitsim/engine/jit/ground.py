@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, prs, safe_div, square_step
+from straitsim.engine.jit.common import c64, live_rows, njit, pr, prs, safe_div, square_step
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -163,10 +163,32 @@ def _kernel(
     o_a_progress: np.ndarray,
     o_airfield: np.ndarray,
     o_a_tpd: np.ndarray,
+    live: np.ndarray,
+    will_in: np.ndarray,
+    mob_in: np.ndarray,
+    ratio_in: np.ndarray,
 ) -> None:
     P, R = bn_ashore.shape
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: carried over (the campaign freezes it)
+                o_ashore[p, r] = bn_ashore[p, r]
+                o_will[p, r] = will_in[p, r]
+                o_active[p, r] = roc_active[p, r]
+                o_reserve[p, r] = roc_reserve[p, r]
+                o_mob[p, r] = mob_in[p, r]
+                o_terr[p, r] = territory[p, r]
+                o_supply[p, r] = supply_t[p, r]
+                o_killed[p, r] = killed[p, r]
+                o_ratio[p, r] = ratio_in[p, r]
+                o_progress[p, r] = port_progress[p, r]
+                o_port[p, r] = port[p, r]
+                o_tpd[p, r] = port_tpd[p, r]
+                o_capital[p, r] = capital[p, r]
+                o_a_progress[p, r] = a_progress[p, r]
+                o_airfield[p, r] = airfield[p, r]
+                o_a_tpd[p, r] = a_tpd[p, r]
+                continue
             q = rrq[p, r]
             act = roc_active[p, r]
             res = roc_reserve[p, r]
@@ -283,5 +305,9 @@ def ground_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -
         *[pr(s[k], P, R) for k in _STATE],
         *[prs(v[k], P, R) for k in _VALUES],
         *out.values(),
+        live_rows(s),
+        pr(s.get("roc_will", 0.0), P, R),
+        pr(s.get("roc_mobilised", 0.0), P, R),
+        pr(s.get("today_force_ratio", 0.0), P, R),
     )
     return out

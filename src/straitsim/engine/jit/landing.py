@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, prs
+from straitsim.engine.jit.common import c64, live_rows, njit, pr, prs
 from straitsim.engine.landing import lift_capacity
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -106,10 +106,21 @@ def _kernel(
     o_roro: np.ndarray,
     o_today: np.ndarray,
     o_killed: np.ndarray,
+    live: np.ndarray,
 ) -> None:
     P, R, G = ships.shape
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: carried over (the campaign freezes it)
+                o_pool[p, r] = bn_pool[p, r]
+                o_ashore[p, r] = bn_ashore[p, r]
+                o_landed[p, r] = bn_landed[p, r]
+                o_airborne[p, r] = bn_airborne[p, r]
+                o_supply[p, r] = supply_t[p, r]
+                o_roro[p, r] = roro_share[p, r]
+                o_today[p, r] = 0.0
+                o_killed[p, r] = killed[p, r]
+                continue
             lost_t = 0.0
             trip = 0.0
             for g in range(G):
@@ -188,6 +199,7 @@ def landing(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         *[pr(s[n], P, R) for n in _STATE],
         *[prs(v[n], P, R) for n in _VALUES],
         *out.values(),
+        live_rows(s),
     )
     if day == v["invasion_start_day"]:
         out["lift0"] = lift_capacity(s, p, v, np)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pack, pr, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, pack, pr, prs
 from straitsim.engine.maritime import _reload
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -225,6 +225,7 @@ def _kernel(
     o_lost: np.ndarray,
     o_closed: np.ndarray,
     o_min: np.ndarray,
+    live: np.ndarray,
 ) -> None:
     P, R, G = ships.shape
     M = stock.shape[2]
@@ -251,6 +252,18 @@ def _kernel(
     share_b = np.empty(B)
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: carried over (the campaign freezes it)
+                o_stock[p, r] = stock[p, r]
+                o_spent[p, r] = spent[p, r]
+                o_ships[p, r] = ships[p, r]
+                o_inter[p, r] = inter[p, r]
+                o_sunk[p, r] = 0.0
+                if strike_main:
+                    o_n_ac[p, r] = n_ac[p, r]
+                    o_lost[p, r] = lost_ground[p, r]
+                    o_closed[p, r] = closed[p, r]
+                    o_min[p, r] = missiles_in[p, r]
+                continue
             pv = par[p, r]
             t = tgt[p, r]
             for a in range(A):
@@ -419,11 +432,14 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     )
     mainland_share = v["mainland_strike_share"] * (v["us_strikes_mainland"] > 0)
     if not anywhere and mainland_share <= 0:
-        return {"interceptors": _reload(s["interceptors"], p, v, p.derived, np)}
+        # (decided replications carried over, as the kernel does)
+        inter = np.broadcast_to(s["interceptors"], (P, R, G))
+        new = _reload(s["interceptors"], p, v, p.derived, np)
+        return {"interceptors": np.where(live_rows(s)[..., None], new, inter)}
     strike_main = bool(mainland_share > 0)
     noise = c64(rng.lognormal("maritime", day, 1, v["salvo_sigma"])[:, 0])
-    stock = c64(np.broadcast_to(s["stock"], (P, R, k["anti_ship_m"].shape[0])))
-    spent = c64(np.broadcast_to(s["spent"], (P, R, k["supersonic"].shape[0])))
+    stock = cb(s["stock"], (P, R, k["anti_ship_m"].shape[0]))
+    spent = cb(s["spent"], (P, R, k["supersonic"].shape[0]))
     n_ac = c64(s["n_ac"])
     closed = c64(s["closed"])
     out = {
@@ -444,7 +460,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         ships,
         stock,
         spent,
-        c64(np.broadcast_to(s["interceptors"], (P, R, G))),
+        cb(s["interceptors"], (P, R, G)),
         c64(s["effort"]),
         c64(s["today_strike_sorties"]),
         n_ac,
@@ -496,6 +512,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         main["lost_ground"],
         main["closed"],
         main["missiles_in"],
+        live_rows(s),
     )
     if strike_main:
         out.update(main)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pack, pr, prs
+from straitsim.engine.jit.common import c64, live_rows, njit, pack, pr, prs
 from straitsim.engine.missiles import CIVIL
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -136,6 +136,7 @@ def _kernel(
     o_inv: np.ndarray,
     o_min: np.ndarray,
     o_att: np.ndarray,
+    live: np.ndarray,
 ) -> bool:
     P, R, U = n_ac.shape
     B = runways.shape[0]
@@ -151,6 +152,14 @@ def _kernel(
     struck = np.empty(A, dtype=np.bool_)
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: frozen after the day, so only carried over
+                o_n_ac[p, r] = n_ac[p, r]
+                o_lost[p, r] = lost_ground[p, r]
+                o_closed[p, r] = closed[p, r]
+                o_inv[p, r] = land_inv[p, r]
+                o_min[p, r] = missiles_in[p, r]
+                o_att[p, r] = attacked_day[p, r]
+                continue
             # aircraft on the ground at each base
             ac[:] = 0.0
             for u in range(U):
@@ -328,8 +337,9 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         out["land_inv"],
         out["missiles_in"],
         out["attacked_day"],
+        live_rows(s),
     )
-    if not any_fire:  # as the reference: only the runway repairs
+    if not any_fire:  # as the reference: only the runway repairs (not of decided replications)
         repair = np.exp(-1.0 / prs(v["dur_runway_repair_days"], P, R))
-        return {"closed": s["closed"] * repair[..., None]}
+        return {"closed": np.where(live_rows(s)[..., None], closed * repair[..., None], closed)}
     return out

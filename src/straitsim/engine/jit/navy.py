@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, pr, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, pr, prs
 from straitsim.engine.params import CARRIER, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -96,6 +96,7 @@ def _kernel(
     o_asbm: np.ndarray,
     o_ascm: np.ndarray,
     o_car: np.ndarray,
+    live: np.ndarray,
 ) -> bool:
     P, R, G = ships_all.shape
     S = sg.shape[0]
@@ -106,6 +107,11 @@ def _kernel(
     # missiles fired today (first: does anything fire anywhere in the batch?)
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: fires nothing (the campaign freezes it)
+                asbm[p, r] = 0.0
+                air[p, r] = 0.0
+                ascm[p, r] = 0.0
+                continue
             expo = 0.0
             for i in range(S):
                 expo += ships_all[p, r, sg[i]] * here[i] * effort[p, r, owner[i]]
@@ -131,6 +137,10 @@ def _kernel(
     arr_c = np.empty(S)
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: carried over (ships and interceptors are copies)
+                o_asbm[p, r] = asbm_inv[p, r]
+                o_ascm[p, r] = ascm_inv[p, r]
+                continue
             rate = reload_rate[p, r]
             if not fired:  # (the outputs hold copies of the inputs: write the surface groups)
                 for i in range(S):
@@ -243,7 +253,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     car_frac = np.zeros((P, R))
     fired = _kernel(
         ships,
-        c64(np.broadcast_to(s["interceptors"], (P, R, G))),
+        cb(s["interceptors"], (P, R, G)),
         c64(s["effort"]),
         pr(s["asbm_inv"], P, R),
         pr(s["ascm_inv"], P, R),
@@ -282,6 +292,7 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         out["asbm_inv"],
         out["ascm_inv"],
         car_frac,
+        live_rows(s),
     )
     if not fired:
         return {"interceptors": out["interceptors"]}

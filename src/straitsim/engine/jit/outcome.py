@@ -120,6 +120,14 @@ def _kernel(
     q = np.empty(4)
     for p in range(P):
         for r in range(R):
+            if outcome[p, r] != UNDECIDED:  # decided: carried over (the campaign freezes it)
+                o_verdict[p, r] = verdict[p, r]
+                o_vday[p, r] = verdict_day[p, r]
+                o_ref[p, r] = settle_ref[p, r]
+                o_n[p, r] = settle_n[p, r]
+                o_outcome[p, r] = outcome[p, r]
+                o_decided[p, r] = decided_day[p, r]
+                continue
             if n0 > 0:
                 left = 0.0
                 for g in range(G):

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, njit, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, prs
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -130,10 +130,13 @@ def _kernel(
     sunk_before: np.ndarray,
     o_ships: np.ndarray,
     o_sunk: np.ndarray,
+    live: np.ndarray,
 ) -> None:
     P, R, _ = ships.shape
     for p in range(P):
         for r in range(R):
+            if not live[p, r]:  # decided: the outputs hold its inputs already
+                continue
             x = xs[p, r]
             y = ys[p, r]
             n_amph = nas[p, r]
@@ -195,7 +198,7 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
         return {}
     noise = c64(rng.lognormal("submarines", day, 1, v["salvo_sigma"])[:, 0])
     before = s.get("today_amph_sunk", 0.0)
-    sunk_before = c64(np.broadcast_to(before, (P, R, G)))
+    sunk_before = cb(before, (P, R, G))
     out = {"ships": ships.copy(), "today_amph_sunk": sunk_before.copy()}
     _kernel(
         ships,
@@ -218,5 +221,6 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
         sunk_before,
         out["ships"],
         out["today_amph_sunk"],
+        live_rows(s),
     )
     return out
