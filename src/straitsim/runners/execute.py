@@ -54,6 +54,7 @@ import numpy as np
 
 from straitsim.engine import campaign
 from straitsim.engine.backend import check_numba
+from straitsim.engine.heap import keep_freed_memory
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
@@ -224,6 +225,9 @@ def run_jobs(
         chunks(reps, chunk_size or default_chunk(reps, p.n_profiles, split)) for p, reps, _ in jobs
     ]
     if parallel and sum(len(c) for c in plans) > 1:
+        # the workers' results arrive here and are joined: reuse their freed memory as the
+        # engine does (no fresh pages faulted in for each analysis; engine/heap.py)
+        keep_freed_memory()
         parts = _run_pool(jobs, plans, n, progress, compiled)
     else:
         parts = []

@@ -35,7 +35,6 @@ PARAMS = (
     "lethal_area_km2",
     "p_kill_shelter",
     "missiles_per_runway_cut",
-    "salvo_sigma",
 )
 (
     _CIVIL_FIND,
@@ -53,7 +52,6 @@ PARAMS = (
     _LETHAL_AREA,
     _P_KILL,
     _PER_CUT,
-    _SIGMA,
 ) = range(len(PARAMS))
 _CONST: dict[int, tuple[Params, dict[str, np.ndarray]]] = {}
 
@@ -233,13 +231,10 @@ def _kernel(
             repair = math.exp(-1.0 / q[_REPAIR])
             for a in range(A):
                 struck[a] = False
-            sg = q[_SIGMA]
             for b in range(B):
-                # mean-one lognormal salvo luck, as Streams.lognormal (only where missiles go:
-                # elsewhere it multiplies zero)
-                luck = 1.0
-                if slot[b] >= 0 and sent[b] != 0.0:
-                    luck = math.exp(sg * z[r, slot[b]] - 0.5 * sg * sg)
+                # mean-one lognormal salvo luck, drawn per replication (only where missiles
+                # go: elsewhere it multiplies zero)
+                luck = z[r, slot[b]] if slot[b] >= 0 and sent[b] != 0.0 else 1.0
                 arrive = sent[b] * rel * (1.0 - dfc * defended[b]) * luck * sh
                 o_min[p, r, b] = missiles_in[p, r, b] + arrive
                 n = ac[b] * find[b]
@@ -288,7 +283,9 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     for q in range(P):
         np.logical_or.at(us_present[q], k["unit_base"][q], (p.unit_avail[q] * us_units) > 0)
     n_luck = int((k["slot"] >= 0).sum())
-    z = rng.normal("missiles", day, n_luck) if n_luck else np.zeros((R, 1))
+    # the salvo luck of each replication and base struck, as the reference draws it (one
+    # table for every profile: a replication's luck is the same in each)
+    z = rng.lognormal("missiles", day, n_luck, v["salvo_sigma"]) if n_luck else np.ones((R, 1))
     preempt = pr(s.get("prc_preempt", 0.0), P, R)
     closed = c64(s["closed"])
     out = {
