@@ -225,9 +225,7 @@ def run_jobs(
         chunks(reps, chunk_size or default_chunk(reps, p.n_profiles, split)) for p, reps, _ in jobs
     ]
     if parallel and sum(len(c) for c in plans) > 1:
-        # the workers' results arrive here and are joined: reuse their freed memory as the
-        # engine does (no fresh pages faulted in for each analysis; engine/heap.py)
-        keep_freed_memory()
+        keep_freed_memory()  # results are joined here: reuse freed memory, as the engine does
         parts = _run_pool(jobs, plans, n, progress, compiled)
     else:
         parts = []
