@@ -14,6 +14,7 @@ import pytest
 import straitsim as ss
 from straitsim import limits
 from straitsim.errors import UserError
+from straitsim.runners.execute import DEFAULT_CHUNK
 from straitsim.scenario.domains import FALLBACK, UNIT_DOMAINS, in_domain, param_domain
 from straitsim.scenario.load import read_toml
 from straitsim.scenario.toml_io import PACK_DIR
@@ -103,7 +104,7 @@ def test_huge_run_is_refused_at_once_with_the_memory_it_needs():
     assert time.perf_counter() - t0 < 5
     assert "GiB" in msg and "10000000 replications" in msg
     need = limits.result_bytes(10_000_000, 1, sc.horizon_days)
-    need += limits.engine_bytes(5000, 1, sc.horizon_days)  # one engine chunk of the default size
+    need += limits.engine_bytes(DEFAULT_CHUNK, 1, sc.horizon_days)  # one chunk, the default size
     assert f"{need / 2**30:.1f} GiB" in msg
 
 

@@ -59,7 +59,7 @@ from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
 
-DEFAULT_CHUNK = 5000  # replications per engine call, at most
+DEFAULT_CHUNK = 10_000  # replications per engine call, at most (DEFAULT_LANES bounds memory)
 DEFAULT_LANES = 50_000  # profile x replication cells per engine call (bounds memory)
 MIN_CHUNK = 64  # replications per chunk, at least (when the caller does not choose)
 # A job is cut for the workers' sake only down to this many profile-replications per chunk:

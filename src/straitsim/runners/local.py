@@ -16,6 +16,7 @@ from straitsim.runners.execute import (
     DEFAULT_LANES,
     Workers,
     chunks,
+    default_chunk,
     resolve_device,
     resolve_workers,
     run_jobs,
@@ -80,8 +81,9 @@ def simulate(
         chunk_size = int(check_number(chunk_size, "chunk_size", 1, MAX_REPS, integer=True))
     n_workers = resolve_workers(workers)
     p = compile_params(scenario, profiles, days)
-    # before any work: the results held, and one engine chunk (at most DEFAULT_CHUNK unless set)
-    check_memory(reps, p.n_profiles, days or scenario.horizon_days, chunk=chunk_size or 5000)
+    # before any work: the results held, and one engine chunk (the execution layer's unless set)
+    chunk = chunk_size or default_chunk(reps, p.n_profiles)
+    check_memory(reps, p.n_profiles, days or scenario.horizon_days, chunk=chunk)
     device = resolve_device(device)
     xp = array_module(device)
     compiled = device == "numba"
