@@ -215,23 +215,20 @@ def _wings(
     n_ac: np.ndarray,
     lost_ground: np.ndarray,
     car_frac: np.ndarray,
-    wing: np.ndarray,
+    on_deck: np.ndarray,
     o_n_ac: np.ndarray,
     o_lost: np.ndarray,
 ) -> None:
     """Carrier air wings go down with their carriers (a share ``car_frac`` of each wing).
 
-    The outputs hold copies of the inputs: only the wings (units ``wing``) of replications
-    that lost carriers change (elsewhere the loss is an exact zero).
+    Writes every unit (one pass over fresh outputs): the units not ``on_deck`` lose nothing.
     """
-    P, R, _ = n_ac.shape
+    P, R, U = n_ac.shape
     for p in range(P):
         for r in range(R):
             f = car_frac[p, r]
-            if f == 0.0:
-                continue
-            for u in wing:
-                lost = n_ac[p, r, u] * f
+            for u in range(U):
+                lost = n_ac[p, r, u] * f if on_deck[u] else 0.0
                 o_n_ac[p, r, u] = n_ac[p, r, u] - lost
                 o_lost[p, r, u] = lost_ground[p, r, u] + lost
 
@@ -300,9 +297,11 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         return {"interceptors": out["interceptors"]}
     if car_frac.any() and wing.size:
         lost = c64(s["lost_ground"])
-        out["n_ac"] = n_ac.copy()
-        out["lost_ground"] = lost.copy()
-        _wings(n_ac, lost, car_frac, wing.astype(np.int64), out["n_ac"], out["lost_ground"])
+        on_deck = np.zeros(n_ac.shape[2], dtype=np.bool_)
+        on_deck[wing] = True
+        out["n_ac"] = np.empty_like(n_ac)
+        out["lost_ground"] = np.empty_like(lost)
+        _wings(n_ac, lost, car_frac, on_deck, out["n_ac"], out["lost_ground"])
     else:  # no carrier lost: the wings as they are (the same values the reference computes)
         out["n_ac"] = s["n_ac"]
         out["lost_ground"] = s["lost_ground"]
