@@ -6,7 +6,9 @@ several cases that exercise different branches (roles, late US entry, strikes on
 civilian airports, winter weather); every returned array must agree within 1e-9 (relative or
 absolute) for the replications still undecided. A compiled step does not compute decided
 replications (they are frozen): it carries their fields over unchanged, which lets the
-compiled loop skip the freezing pass; a test checks that for every step. Then whole campaigns
+compiled loop skip the freezing pass; a test checks that for every step. Inside the loop (and
+only there, with no step hooks) the compiled steps write into the state's own arrays; outside
+it they never touch their inputs. Then whole campaigns
 on both devices must give the same outcome category for every replication and every float
 output within 1e-9; on the compiled device the numbers must not depend on chunk size or
 worker processes. The compiled uniforms must equal the NumPy ones bit for bit (the normals
@@ -36,7 +38,7 @@ from straitsim.engine.campaign import (  # noqa: E402
 )
 from straitsim.engine.jit.registry import JIT_STEPS, KERNELS  # noqa: E402
 from straitsim.engine.random import Streams  # noqa: E402
-from straitsim.engine.state import PERSISTENT, UNDECIDED  # noqa: E402
+from straitsim.engine.state import PERSISTENT, UNDECIDED, WRITABLE  # noqa: E402
 from straitsim.errors import UserError  # noqa: E402
 from straitsim.runners import execute  # noqa: E402
 from straitsim.runners.local import simulate  # noqa: E402
@@ -92,7 +94,12 @@ def test_compiled_steps_equal_numpy_steps(case: str) -> None:
             return
         state = dict(ev.state)
         want = reference[ev.step](state, p, ev.v, ev.day, Streams(SEED, 0, n_reps).subset(ev.rows))
+        kept = {k: np.array(a, copy=True) for k, a in state.items() if isinstance(a, np.ndarray)}
         got = JIT_STEPS[ev.step](state, p, ev.v, ev.day, Streams(SEED, 0, n_reps).subset(ev.rows))
+        # outside the campaign loop a compiled step never writes into its inputs
+        for k, a in kept.items():
+            if not np.array_equal(a, state[k], equal_nan=True):
+                bad.append(f"{ev.step} day {ev.day}: wrote into its input {k}")
         # decided replications are frozen after the day: a compiled step carries them over
         # (test_compiled_steps_carry_decided_replications), the reference computes them; so
         # a field one returns and the other not (only decided ones change) must equal the state
@@ -146,6 +153,25 @@ def test_compiled_steps_carry_decided_replications(case: str) -> None:
     c.run(200, SEED)
     assert seen[0] > 20  # many steps ran with decided replications in the batch
     assert not changed, changed[:20]
+
+
+def test_compiled_loop_writes_in_place_only_without_step_hooks() -> None:
+    """Steps may write into the state's arrays only while the loop alone holds them."""
+    p = compile_params(_scenario("base"), PROFILES, 10)
+    seen: dict[str, list[bool]] = {"plain": [], "hooked": []}
+    c = Campaign(p, *compiled_loop())
+    c.after_day.append(lambda ev: seen["plain"].append(WRITABLE.get()))
+    plain = c.run(40, SEED)
+    h = Campaign(p, *compiled_loop())
+    h.after_step.append(lambda ev: seen["hooked"].append(WRITABLE.get()))
+    hooked = h.run(40, SEED)
+    assert seen["plain"] and all(seen["plain"])
+    assert seen["hooked"] and not any(seen["hooked"])
+    assert not WRITABLE.get()  # reset after the run
+    # the same numbers either way
+    np.testing.assert_array_equal(plain.outcome, hooked.outcome)
+    for k, a in _float_outputs(plain).items():
+        np.testing.assert_array_equal(a, _float_outputs(hooked)[k], err_msg=k)
 
 
 def _float_outputs(t: Any) -> dict[str, np.ndarray]:

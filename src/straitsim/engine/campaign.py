@@ -52,7 +52,14 @@ from straitsim.engine.navy import counter_navy
 from straitsim.engine.outcome import outcome
 from straitsim.engine.params import Params, Values, check_fixed
 from straitsim.engine.random import DrawKernels, Streams
-from straitsim.engine.state import PERSISTENT, UNDECIDED, State, initial_state, sample_values
+from straitsim.engine.state import (
+    PERSISTENT,
+    UNDECIDED,
+    WRITABLE,
+    State,
+    initial_state,
+    sample_values,
+)
 from straitsim.engine.submarines import submarine_war
 from straitsim.engine.trajectory import (
     FINAL_FIELDS,
@@ -174,6 +181,17 @@ class Campaign:
         p = self.p
         check_fixed(p)
         keep_freed_memory()  # reuse freed daily arrays (no page faults): same numbers, faster
+        # compiled steps may write into the state's arrays when nothing else keeps them: no
+        # freezing pass (it reads yesterday's state) and no hook that sees a step's state
+        own = self.carry_decided and not (self.before_step or self.after_step)
+        token = WRITABLE.set(own)
+        try:
+            return self._run(n_reps, seed, rep_offset, xp)
+        finally:
+            WRITABLE.reset(token)
+
+    def _run(self, n_reps: int, seed: int, rep_offset: int, xp: Any) -> Trajectory:
+        p = self.p
         rng = Streams(seed, rep_offset, n_reps, xp, self.draws)
         v_all = sample_values(p, rng)
         v = v_all

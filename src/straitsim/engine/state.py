@@ -6,6 +6,7 @@ Daily fields (``today_*``) are derived within a day and passed from one module t
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,10 @@ OUTCOMES = (
     "prc_victory",
 )
 UNDECIDED = -1
+# True while the campaign loop alone holds the state's arrays (no hook keeps a day's state, no
+# freezing pass reads yesterday's): a compiled step may then write its results into its own
+# input arrays instead of fresh ones (set by engine.campaign.Campaign.run).
+WRITABLE: ContextVar[bool] = ContextVar("straitsim_state_writable", default=False)
 
 
 def col(x: Any, k: int = 1) -> Any:

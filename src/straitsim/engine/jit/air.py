@@ -6,7 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, live_rows, njit, pr, prs, square_step
+from straitsim.engine.jit.common import (
+    c64,
+    daily_output,
+    live_rows,
+    njit,
+    output,
+    pr,
+    prs,
+    square_step,
+)
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -78,6 +87,8 @@ def _kernel(
     o_h6: np.ndarray,
     live: np.ndarray,
     sup0: np.ndarray,
+    carry: bool,
+    zero: bool,
 ) -> None:
     P, R, U = n_ac.shape
     B = runways.shape[0]
@@ -85,12 +96,14 @@ def _kernel(
     S = np.empty(U)
     for p in range(P):
         for r in range(R):
-            if not live[p, r]:  # decided: carried over (the campaign freezes it)
-                o_n_ac[p, r] = n_ac[p, r]
-                o_lost[p, r] = lost_air[p, r]
-                o_strike[p, r] = 0.0
-                o_h6[p, r] = 0.0
-                o_sup[p, r] = sup0[p, r]
+            if not live[p, r]:  # decided: carried over (nothing to copy when written in place)
+                if zero:
+                    o_strike[p, r] = 0.0
+                    o_h6[p, r] = 0.0
+                if carry:
+                    o_n_ac[p, r] = n_ac[p, r]
+                    o_lost[p, r] = lost_air[p, r]
+                    o_sup[p, r] = sup0[p, r]
                 continue
             for b in range(B):
                 open_share[b] = _safe_div(runways[b] - closed[p, r, b], runways[b], 0.0)
@@ -162,13 +175,19 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     usable = p.weapon_anti_ship | bool(v["us_strikes_mainland"] > 0)
     capable = c64((p.unit_load * usable).sum(-1) > 0)
     noise = c64(rng.lognormal("air", day, 2, v["air_sigma"]))
-    out = {
-        "n_ac": np.empty_like(n_ac),
-        "lost_air": np.empty_like(n_ac),
-        "today_air_sup": np.empty((P, R)),
-        "today_strike_sorties": np.empty_like(n_ac),
-        "today_h6_missiles": np.empty((P, R)),
+    # (each input read before the kernel writes its element: outputs may be the inputs)
+    lost_air = c64(s["lost_air"])
+    sup0 = pr(s.get("today_air_sup", 0.5), P, R)
+    made = {
+        "n_ac": output(s, "n_ac", n_ac),
+        "lost_air": output(s, "lost_air", lost_air),
+        "today_air_sup": output(s, "today_air_sup", sup0),
     }
+    fresh = {
+        "today_strike_sorties": daily_output(s, "today_strike_sorties", (P, R, U)),
+        "today_h6_missiles": daily_output(s, "today_h6_missiles", (P, R)),
+    }
+    out = {f: a for f, (a, _) in made.items()} | {f: a for f, (a, _) in fresh.items()}
     _kernel(
         here,
         capable,
@@ -176,7 +195,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         c64(s["closed"]),
         c64(s["effort"]),
         pr(s.get("air_weather_factor", 1.0), P, R),
-        c64(s["lost_air"]),
+        lost_air,
         pr(s.get("shock_coalition", 1.0), P, R),
         pr(s.get("shock_prc", 1.0), P, R),
         noise,
@@ -200,6 +219,8 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         out["today_strike_sorties"],
         out["today_h6_missiles"],
         live_rows(s),
-        pr(s.get("today_air_sup", 0.5), P, R),
+        sup0,
+        not all(same for _, same in made.values()),
+        any(new for _, new in fresh.values()),
     )
     return out

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 
-from straitsim.engine.state import UNDECIDED
+from straitsim.engine.state import UNDECIDED, WRITABLE
 
 # One decorator for every kernel: compiled once per machine and cached on disk; NumPy's error
 # model (division by zero gives inf/nan as in the reference, no exception), no fastmath (the
@@ -111,6 +111,32 @@ def live_rows(s: Any) -> np.ndarray:
         _LIVE[0], _LIVE[1] = o, np.ascontiguousarray(o == UNDECIDED)
     live: np.ndarray = _LIVE[1]
     return live
+
+
+def output(s: Any, key: str, x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Return the array a kernel writes field ``key`` into, and whether it is ``x`` itself.
+
+    ``x`` (the kernel's input for the field) is reused where the campaign loop allows it
+    (:data:`~straitsim.engine.state.WRITABLE`) and ``x`` is the state's own array; otherwise a
+    fresh array. A kernel writing into its input reads each element before it writes it.
+    """
+    if WRITABLE.get() and x is s.get(key) and x.flags.writeable and x.flags.c_contiguous:
+        return x, True
+    return np.empty_like(x), False
+
+
+def daily_output(s: Any, key: str, shape: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+    """Return the array a kernel writes the day's field ``key`` into, and whether it is fresh.
+
+    Yesterday's array of the field where the loop allows writing in place (a decided
+    replication then keeps yesterday's value, which nothing reads), else a fresh one (which
+    the kernel must fill for every row).
+    """
+    x = s.get(key)
+    if isinstance(x, np.ndarray) and x.shape == shape and x.dtype == np.float64:
+        a, same = output(s, key, x)
+        return a, not same
+    return np.empty(shape), True
 
 
 def c64(x: Any) -> np.ndarray:

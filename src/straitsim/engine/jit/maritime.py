@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, cb, live_rows, njit, pack, pr, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, output, pack, pr, prs
 from straitsim.engine.maritime import _reload
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -69,6 +69,10 @@ def _flat(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     flat = np.concatenate([np.asarray(x, dtype=np.int64) for x in lists] + [np.zeros(0, np.int64)])
     st = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
     return np.ascontiguousarray(flat, dtype=np.int64), st
+
+
+# the fields the strikes on mainland airbases change
+MAIN_FIELDS = ("n_ac", "lost_ground", "closed", "missiles_in")
 
 
 def constants(p: Params) -> dict[str, Any]:
@@ -226,6 +230,7 @@ def _kernel(
     o_closed: np.ndarray,
     o_min: np.ndarray,
     live: np.ndarray,
+    carry: bool,
 ) -> None:
     P, R, G = ships.shape
     M = stock.shape[2]
@@ -252,12 +257,14 @@ def _kernel(
     share_b = np.empty(B)
     for p in range(P):
         for r in range(R):
-            if not live[p, r]:  # decided: carried over (the campaign freezes it)
+            if not live[p, r]:  # decided: carried over (nothing to copy when written in place)
+                o_sunk[p, r] = 0.0
+                if not carry:
+                    continue
                 o_stock[p, r] = stock[p, r]
                 o_spent[p, r] = spent[p, r]
                 o_ships[p, r] = ships[p, r]
                 o_inter[p, r] = inter[p, r]
-                o_sunk[p, r] = 0.0
                 if strike_main:
                     o_n_ac[p, r] = n_ac[p, r]
                     o_lost[p, r] = lost_ground[p, r]
@@ -442,31 +449,36 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     spent = cb(s["spent"], (P, R, k["supersonic"].shape[0]))
     n_ac = c64(s["n_ac"])
     closed = c64(s["closed"])
-    out = {
-        "stock": np.empty_like(stock),
-        "spent": np.empty_like(spent),
-        "ships": np.empty_like(ships),
-        "interceptors": np.empty((P, R, G)),
-        "today_amph_sunk": np.empty((P, R, G)),
+    inter = cb(s["interceptors"], (P, R, G))
+    lost_ground, missiles_in = c64(s["lost_ground"]), c64(s["missiles_in"])
+    # (each input read before the kernel writes its element: outputs may be the inputs)
+    made = {
+        f: output(s, f, x)
+        for f, x in (("stock", stock), ("spent", spent), ("ships", ships), ("interceptors", inter))
     }
-    main = {
-        "n_ac": np.empty_like(n_ac),
-        "lost_ground": np.empty_like(n_ac),
-        "closed": np.empty_like(closed),
-        "missiles_in": np.empty_like(closed),
-    }
+    out = {f: a for f, (a, _) in made.items()}
+    out["today_amph_sunk"] = np.empty((P, R, G))
+    if strike_main:
+        made_main = {
+            f: output(s, f, x)
+            for f, x in zip(MAIN_FIELDS, (n_ac, lost_ground, closed, missiles_in), strict=True)
+        }
+    else:  # (not written without strikes on the mainland)
+        made_main = {f: (np.empty((0, 0, 0)), True) for f in MAIN_FIELDS}
+    main = {f: a for f, (a, _) in made_main.items()}
+    carry = not all(same for _, same in (*made.values(), *made_main.values()))
     _kernel(
         float(mainland_share),
         ships,
         stock,
         spent,
-        cb(s["interceptors"], (P, R, G)),
+        inter,
         c64(s["effort"]),
         c64(s["today_strike_sorties"]),
         n_ac,
-        c64(s["lost_ground"]),
+        lost_ground,
         closed,
-        c64(s["missiles_in"]),
+        missiles_in,
         pr(s.get("shock_coalition", 1.0), P, R),
         noise,
         exposed,
@@ -513,6 +525,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         main["closed"],
         main["missiles_in"],
         live_rows(s),
+        carry,
     )
     if strike_main:
         out.update(main)

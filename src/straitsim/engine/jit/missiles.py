@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, live_rows, njit, pack, pr, prs
+from straitsim.engine.jit.common import c64, live_rows, njit, output, pack, pr, prs
 from straitsim.engine.missiles import CIVIL
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -135,6 +135,7 @@ def _kernel(
     o_min: np.ndarray,
     o_att: np.ndarray,
     live: np.ndarray,
+    carry: bool,
 ) -> bool:
     P, R, U = n_ac.shape
     B = runways.shape[0]
@@ -150,7 +151,9 @@ def _kernel(
     struck = np.empty(A, dtype=np.bool_)
     for p in range(P):
         for r in range(R):
-            if not live[p, r]:  # decided: frozen after the day, so only carried over
+            if not live[p, r]:  # decided: carried over (nothing to copy when written in place)
+                if not carry:
+                    continue
                 o_n_ac[p, r] = n_ac[p, r]
                 o_lost[p, r] = lost_ground[p, r]
                 o_closed[p, r] = closed[p, r]
@@ -288,14 +291,12 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     z = rng.lognormal("missiles", day, n_luck, v["salvo_sigma"]) if n_luck else np.ones((R, 1))
     preempt = pr(s.get("prc_preempt", 0.0), P, R)
     closed = c64(s["closed"])
-    out = {
-        "n_ac": np.empty_like(n_ac),
-        "lost_ground": np.empty_like(n_ac),
-        "closed": np.empty_like(closed),
-        "land_inv": np.empty((P, R, k["n0"].shape[0])),
-        "missiles_in": np.empty((P, R, B)),
-        "attacked_day": np.empty(s["attacked_day"].shape),
-    }
+    # (each input read before the kernel writes its element: outputs may be the inputs)
+    ins = {f: c64(s[f]) for f in ("lost_ground", "land_inv", "missiles_in", "attacked_day")}
+    ins["n_ac"], ins["closed"] = n_ac, closed
+    made = {f: output(s, f, x) for f, x in ins.items()}
+    out = {f: a for f, (a, _) in made.items()}
+    in_place = all(same for _, same in made.values())
     any_fire = _kernel(
         day == 0,
         float(day),
@@ -306,10 +307,10 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         np.ascontiguousarray(np.broadcast_to(s["us_at_war"], (P, R)), dtype=np.bool_),
         preempt,
         closed,
-        c64(s["land_inv"]),
-        c64(s["missiles_in"]),
-        c64(s["attacked_day"]),
-        c64(s["lost_ground"]),
+        ins["land_inv"],
+        ins["missiles_in"],
+        ins["attacked_day"],
+        ins["lost_ground"],
         pr(s.get("shock_prc", 1.0), P, R),
         c64(z),
         k["slot"],
@@ -335,8 +336,11 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         out["missiles_in"],
         out["attacked_day"],
         live_rows(s),
+        not in_place,
     )
-    if not any_fire:  # as the reference: only the runway repairs (not of decided replications)
+    # as the reference: only the runway repairs, not of decided replications (written in place,
+    # the kernel's outputs are those already)
+    if not any_fire and not in_place:
         repair = np.exp(-1.0 / prs(v["dur_runway_repair_days"], P, R))
         return {"closed": np.where(live_rows(s)[..., None], closed * repair[..., None], closed)}
     return out

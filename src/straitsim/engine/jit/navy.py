@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, cb, live_rows, njit, pr, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, output, pr, prs
 from straitsim.engine.params import CARRIER, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -218,15 +218,19 @@ def _wings(
     on_deck: np.ndarray,
     o_n_ac: np.ndarray,
     o_lost: np.ndarray,
+    in_place: bool,
 ) -> None:
     """Carrier air wings go down with their carriers (a share ``car_frac`` of each wing).
 
     Writes every unit (one pass over fresh outputs): the units not ``on_deck`` lose nothing.
+    Written in place (the outputs are the inputs), rows with no carrier lost are left alone.
     """
     P, R, U = n_ac.shape
     for p in range(P):
         for r in range(R):
             f = car_frac[p, r]
+            if in_place and f == 0.0:
+                continue
             for u in range(U):
                 lost = n_ac[p, r, u] * f if on_deck[u] else 0.0
                 o_n_ac[p, r, u] = n_ac[p, r, u] - lost
@@ -243,19 +247,23 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     cu = k["carrier_unit"]
     wing = np.ascontiguousarray(cu[p.unit_arrival[cu] <= day])  # wings on deck today
     noise = c64(rng.lognormal("navy", day, 1, v["salvo_sigma"])[:, 0])
-    out = {
-        "ships": ships.copy(),
-        "interceptors": np.array(np.broadcast_to(s["interceptors"], (P, R, G)), dtype=np.float64),
-        "asbm_inv": np.empty((P, R)),
-        "ascm_inv": np.empty((P, R)),
-    }
+    # the kernel writes only what changes (ships and interceptors start as copies), each
+    # element after reading it: the outputs may be the inputs themselves
+    inter = cb(s["interceptors"], (P, R, G))
+    asbm, ascm = pr(s["asbm_inv"], P, R), pr(s["ascm_inv"], P, R)
+    out = {}
+    for f, x in (("ships", ships), ("interceptors", inter)):
+        a, same = output(s, f, x)
+        out[f] = a if same else x.copy()
+    out["asbm_inv"] = output(s, "asbm_inv", asbm)[0]
+    out["ascm_inv"] = output(s, "ascm_inv", ascm)[0]
     car_frac = np.zeros((P, R))
     fired = _kernel(
         ships,
-        cb(s["interceptors"], (P, R, G)),
+        inter,
         c64(s["effort"]),
-        pr(s["asbm_inv"], P, R),
-        pr(s["ascm_inv"], P, R),
+        asbm,
+        ascm,
         c64(s["missiles_in"]),
         pr(s["today_h6_missiles"], P, R),
         pr(s["today_air_sup"], P, R),
@@ -299,9 +307,11 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         lost = c64(s["lost_ground"])
         on_deck = np.zeros(n_ac.shape[2], dtype=np.bool_)
         on_deck[wing] = True
-        out["n_ac"] = np.empty_like(n_ac)
-        out["lost_ground"] = np.empty_like(lost)
-        _wings(n_ac, lost, car_frac, on_deck, out["n_ac"], out["lost_ground"])
+        (out["n_ac"], same), (out["lost_ground"], same2) = (
+            output(s, "n_ac", n_ac),
+            output(s, "lost_ground", lost),
+        )
+        _wings(n_ac, lost, car_frac, on_deck, out["n_ac"], out["lost_ground"], same and same2)
     else:  # no carrier lost: the wings as they are (the same values the reference computes)
         out["n_ac"] = s["n_ac"]
         out["lost_ground"] = s["lost_ground"]
