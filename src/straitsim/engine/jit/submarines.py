@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, cb, live_rows, njit, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, output, prs
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -199,7 +199,12 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     noise = c64(rng.lognormal("submarines", day, 1, v["salvo_sigma"])[:, 0])
     before = s.get("today_amph_sunk", 0.0)
     sunk_before = cb(before, (P, R, G))
-    out = {"ships": ships.copy(), "today_amph_sunk": sunk_before.copy()}
+    # the kernel writes only the groups that change, each after reading it: the outputs start
+    # as copies of the inputs, or are the inputs themselves where the loop allows it
+    out = {}
+    for f, x in (("ships", ships), ("today_amph_sunk", sunk_before)):
+        a, same = output(s, f, x)
+        out[f] = a if same else x.copy()
     _kernel(
         ships,
         here,
