@@ -26,7 +26,8 @@ Hooks (lists of callables on the :class:`Campaign`, each receiving an :class:`Ev
 decided, ``after_day`` once the day's state is final (the trace recorder, then the runners'
 progress and any other watcher). Arrays carry a leading (profile, replication) batch. Once
 at least a quarter of the replications in the batch are decided in every profile
-(:data:`COMPACT_ALIVE`; and the batch holds at least :data:`COMPACT_MIN_REPS`), those are set
+(:data:`COMPACT_ALIVE`; at least half in the compiled loop, :data:`COMPACT_ALIVE_CARRY`;
+and the batch holds at least :data:`COMPACT_MIN_REPS`), those are set
 aside and the loop computes only the rest (every operation is row-wise, so this changes
 nothing but the time taken);
 :attr:`Event.rows` says which replications of the batch the state's rows are. The loop ends
@@ -72,6 +73,9 @@ from straitsim.engine.trajectory import (
 # Set aside decided replications once the batch has at least this many ...
 COMPACT_MIN_REPS = 32
 COMPACT_ALIVE = 0.75  # ... once at most this share of its replications is still undecided
+# ... or this share, where the steps skip decided replications (the compiled loop): keeping
+# them costs little there, and each setting aside copies every field (docs/performance.md)
+COMPACT_ALIVE_CARRY = 0.5
 
 Step = Callable[[State, Params, Values, int, Streams], State]
 
@@ -198,6 +202,7 @@ class Campaign:
         s = initial_state(p, n_reps, xp)
         s["today_air_sup"] = xp.full(s["territory"].shape, 0.5)
         T = p.n_days
+        compact = COMPACT_ALIVE_CARRY if self.carry_decided else COMPACT_ALIVE
         recorder = TraceRecorder(p, n_reps, xp)
         # `rows` holds the batch positions still computed, `final` the state of those that left.
         rows = np.arange(n_reps)
@@ -226,7 +231,7 @@ class Campaign:
             if not alive.any():
                 done_day[rows] = day
                 break
-            if alive.size >= COMPACT_MIN_REPS and alive.sum() <= alive.size * COMPACT_ALIVE:
+            if alive.size >= COMPACT_MIN_REPS and alive.sum() <= alive.size * compact:
                 gone = np.flatnonzero(~alive)
                 _keep_final(final, s, rows[gone], gone, n_reps, xp)
                 done_day[rows[gone]] = day
