@@ -11,8 +11,8 @@ from straitsim.engine.state import State
 
 def amphib_lift(s: State, p: Params, v: dict[str, Any], xp: Any) -> Any:
     """Tonnes per day the amphibious fleet afloat moves: ``sum(ships x lift_t) / cycle x scale``."""
-    amph = s["ships"] * xp.asarray(p.derived.prc_amphib)
-    per_trip = (amph * xp.asarray(p.group_lift_t)).sum(-1)
+    # (a 0/1 mask times the lift per ship first: the same products, one pass fewer)
+    per_trip = (s["ships"] * xp.asarray(p.derived.prc_amphib * p.group_lift_t)).sum(-1)
     return per_trip / v["amphib_cycle_days"] * v["prc_lift_scale"]
 
 
