@@ -11,7 +11,7 @@ from straitsim.engine.jit.common import (
     daily_output,
     live_rows,
     njit,
-    output,
+    outputs,
     pr,
     prs,
     square_step,
@@ -178,16 +178,12 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
     # (each input read before the kernel writes its element: outputs may be the inputs)
     lost_air = c64(s["lost_air"])
     sup0 = pr(s.get("today_air_sup", 0.5), P, R)
-    made = {
-        "n_ac": output(s, "n_ac", n_ac),
-        "lost_air": output(s, "lost_air", lost_air),
-        "today_air_sup": output(s, "today_air_sup", sup0),
-    }
+    out, in_place = outputs(s, {"n_ac": n_ac, "lost_air": lost_air, "today_air_sup": sup0})
     fresh = {
         "today_strike_sorties": daily_output(s, "today_strike_sorties", (P, R, U)),
         "today_h6_missiles": daily_output(s, "today_h6_missiles", (P, R)),
     }
-    out = {f: a for f, (a, _) in made.items()} | {f: a for f, (a, _) in fresh.items()}
+    out |= {f: a for f, (a, _) in fresh.items()}
     _kernel(
         here,
         capable,
@@ -220,7 +216,7 @@ def air_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> S
         out["today_h6_missiles"],
         live_rows(s),
         sup0,
-        not all(same for _, same in made.values()),
+        not in_place,
         any(new for _, new in fresh.values()),
     )
     return out

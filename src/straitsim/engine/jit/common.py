@@ -102,9 +102,9 @@ _LIVE: list[Any] = [None, None]
 def live_rows(s: Any) -> np.ndarray:
     """Return the (P, R) mask of replications still undecided at the start of the day.
 
-    Decided replications are frozen after each day (the campaign puts their state back), so a
-    kernel carries their inputs over instead of computing them. Made once per ``outcome``
-    array (the same all day until the outcome step).
+    A decided replication no longer changes, so a kernel carries its inputs over instead of
+    computing it (or, writing in place, leaves it alone). Made once per ``outcome`` array (the
+    same all day until the outcome step).
     """
     o = s["outcome"]
     if _LIVE[0] is not o:
@@ -113,16 +113,23 @@ def live_rows(s: Any) -> np.ndarray:
     return live
 
 
-def output(s: Any, key: str, x: np.ndarray) -> tuple[np.ndarray, bool]:
+def output(s: Any, key: str, x: np.ndarray, copy: bool = False) -> tuple[np.ndarray, bool]:
     """Return the array a kernel writes field ``key`` into, and whether it is ``x`` itself.
 
     ``x`` (the kernel's input for the field) is reused where the campaign loop allows it
     (:data:`~straitsim.engine.state.WRITABLE`) and ``x`` is the state's own array; otherwise a
-    fresh array. A kernel writing into its input reads each element before it writes it.
+    fresh array (a copy of ``x`` with ``copy``: for kernels that write only what changes). A
+    kernel writing into its input reads each element before it writes it.
     """
     if WRITABLE.get() and x is s.get(key) and x.flags.writeable and x.flags.c_contiguous:
         return x, True
-    return np.empty_like(x), False
+    return (x.copy() if copy else np.empty_like(x)), False
+
+
+def outputs(s: Any, inputs: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], bool]:
+    """:func:`output` for several fields: the arrays by field, and whether all are the inputs."""
+    made = {key: output(s, key, x) for key, x in inputs.items()}
+    return {key: a for key, (a, _) in made.items()}, all(same for _, same in made.values())
 
 
 def daily_output(s: Any, key: str, shape: tuple[int, ...]) -> tuple[np.ndarray, bool]:

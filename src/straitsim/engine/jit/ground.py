@@ -171,7 +171,7 @@ def _kernel(
     P, R = bn_ashore.shape
     for p in range(P):
         for r in range(R):
-            if not live[p, r]:  # decided: carried over (the campaign freezes it)
+            if not live[p, r]:  # decided: carried over (it no longer changes)
                 o_ashore[p, r] = bn_ashore[p, r]
                 o_will[p, r] = will_in[p, r]
                 o_active[p, r] = roc_active[p, r]

@@ -111,7 +111,7 @@ def _kernel(
     P, R, G = ships.shape
     for p in range(P):
         for r in range(R):
-            if not live[p, r]:  # decided: carried over (the campaign freezes it)
+            if not live[p, r]:  # decided: carried over (it no longer changes)
                 o_pool[p, r] = bn_pool[p, r]
                 o_ashore[p, r] = bn_ashore[p, r]
                 o_landed[p, r] = bn_landed[p, r]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, cb, live_rows, njit, output, pack, pr, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, outputs, pack, pr, prs
 from straitsim.engine.maritime import _reload
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -452,21 +452,17 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     inter = cb(s["interceptors"], (P, R, G))
     lost_ground, missiles_in = c64(s["lost_ground"]), c64(s["missiles_in"])
     # (each input read before the kernel writes its element: outputs may be the inputs)
-    made = {
-        f: output(s, f, x)
-        for f, x in (("stock", stock), ("spent", spent), ("ships", ships), ("interceptors", inter))
-    }
-    out = {f: a for f, (a, _) in made.items()}
+    out, in_place = outputs(
+        s, {"stock": stock, "spent": spent, "ships": ships, "interceptors": inter}
+    )
     out["today_amph_sunk"] = np.empty((P, R, G))
     if strike_main:
-        made_main = {
-            f: output(s, f, x)
-            for f, x in zip(MAIN_FIELDS, (n_ac, lost_ground, closed, missiles_in), strict=True)
-        }
+        main, main_in_place = outputs(
+            s, dict(zip(MAIN_FIELDS, (n_ac, lost_ground, closed, missiles_in), strict=True))
+        )
     else:  # (not written without strikes on the mainland)
-        made_main = {f: (np.empty((0, 0, 0)), True) for f in MAIN_FIELDS}
-    main = {f: a for f, (a, _) in made_main.items()}
-    carry = not all(same for _, same in (*made.values(), *made_main.values()))
+        main, main_in_place = {f: np.empty((0, 0, 0)) for f in MAIN_FIELDS}, True
+    carry = not (in_place and main_in_place)
     _kernel(
         float(mainland_share),
         ships,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, live_rows, njit, output, pack, pr, prs
+from straitsim.engine.jit.common import c64, live_rows, njit, outputs, pack, pr, prs
 from straitsim.engine.missiles import CIVIL
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -294,9 +294,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     # (each input read before the kernel writes its element: outputs may be the inputs)
     ins = {f: c64(s[f]) for f in ("lost_ground", "land_inv", "missiles_in", "attacked_day")}
     ins["n_ac"], ins["closed"] = n_ac, closed
-    made = {f: output(s, f, x) for f, x in ins.items()}
-    out = {f: a for f, (a, _) in made.items()}
-    in_place = all(same for _, same in made.values())
+    out, in_place = outputs(s, ins)
     any_fire = _kernel(
         day == 0,
         float(day),

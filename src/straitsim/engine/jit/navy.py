@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, cb, live_rows, njit, output, pr, prs
+from straitsim.engine.jit.common import c64, cb, live_rows, njit, output, outputs, pr, prs
 from straitsim.engine.params import CARRIER, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -107,7 +107,7 @@ def _kernel(
     # missiles fired today (first: does anything fire anywhere in the batch?)
     for p in range(P):
         for r in range(R):
-            if not live[p, r]:  # decided: fires nothing (the campaign freezes it)
+            if not live[p, r]:  # decided: fires nothing (it no longer changes)
                 asbm[p, r] = 0.0
                 air[p, r] = 0.0
                 ascm[p, r] = 0.0
@@ -251,12 +251,8 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
     # element after reading it: the outputs may be the inputs themselves
     inter = cb(s["interceptors"], (P, R, G))
     asbm, ascm = pr(s["asbm_inv"], P, R), pr(s["ascm_inv"], P, R)
-    out = {}
-    for f, x in (("ships", ships), ("interceptors", inter)):
-        a, same = output(s, f, x)
-        out[f] = a if same else x.copy()
-    out["asbm_inv"] = output(s, "asbm_inv", asbm)[0]
-    out["ascm_inv"] = output(s, "ascm_inv", ascm)[0]
+    out = {f: output(s, f, x, copy=True)[0] for f, x in (("ships", ships), ("interceptors", inter))}
+    out |= outputs(s, {"asbm_inv": asbm, "ascm_inv": ascm})[0]
     car_frac = np.zeros((P, R))
     fired = _kernel(
         ships,
@@ -307,11 +303,9 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         lost = c64(s["lost_ground"])
         on_deck = np.zeros(n_ac.shape[2], dtype=np.bool_)
         on_deck[wing] = True
-        (out["n_ac"], same), (out["lost_ground"], same2) = (
-            output(s, "n_ac", n_ac),
-            output(s, "lost_ground", lost),
-        )
-        _wings(n_ac, lost, car_frac, on_deck, out["n_ac"], out["lost_ground"], same and same2)
+        wings, in_place = outputs(s, {"n_ac": n_ac, "lost_ground": lost})
+        out |= wings
+        _wings(n_ac, lost, car_frac, on_deck, out["n_ac"], out["lost_ground"], in_place)
     else:  # no carrier lost: the wings as they are (the same values the reference computes)
         out["n_ac"] = s["n_ac"]
         out["lost_ground"] = s["lost_ground"]

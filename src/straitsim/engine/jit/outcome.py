@@ -120,7 +120,7 @@ def _kernel(
     q = np.empty(4)
     for p in range(P):
         for r in range(R):
-            if outcome[p, r] != UNDECIDED:  # decided: carried over (the campaign freezes it)
+            if outcome[p, r] != UNDECIDED:  # decided: carried over (it no longer changes)
                 o_verdict[p, r] = verdict[p, r]
                 o_vday[p, r] = verdict_day[p, r]
                 o_ref[p, r] = settle_ref[p, r]

@@ -201,10 +201,10 @@ def submarine_war(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams
     sunk_before = cb(before, (P, R, G))
     # the kernel writes only the groups that change, each after reading it: the outputs start
     # as copies of the inputs, or are the inputs themselves where the loop allows it
-    out = {}
-    for f, x in (("ships", ships), ("today_amph_sunk", sunk_before)):
-        a, same = output(s, f, x)
-        out[f] = a if same else x.copy()
+    out = {
+        f: output(s, f, x, copy=True)[0]
+        for f, x in (("ships", ships), ("today_amph_sunk", sunk_before))
+    }
     _kernel(
         ships,
         here,
