@@ -37,17 +37,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import math
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextvars import ContextVar
-from multiprocessing import spawn
 from typing import Any
 
 import numpy as np
@@ -58,6 +55,8 @@ from straitsim.engine.heap import keep_freed_memory
 from straitsim.engine.params import Params
 from straitsim.engine.trajectory import Trajectory
 from straitsim.errors import UserError
+from straitsim.runners import handoff
+from straitsim.runners.spawning import alive, context, die_with_parent
 
 DEFAULT_CHUNK = 10_000  # replications per engine call, at most (DEFAULT_LANES bounds memory)
 DEFAULT_LANES = 50_000  # profile x replication cells per engine call (bounds memory)
@@ -71,7 +70,6 @@ SPLIT_MIN_LANES = 1_000
 PARALLEL_MIN_LANES = 5_000
 PARALLEL_MIN_LANES_WARM = 2_000
 MAX_WORKERS = 1024
-WATCHDOG_S = 1.0
 
 Job = tuple[Params, int, int]  # (compiled parameters, replications, seed)
 Workers = int | str | None
@@ -186,12 +184,17 @@ def min_lanes(n: int) -> int:
     return PARALLEL_MIN_LANES_WARM if warm else PARALLEL_MIN_LANES
 
 
-def run_chunk(p: Params, size: int, seed: int, offset: int, compiled: bool = False) -> Trajectory:
+def run_chunk(
+    p: Params, size: int, seed: int, offset: int, compiled: bool = False, ship_to: int = 0
+) -> Any:
     """Replications ``offset .. offset + size - 1`` of every profile (what a worker runs).
 
     ``compiled``: the compiled steps (the ``numba`` device), same numbers within 1e-9.
+    ``ship_to``: the parent's pid, to hand a large result over through shared memory
+    (:mod:`.handoff`; the parent calls ``handoff.receive``); 0 returns the trajectory.
     """
-    return campaign.simulate(p, size, seed, rep_offset=offset, compiled=compiled)
+    t = campaign.simulate(p, size, seed, rep_offset=offset, compiled=compiled)
+    return handoff.ship(t, ship_to) if ship_to else t
 
 
 # ---------------------------------------------------------------------------- running
@@ -259,7 +262,8 @@ def _run_pool(
             for j, k in it:
                 p, _, seed = jobs[j]
                 offset, size = plans[j][k]
-                pending[pool.submit(run_chunk, p, size, seed, offset, compiled)] = (j, k)
+                fut = pool.submit(run_chunk, p, size, seed, offset, compiled, os.getpid())
+                pending[fut] = (j, k)
                 if len(pending) >= window:
                     break
             if not pending:
@@ -267,7 +271,7 @@ def _run_pool(
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for fut in done:
                 j, k = pending.pop(fut)
-                out[j][k] = fut.result()
+                out[j][k] = handoff.receive(fut.result())
                 if progress is not None:
                     progress(plans[j][k][1])
     except BaseException as exc:
@@ -285,7 +289,8 @@ def abandon(pending: Iterable[Future[Any]], exc: BaseException) -> None:
     """
     pending = list(pending)
     for fut in pending:
-        fut.cancel()
+        if not fut.cancel():  # running or done: its result, when it comes, is nobody's
+            fut.add_done_callback(handoff.discard_when_done)
     if pending and isinstance(exc, KeyboardInterrupt):
         shutdown(kill=True)
 
@@ -299,10 +304,11 @@ def get_pool(n: int) -> ProcessPoolExecutor:
             _pool.shutdown(wait=False)  # work already submitted still finishes
             _pool = None
         if _pool is None:
+            handoff.sweep(alive)  # results left by a killed parent
             main = threading.current_thread() is threading.main_thread()
             _pool = ProcessPoolExecutor(
                 max_workers=n,
-                mp_context=_context(),
+                mp_context=context(),
                 initializer=_init_worker,
                 initargs=(os.getpid(), main),
             )
@@ -362,48 +368,10 @@ def shutdown(kill: bool = False) -> None:
                 proc.kill()
     with contextlib.suppress(Exception):
         pool.shutdown(wait=not kill, cancel_futures=True)
+    handoff.sweep(alive, os.getpid())  # results of chunks nobody received
 
 
 atexit.register(shutdown)
-
-
-WORKER_NAME = "straitsim-worker-"
-
-
-class _Context:
-    """A start-method context whose processes do not re-run the caller's ``__main__``.
-
-    Workers only run functions of this package, so a user's script without an
-    ``if __name__ == "__main__":`` guard is not executed again in every worker.
-    """
-
-    def __init__(self, ctx: Any) -> None:
-        self._ctx = ctx
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ctx, name)
-
-    def Process(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (multiprocessing's name)
-        proc = self._ctx.Process(*args, **kwargs)
-        proc.name = WORKER_NAME + proc.name
-        return proc
-
-
-def _preparation_data(name: str) -> dict[str, Any]:
-    data = _spawn_preparation_data(name)
-    if str(name).startswith(WORKER_NAME):
-        data.pop("init_main_from_path", None)
-        data.pop("init_main_from_name", None)
-    return data
-
-
-_spawn_preparation_data = spawn.get_preparation_data
-
-
-def _context() -> Any:
-    if spawn.get_preparation_data is not _preparation_data:
-        spawn.get_preparation_data = _preparation_data  # only our workers' data change
-    return _Context(multiprocessing.get_context("spawn"))
 
 
 def _init_worker(parent_pid: int, deathsig: bool) -> None:
@@ -412,38 +380,3 @@ def _init_worker(parent_pid: int, deathsig: bool) -> None:
     _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent_pid, deathsig)
-
-
-def die_with_parent(parent_pid: int, deathsig: bool = True) -> None:
-    """End this process when ``parent_pid`` (the process that made the pool) is gone."""
-    if deathsig and sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: when our parent dies
-    if not _alive(parent_pid):
-        os._exit(1)
-    threading.Thread(target=_watch, args=(parent_pid,), name="parent-watchdog", daemon=True).start()
-
-
-def _watch(parent_pid: int) -> None:
-    ppid = os.getppid()
-    event = threading.Event()
-    while not event.wait(WATCHDOG_S):
-        if os.getppid() != ppid or not _alive(parent_pid):
-            os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists (another user's process may reuse the id: rare)
-        return True
-    return not os.path.isdir("/proc/self")  # Linux: no /proc entry means gone
