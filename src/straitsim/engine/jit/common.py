@@ -72,8 +72,13 @@ def prs(x: Any, P: int, R: int) -> np.ndarray:
     """:func:`pr` for a kernel's read-only inputs: the same (P, R) array for the same value.
 
     Parameter values stay the same from day to day, so a scalar's array (and a sampled
-    value's) is made once and shared; a kernel must never write into it.
+    value's) is made once and shared; a kernel must never write into it. (The kernels ask for
+    a hundred of these a day: a direct lookup, by value or by the array's identity.)
     """
+    scalar = isinstance(x, float | int)
+    hit = _SHARED.get(((("f", float(x)) if scalar else ("a", id(x))), P, R))  # _memo's key
+    if hit is not None and (scalar or hit[0][0] is x):
+        return hit[1]
     out: np.ndarray = _memo(_SHARED, _SHARED_MAX, (x,), P, R, lambda: pr(x, P, R))
     return out
 

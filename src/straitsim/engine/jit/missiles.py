@@ -53,10 +53,10 @@ PARAMS = (
     _P_KILL,
     _PER_CUT,
 ) = range(len(PARAMS))
-_CONST: dict[int, tuple[Params, dict[str, np.ndarray]]] = {}
+_CONST: dict[int, tuple[Params, dict[str, Any]]] = {}
 
 
-def constants(p: Params) -> dict[str, np.ndarray]:
+def constants(p: Params) -> dict[str, Any]:
     """Per-scenario arrays of the kernel (computed once per compiled scenario)."""
     hit = _CONST.get(id(p))
     if hit is not None and hit[0] is p:
@@ -274,17 +274,31 @@ def _kernel(
     return any_fire
 
 
+def _arrived(p: Params, k: dict[str, Any], day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Land-based units arrived by ``day`` (U,) as 0/1, and bases with US aircraft (P, B).
+
+    The same from one arrival day to the next: kept per set of arrived units.
+    """
+    arrived = p.unit_arrival <= day
+    memo = k.setdefault("arrived", {})
+    key = arrived.tobytes()
+    if key not in memo:
+        on_ground = arrived & ~p.unit_carrier
+        us = (p.unit_avail * ((p.unit_actor == p.i_usa) & on_ground)) > 0  # (P, U)
+        us_present = np.zeros((p.n_profiles, k["runways"].shape[0]), dtype=np.bool_)
+        q, u = np.nonzero(us)
+        us_present[q, k["unit_base"][q, u]] = True
+        memo[key] = (c64(on_ground), us_present)
+    out: tuple[np.ndarray, np.ndarray] = memo[key]
+    return out
+
+
 def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams) -> State:
     """Run :func:`straitsim.engine.missiles.missile_strikes` compiled (same result, 1e-9)."""
     k = constants(p)
     n_ac = c64(s["n_ac"])
     P, R, U = n_ac.shape
-    B = k["runways"].shape[0]
-    on_ground = c64((p.unit_arrival <= day) & ~p.unit_carrier)
-    us_units = (p.unit_actor == p.i_usa) & (p.unit_arrival <= day) & ~p.unit_carrier
-    us_present = np.zeros((P, B), dtype=np.bool_)
-    for q in range(P):
-        np.logical_or.at(us_present[q], k["unit_base"][q], (p.unit_avail[q] * us_units) > 0)
+    on_ground, us_present = _arrived(p, k, day)
     n_luck = int((k["slot"] >= 0).sum())
     # the salvo luck of each replication and base struck, as the reference draws it (one
     # table for every profile: a replication's luck is the same in each)
