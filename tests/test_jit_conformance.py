@@ -37,8 +37,10 @@ from straitsim.engine.campaign import (  # noqa: E402
     compiled_loop,
 )
 from straitsim.engine.jit.registry import JIT_STEPS, KERNELS  # noqa: E402
+from straitsim.engine.jit.traces import CompiledTraceRecorder  # noqa: E402
 from straitsim.engine.random import Streams  # noqa: E402
 from straitsim.engine.state import PERSISTENT, UNDECIDED, WRITABLE  # noqa: E402
+from straitsim.engine.trajectory import TraceRecorder  # noqa: E402
 from straitsim.errors import UserError  # noqa: E402
 from straitsim.runners import execute  # noqa: E402
 from straitsim.runners.local import simulate  # noqa: E402
@@ -126,7 +128,7 @@ def test_compiled_steps_equal_numpy_steps(case: str) -> None:
 def test_compiled_steps_carry_decided_replications(case: str) -> None:
     """The compiled loop skips freezing: every step must leave decided replications as they were."""
     sc = _scenario(case)
-    steps, draws, carry = compiled_loop()
+    steps, draws, carry, _ = compiled_loop()
     assert carry  # every step is compiled, so the campaign does not freeze
     p = compile_params(sc, [*PROFILES, {"JPN": "neutral", "USA": "none"}], None)
     c = Campaign(p, steps, draws, carry_decided=carry)
@@ -153,6 +155,29 @@ def test_compiled_steps_carry_decided_replications(case: str) -> None:
     c.run(200, SEED)
     assert seen[0] > 20  # many steps ran with decided replications in the batch
     assert not changed, changed[:20]
+
+
+@pytest.mark.parametrize("case", ["base", "late-us"])
+def test_compiled_trace_recorder_writes_the_reference_traces(case: str) -> None:
+    """The compiled recorder gives the NumPy recorder's traces bit for bit on the same run.
+
+    It writes a replication only while its campaign runs and holds the last value after; the
+    batch is set aside part way (decided replications leave it) and ends before the horizon
+    for some profiles: the traces must still be the reference recorder's, every day.
+    """
+    steps, draws, carry, compiled = compiled_loop()
+    assert compiled is CompiledTraceRecorder
+    p = compile_params(_scenario(case), [*PROFILES, {"JPN": "neutral", "USA": "none"}], None)
+    runs = {}
+    for rec in (TraceRecorder, CompiledTraceRecorder):
+        runs[rec] = Campaign(p, steps, draws, carry, rec).run(300, SEED)
+    ref, fast = runs[TraceRecorder], runs[CompiledTraceRecorder]
+    np.testing.assert_array_equal(ref.outcome, fast.outcome)
+    ended = np.nan_to_num(ref.decided_day, nan=p.n_days) < p.n_days - 10
+    assert ended.mean() > 0.3  # many campaigns end well before the horizon
+    for k, a in ref.traces.items():
+        assert a.dtype == fast.traces[k].dtype == np.float32
+        assert a.tobytes() == fast.traces[k].tobytes(), k
 
 
 def test_compiled_loop_writes_in_place_only_without_step_hooks() -> None:

@@ -136,16 +136,18 @@ def jit_steps() -> tuple[tuple[str, Step], ...]:
     return tuple((name, JIT_STEPS.get(name, step)) for name, step in STEPS)
 
 
-def compiled_loop() -> tuple[tuple[tuple[str, Step], ...], DrawKernels, bool]:
-    """Return the compiled steps, draws and whether they carry decided replications over.
+def compiled_loop() -> tuple[tuple[tuple[str, Step], ...], DrawKernels, bool, type[TraceRecorder]]:
+    """Return the compiled steps, draws, carry-over flag and trace recorder.
 
-    Each compiled step leaves a decided replication's fields as they were (it does not compute
-    it), so the campaign need not freeze them; only when every step is compiled.
+    The flag: whether the steps carry decided replications over. Each compiled step leaves a
+    decided replication's fields as they were (it does not compute it), so the campaign need
+    not freeze them; only when every step is compiled.
     """
     from straitsim.engine.jit.registry import JIT_STEPS  # optional: numba, the `fast` extra
+    from straitsim.engine.jit.traces import CompiledTraceRecorder
 
     every = all(name in JIT_STEPS for name, _ in STEPS)
-    return jit_steps(), jit_draws(), every
+    return jit_steps(), jit_draws(), every, CompiledTraceRecorder
 
 
 def jit_draws() -> DrawKernels:
@@ -164,6 +166,7 @@ class Campaign:
         steps: Sequence[tuple[str, Step]] = STEPS,
         draws: DrawKernels | None = None,
         carry_decided: bool = False,
+        recorder: type[TraceRecorder] = TraceRecorder,
     ) -> None:
         self.p = p
         self.steps = list(steps)
@@ -171,6 +174,7 @@ class Campaign:
         # True when every step returns decided replications' fields unchanged (the compiled
         # steps: tests/test_jit_conformance.py checks it), so no freezing pass is needed
         self.carry_decided = carry_decided
+        self.recorder = recorder  # the daily traces (compiled: jit.traces, the same values)
         self.before_step: list[Hook] = []
         self.after_step: list[Hook] = []
         self.on_decision: list[Hook] = []
@@ -203,7 +207,7 @@ class Campaign:
         s["today_air_sup"] = xp.full(s["territory"].shape, 0.5)
         T = p.n_days
         compact = COMPACT_ALIVE_CARRY if self.carry_decided else COMPACT_ALIVE
-        recorder = TraceRecorder(p, n_reps, xp)
+        recorder = self.recorder(p, n_reps, xp)
         # `rows` holds the batch positions still computed, `final` the state of those that left.
         rows = np.arange(n_reps)
         final: State = {}
