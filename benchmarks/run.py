@@ -99,7 +99,7 @@ def web(scale: float) -> Callable[[int], Any]:
 
     from straitsim.web.app import create_app
 
-    client = TestClient(create_app())
+    client = TestClient(create_app(device=DEVICE[0]))  # as `straitsim serve --device`
 
     def answer(seed: int) -> Any:
         r = client.post("/api/run", json={"scenario": "csis-2026", "reps": 2000, "seed": seed})
