@@ -143,8 +143,10 @@ def compiled_loop() -> tuple[tuple[tuple[str, Step], ...], DrawKernels, bool, ty
     decided replication's fields as they were (it does not compute it), so the campaign need
     not freeze them; only when every step is compiled.
     """
-    from straitsim.engine.jit.registry import JIT_STEPS  # optional: numba, the `fast` extra
-    from straitsim.engine.jit.traces import CompiledTraceRecorder
+    from straitsim.engine.jit.registry import (  # optional: numba, the `fast` extra
+        JIT_STEPS,
+        CompiledTraceRecorder,
+    )
 
     every = all(name in JIT_STEPS for name, _ in STEPS)
     return jit_steps(), jit_draws(), every, CompiledTraceRecorder

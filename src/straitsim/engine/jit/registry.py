@@ -19,8 +19,9 @@ from straitsim.engine.jit.navy import counter_navy
 from straitsim.engine.jit.outcome import decide
 from straitsim.engine.jit.rng import KERNELS
 from straitsim.engine.jit.submarines import submarine_war
+from straitsim.engine.jit.traces import CompiledTraceRecorder
 
-__all__ = ["JIT_STEPS", "KERNELS"]
+__all__ = ["JIT_STEPS", "KERNELS", "CompiledTraceRecorder"]
 
 JIT_STEPS: dict[str, Callable[..., Any]] = {}
 JIT_STEPS["escalation"] = escalation

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from straitsim.engine.jit.common import c64, njit, pr, prs
-from straitsim.engine.params import Params
+from straitsim.engine.params import Params, Values
 from straitsim.engine.state import UNDECIDED, State
-from straitsim.engine.trajectory import TRACES, TraceRecorder, Values
+from straitsim.engine.trajectory import TRACES, TraceRecorder
 
 _LIFT, _BN, _AIR, _STOCK, _MISSILES, _TERRITORY = range(len(TRACES))
 assert TRACES == (
@@ -56,11 +56,11 @@ def np_sum(x: np.ndarray) -> float:
         r6 += x[i + 6]
         r7 += x[i + 7]
         i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    total: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += x[i]
+        total += x[i]
         i += 1
-    return res
+    return total
 
 
 @njit
