@@ -267,6 +267,27 @@ def test_limits_page_lists_every_unit_domain_and_positive_parameter():
     assert limits.MEMORY_ENV in text
 
 
+def test_every_parameter_the_engine_divides_by_is_strictly_positive():
+    """A zero divisor would put inf or nan inside the model: such values are refused at load.
+
+    (``port_offload_tpd`` = 0 was accepted and gave 0/0 in the judge's port share.)
+    """
+    import re
+    from pathlib import Path
+
+    from straitsim.scenario.domains import POSITIVE
+
+    engine = Path(ss.__file__).parent / "engine"
+    divisors = {
+        name
+        for f in engine.glob("*.py")
+        for name in re.findall(r'/ v\["([a-z_0-9]+)"\]', f.read_text())
+    }
+    assert "port_offload_tpd" in divisors
+    assert divisors <= POSITIVE, sorted(divisors - POSITIVE)
+    assert "port_offload_tpd" in _err(ss.load_scenario, "csis-2026", sets={"port_offload_tpd": 0})
+
+
 def test_python_deterrence_options_are_checked():
     from straitsim.analysis.decision import Valuation
     from straitsim.analysis.deterrence import deter

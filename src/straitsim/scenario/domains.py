@@ -88,6 +88,7 @@ POSITIVE = frozenset(
         "interceptors_per_missile",
         "sortie_rate_max",
         "bomber_sortie_rate_max",
+        "port_offload_tpd",
         "port_repair_days",
         "port_assault_days",
         "airfield_repair_days",
