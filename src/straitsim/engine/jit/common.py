@@ -13,7 +13,8 @@ from straitsim.engine.state import UNDECIDED, WRITABLE
 
 # One decorator for every kernel: compiled once per machine and cached on disk; NumPy's error
 # model (division by zero gives inf/nan as in the reference, no exception), no fastmath (the
-# kernels must equal the NumPy reference within 1e-9).
+# kernels must equal the NumPy reference within 1e-9; the missile kernel alone may reorder its
+# sums, a rounding-level difference: see engine/jit/missiles.py).
 _NJIT = numba.njit(cache=True, error_model="numpy", nogil=True)
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 
 from straitsim.engine.jit.common import c64, live_rows, njit, outputs, pack, pr, prs
@@ -77,12 +78,9 @@ def constants(p: Params) -> dict[str, Any]:
         "apron": c64(p.base_apron_km2),
         "mainland": c64(p.derived.mainland),
         "n0": c64(p.land_n0),
-        # bases in range of each class (weight x 1.0; the others weigh 0 and add nothing), as
-        # index lists: class c's are rb[rs[c]:rs[c + 1]]
-        "rb": np.ascontiguousarray(
-            np.flatnonzero(p.land_in_range.ravel()) % p.land_in_range.shape[1]
-        ),
-        "rs": np.concatenate([[0], np.cumsum(p.land_in_range.sum(axis=1))]).astype(np.int64),
+        # bases in range of each class, as 1.0 (0.0: out of range, weighs nothing): dense rows
+        # the split loops over without indirection (adding exact zeros, so the same sums)
+        "inr": c64(p.land_in_range),
         # base -> its column of the salvo-luck normals (-1: never struck, no draw)
         "slot": slot,
     }
@@ -95,7 +93,10 @@ def _safe_div(a: float, b: float, default: float) -> float:
     return a / b if b > _EPS else default
 
 
-@njit
+# The one kernel allowed to reassociate its sums (LLVM then vectorises the per-base loops):
+# the missile step is a quarter of a lattice's time and this takes about a tenth off it; its
+# sums differ from the sequential ones by rounding only (well inside the 1e-9 conformance).
+@numba.njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc"})
 def _kernel(
     day0: bool,
     day: float,
@@ -125,8 +126,7 @@ def _kernel(
     apron: np.ndarray,
     mainland: np.ndarray,
     n0: np.ndarray,
-    rb: np.ndarray,
-    rs: np.ndarray,
+    inr: np.ndarray,
     par: np.ndarray,
     o_n_ac: np.ndarray,
     o_lost: np.ndarray,
@@ -202,10 +202,10 @@ def _kernel(
             sent[:] = 0.0
             ms = q[_MIN_SALVO]
             for c in range(C):
-                # only the bases in range (the others have zero weight: they add nothing)
+                # every base, out-of-range ones weighing an exact 0.0 (they add nothing)
                 tot = 0.0
-                for i in range(rs[c], rs[c + 1]):
-                    tot += weight[rb[i]]
+                for b in range(B):
+                    tot += inr[c, b] * weight[b]
                 f_c = fire[c] if tot > 0.0 else 0.0
                 o_inv[p, r, c] = land_inv[p, r, c] - f_c
                 if f_c == 0.0:  # nothing sent: every allotment is zero
@@ -213,17 +213,17 @@ def _kernel(
                 k1 = _safe_div(f_c, tot, 0.0)
                 tot2 = 0.0
                 # branch-free (adding an exact 0.0 where an allotment is dropped)
-                for i in range(rs[c], rs[c + 1]):
-                    w = weight[rb[i]]
+                for b in range(B):
+                    w = inr[c, b] * weight[b]
                     tot2 += w if w * k1 >= ms else 0.0
                 if tot2 > 0.0:
                     k2 = _safe_div(f_c, tot2, 0.0)
-                    for i in range(rs[c], rs[c + 1]):
-                        w = weight[rb[i]]
-                        sent[rb[i]] += w * k2 if w * k1 >= ms else 0.0
+                    for b in range(B):
+                        w = inr[c, b] * weight[b]
+                        sent[b] += w * k2 if w * k1 >= ms else 0.0
                 else:
-                    for i in range(rs[c], rs[c + 1]):
-                        sent[rb[i]] += weight[rb[i]] * k1
+                    for b in range(B):
+                        sent[b] += inr[c, b] * weight[b] * k1
             # arrivals, airbase attack, runways
             rel = q[_RELIABILITY]
             dfc = q[_DEFENCE]
@@ -338,8 +338,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["apron"],
         k["mainland"],
         k["n0"],
-        k["rb"],
-        k["rs"],
+        k["inr"],
         pack(tuple(v[name] for name in PARAMS), P, R),
         out["n_ac"],
         out["lost_ground"],
