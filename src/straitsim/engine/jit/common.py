@@ -84,6 +84,28 @@ def prs(x: Any, P: int, R: int) -> np.ndarray:
     return out
 
 
+def derived(tag: str, sources: tuple[np.ndarray, ...], P: int, R: int, make: Any) -> np.ndarray:
+    """Return the read-only (P, R) array ``make()`` computes from per-row values (made once).
+
+    For a kernel's per-row constants that cost a power or an exponential each day (the same
+    every day: computed once, vectorised); ``tag`` names the quantity, ``sources`` are the
+    :func:`prs` arrays it comes from.
+    """
+    out: np.ndarray = _memo(_SHARED, _SHARED_MAX, (tag, *sources), P, R, make)
+    return out
+
+
+def kill_by_interceptors(v: Any, P: int, R: int, ballistic: bool = False) -> np.ndarray:
+    """``1 - (1 - pk)^k``: the chance that at least one of ``k`` interceptors kills, per row.
+
+    ``pk`` is ``pk_interceptor`` (``pk_interceptor_ballistic`` with ``ballistic``) and ``k``
+    ``interceptors_per_missile``; made once for their values (:func:`derived`).
+    """
+    k = prs(v["interceptors_per_missile"], P, R)
+    pk = prs(v["pk_interceptor_ballistic" if ballistic else "pk_interceptor"], P, R)
+    return derived("kill_by_interceptors", (pk, k), P, R, lambda: 1.0 - (1.0 - pk) ** k)
+
+
 def pack(values: tuple[Any, ...], P: int, R: int) -> np.ndarray:
     """Values (each as :func:`pr` takes them) side by side: a C-contiguous (P, R, k) array.
 

@@ -16,7 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, cb, live_rows, njit, outputs, pack, pr, prs
+from straitsim.engine.jit.common import (
+    c64,
+    cb,
+    kill_by_interceptors,
+    live_rows,
+    njit,
+    outputs,
+    pack,
+    pr,
+    prs,
+)
 from straitsim.engine.maritime import _reload
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -28,7 +38,6 @@ PARAMS = (
     "p_launch_failure",
     "ship_defence_scale",
     "interceptors_per_missile",
-    "pk_interceptor",
     "p_terminal_defence_supersonic",
     "p_terminal_defence",
     "p_guidance_failure",
@@ -46,7 +55,6 @@ PARAMS = (
     _P_LAUNCH,
     _DEF_SCALE,
     _K_INT,
-    _PK,
     _P_TERM_SS,
     _P_TERM,
     _P_GUID,
@@ -220,6 +228,7 @@ def _kernel(
     runways: np.ndarray,
     apron: np.ndarray,
     par: np.ndarray,
+    pk_k: np.ndarray,
     o_stock: np.ndarray,
     o_spent: np.ndarray,
     o_ships: np.ndarray,
@@ -356,7 +365,7 @@ def _kernel(
                 n_esc_all += e
             k = pv[_K_INT]
             engaged = min(min(arriving, capacity * pv[_DEF_SCALE]), held / k)
-            pk_area = 1.0 - (1.0 - pv[_PK]) ** k
+            pk_area = pk_k[p, r]  # 1 - (1 - pk)^k: at least one of k interceptors kills
             leak = 1.0 - _safe_div(engaged * pk_area, arriving)
             hits = through * leak * (1.0 - pv[_P_GUID])
             hits = hits * noise[r]
@@ -511,6 +520,7 @@ def maritime_strike(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["runways"],
         k["apron"],
         pack(tuple(v[name] for name in PARAMS), P, R),
+        kill_by_interceptors(v, P, R),
         out["stock"],
         out["spent"],
         out["ships"],

@@ -11,7 +11,17 @@ from typing import Any
 
 import numpy as np
 
-from straitsim.engine.jit.common import c64, cb, live_rows, njit, output, outputs, pr, prs
+from straitsim.engine.jit.common import (
+    c64,
+    cb,
+    kill_by_interceptors,
+    live_rows,
+    njit,
+    output,
+    outputs,
+    pr,
+    prs,
+)
 from straitsim.engine.params import CARRIER, Params
 from straitsim.engine.random import Streams
 from straitsim.engine.state import State
@@ -86,8 +96,8 @@ def _kernel(
     targeting: np.ndarray,
     def_scale: np.ndarray,
     k_int: np.ndarray,
-    pk: np.ndarray,
-    pk_bal: np.ndarray,
+    pk_k: np.ndarray,
+    pk_bal_k: np.ndarray,
     p_guid: np.ndarray,
     p_term: np.ndarray,
     reload_rate: np.ndarray,
@@ -178,8 +188,8 @@ def _kernel(
             k = k_int[p, r]
             for a in range(n_actors):
                 eng_a[a] = min(min(total_a[a], cap_a[a] * def_scale[p, r]), held_a[a] / k)
-            pk_c = 1.0 - (1.0 - pk[p, r]) ** k
-            pk_b = 1.0 - (1.0 - pk_bal[p, r]) ** k
+            pk_c = pk_k[p, r]  # 1 - (1 - pk)^k: at least one of k interceptors kills
+            pk_b = pk_bal_k[p, r]
             gfail = 1.0 - p_guid[p, r]
             term = 1.0 - p_term[p, r]
             sunk_usa = 0.0
@@ -285,8 +295,8 @@ def counter_navy(s: State, p: Params, v: dict[str, Any], day: int, rng: Streams)
         prs(v["prc_targeting"], P, R),
         prs(v["ship_defence_scale"], P, R),
         prs(v["interceptors_per_missile"], P, R),
-        prs(v["pk_interceptor"], P, R),
-        prs(v["pk_interceptor_ballistic"], P, R),
+        kill_by_interceptors(v, P, R),
+        kill_by_interceptors(v, P, R, ballistic=True),
         prs(v["p_guidance_failure"], P, R),
         prs(v["p_terminal_defence_supersonic"], P, R),
         prs(v["allied_magazine_reload_per_day"], P, R),
