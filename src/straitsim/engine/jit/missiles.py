@@ -12,7 +12,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from straitsim.engine.jit.common import c64, live_rows, njit, outputs, pack, pr, prs
+from straitsim.engine.jit.common import c64, derived, live_rows, njit, outputs, pack, pr, prs
 from straitsim.engine.missiles import CIVIL
 from straitsim.engine.params import Params
 from straitsim.engine.random import Streams
@@ -28,7 +28,6 @@ PARAMS = (
     "launcher_suppression_per_missile",
     "prc_land_launchers",
     "prc_launcher_salvos_per_day",
-    "dur_runway_repair_days",
     "min_salvo_per_base",
     "missile_reliability",
     "base_missile_defence",
@@ -45,7 +44,6 @@ PARAMS = (
     _SUPPRESS,
     _LAUNCHERS,
     _SALVOS,
-    _REPAIR,
     _MIN_SALVO,
     _RELIABILITY,
     _DEFENCE,
@@ -128,6 +126,7 @@ def _kernel(
     n0: np.ndarray,
     inr: np.ndarray,
     par: np.ndarray,
+    kept: np.ndarray,
     o_n_ac: np.ndarray,
     o_lost: np.ndarray,
     o_closed: np.ndarray,
@@ -231,7 +230,7 @@ def _kernel(
             rw = q[_RW_SHARE]
             la = q[_LETHAL_AREA]
             pk = q[_P_KILL]
-            repair = math.exp(-1.0 / q[_REPAIR])
+            repair = kept[p, r]
             for a in range(A):
                 struck[a] = False
             for b in range(B):
@@ -304,6 +303,9 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     # table for every profile: a replication's luck is the same in each)
     z = rng.lognormal("missiles", day, n_luck, v["salvo_sigma"]) if n_luck else np.ones((R, 1))
     preempt = pr(s.get("prc_preempt", 0.0), P, R)
+    # the share of runway cuts still unrepaired after a day, exp(-1 / repair days), per row
+    days = prs(v["dur_runway_repair_days"], P, R)
+    kept = derived("runway_cuts_kept", (days,), P, R, lambda: np.exp(-1.0 / days))
     closed = c64(s["closed"])
     # (each input read before the kernel writes its element: outputs may be the inputs)
     ins = {f: c64(s[f]) for f in ("lost_ground", "land_inv", "missiles_in", "attacked_day")}
@@ -340,6 +342,7 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
         k["n0"],
         k["inr"],
         pack(tuple(v[name] for name in PARAMS), P, R),
+        kept,
         out["n_ac"],
         out["lost_ground"],
         out["closed"],
@@ -352,6 +355,5 @@ def missile_strikes(s: State, p: Params, v: dict[str, Any], day: int, rng: Strea
     # as the reference: only the runway repairs, not of decided replications (written in place,
     # the kernel's outputs are those already)
     if not any_fire and not in_place:
-        repair = np.exp(-1.0 / prs(v["dur_runway_repair_days"], P, R))
-        return {"closed": np.where(live_rows(s)[..., None], closed * repair[..., None], closed)}
+        return {"closed": np.where(live_rows(s)[..., None], closed * kept[..., None], closed)}
     return out
