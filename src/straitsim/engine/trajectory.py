@@ -141,11 +141,14 @@ class TraceRecorder:
 
     def __init__(self, p: Params, n_reps: int, xp: Any = np) -> None:
         self.p, self.n_reps, self.xp = p, n_reps, xp
-        self.traces = {
-            k: np.zeros((p.n_profiles, p.n_days, n_reps), dtype=np.float32) for k in TRACES
-        }
+        self.traces = self._allocate()
         self.stock0 = max(float(np.sum(p.stock_n0)), 1e-9)
         self.prc0 = max(float(np.sum(p.land_n0) + p.asbm_n0), 1e-9)
+
+    def _allocate(self) -> dict[str, np.ndarray]:
+        """Return the trace arrays, (P, T, R) float32 each (zeros until written)."""
+        p = self.p
+        return {k: np.zeros((p.n_profiles, p.n_days, self.n_reps), np.float32) for k in TRACES}
 
     def record(self, day: int, s: State, v: Values, rows: np.ndarray) -> None:
         """Write day ``day`` for the batch positions ``rows`` (the state's replication rows)."""

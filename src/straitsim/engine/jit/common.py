@@ -45,6 +45,11 @@ _PACKED: Memo = {}
 _PACKED_MAX = 16  # a few kernels x the values of the last compactions (each P x R x k floats)
 
 
+def _part(x: Any) -> tuple[str, float]:
+    """Return a memo key's part for one source: a scalar's value, an array's identity."""
+    return ("f", float(x)) if isinstance(x, float | int) else ("a", id(x))
+
+
 def _memo(cache: Memo, limit: int, sources: tuple[Any, ...], P: int, R: int, make: Any) -> Any:
     """Return the array ``make()`` built from ``sources`` before, or build and keep it.
 
@@ -52,11 +57,7 @@ def _memo(cache: Memo, limit: int, sources: tuple[Any, ...], P: int, R: int, mak
     come from the very same arrays (an id can be reused once an array is gone). Beyond
     ``limit`` entries the oldest go first (each compaction leaves its values behind).
     """
-    key = (
-        *(("f", float(x)) if isinstance(x, float | int) else ("a", id(x)) for x in sources),
-        P,
-        R,
-    )
+    key = (*map(_part, sources), P, R)
     hit = cache.get(key)
     if hit is not None and all(
         a is b or isinstance(b, float | int) for a, b in zip(hit[0], sources, strict=True)
@@ -76,9 +77,8 @@ def prs(x: Any, P: int, R: int) -> np.ndarray:
     value's) is made once and shared; a kernel must never write into it. (The kernels ask for
     a hundred of these a day: a direct lookup, by value or by the array's identity.)
     """
-    scalar = isinstance(x, float | int)
-    hit = _SHARED.get(((("f", float(x)) if scalar else ("a", id(x))), P, R))  # _memo's key
-    if hit is not None and (scalar or hit[0][0] is x):
+    hit = _SHARED.get((_part(x), P, R))  # _memo's key for one source
+    if hit is not None and (hit[0][0] is x or isinstance(x, float | int)):
         return hit[1]
     out: np.ndarray = _memo(_SHARED, _SHARED_MAX, (x,), P, R, lambda: pr(x, P, R))
     return out

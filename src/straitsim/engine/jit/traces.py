@@ -19,15 +19,9 @@ from straitsim.engine.params import Params, Values
 from straitsim.engine.state import UNDECIDED, State
 from straitsim.engine.trajectory import TRACES, TraceRecorder
 
+# each trace's row in the recorder's (6, P, T, R) block, in TRACES' order (the recorder test
+# compares every trace by name with the NumPy recorder's, so a wrong order fails it)
 _LIFT, _BN, _AIR, _STOCK, _MISSILES, _TERRITORY = range(len(TRACES))
-assert TRACES == (
-    "lift_share",
-    "battalions_ashore",
-    "air_superiority",
-    "allied_munitions_share",
-    "prc_missiles_share",
-    "territory_share",
-)
 
 
 @njit
@@ -131,15 +125,15 @@ class CompiledTraceRecorder(TraceRecorder):
     """
 
     def __init__(self, p: Params, n_reps: int, xp: Any = np) -> None:
-        self.p, self.n_reps, self.xp = p, n_reps, xp
-        P, T = p.n_profiles, p.n_days
-        self._out = np.zeros((len(TRACES), P, T, n_reps), dtype=np.float32)
-        self.traces = {k: self._out[i] for i, k in enumerate(TRACES)}
-        self.stock0 = max(float(np.sum(p.stock_n0)), 1e-9)
-        self.prc0 = max(float(np.sum(p.land_n0) + p.asbm_n0), 1e-9)
-        self._open = np.ones((P, n_reps), dtype=np.bool_)
-        self._last = np.full((P, n_reps), -1, dtype=np.int64)
+        super().__init__(p, n_reps, xp)
+        self._open = np.ones((p.n_profiles, n_reps), dtype=np.bool_)
+        self._last = np.full((p.n_profiles, n_reps), -1, dtype=np.int64)
         self._lift_t = c64(p.derived.prc_amphib * p.group_lift_t)
+
+    def _allocate(self) -> dict[str, np.ndarray]:
+        # one (6, P, T, R) block (the kernel writes every trace of a row together)
+        self._out = np.zeros((len(TRACES), self.p.n_profiles, self.p.n_days, self.n_reps), "f4")
+        return {k: self._out[i] for i, k in enumerate(TRACES)}
 
     def record(self, day: int, s: State, v: Values, rows: np.ndarray) -> None:
         """Write day ``day`` for the batch positions ``rows`` still fighting at its start."""
